@@ -1,0 +1,5 @@
+import sys
+
+from qoswb.cli import main
+
+sys.exit(main())

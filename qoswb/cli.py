@@ -1,0 +1,62 @@
+"""The ``qoswb`` command: one subcommand per job, each living beside the code it drives.
+
+A subcommand's module provides ``add_arguments(parser)`` and ``run(args) -> int``;
+only the chosen module is imported, so ``qoswb --help`` stays fast.
+
+Exit status: what ``run`` returns (0 ok, 1 problems found in the data or jobs
+failed), and 2 for an error qoswb raised on purpose (printed as one line).
+
+>>> from qoswb.cli import main
+>>> main(["--version"])
+qoswb 0.1.0
+0
+"""
+
+import argparse
+import importlib
+import sys
+
+from qoswb import __version__
+from qoswb.errors import QoswbError
+
+# name -> (module, one-line help)
+COMMANDS = {
+    "demo": ("qoswb.data.demo_cli", "make the synthetic demo data and print a summary of it"),
+    "validate": ("qoswb.data.validate_cli", "check a data file: summary, rejected rows with reasons"),
+    "batch": ("qoswb.reports.cli", "run a report batch described by a parameters YAML file"),
+}
+
+
+def _usage() -> str:
+    lines = ["usage: qoswb COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "Run 'qoswb COMMAND --help' for the options of one command."]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(_usage())
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(f"qoswb {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"qoswb: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module_name, help_ = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"qoswb {name}", description=help_)
+    module.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args) or 0)
+    except QoswbError as exc:
+        print(f"qoswb {name}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
