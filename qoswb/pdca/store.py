@@ -1,0 +1,502 @@
+"""The durable PDCA record: small verbs that each save at once, with a history of every edit.
+
+A workshop has no save button to forget: every verb (``new_cycle``, ``add_cause``,
+``vote``…) runs in its own short transaction and is on disk when it returns, its
+history rows committed in the same transaction. The default store is an SQLite
+file in the project's data folder (WAL mode and a busy timeout, so two kernels
+can write at once); teams that share one store pass a PostgreSQL URL.
+
+>>> store = Store("sqlite://")                     # in memory, for the example
+>>> cycle = store.new_cycle("Slow first response", team="Desk A", kpi="first_response")
+>>> cause = store.add_cause(cycle["id"], "Nobody watches the queue at lunch", category="people")
+>>> store.vote(cause["id"])
+1
+>>> [c["text"] for c in store.get_cycle(cycle["id"])["causes"]]
+['Nobody watches the queue at lunch']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import String, create_engine, event, func, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from qoswb.config import data_dir
+from qoswb.errors import ParameterError
+from qoswb.pdca import model
+from qoswb.pdca.dates import as_timestamp
+from qoswb.pdca.model import (
+    ACTION_STATUSES,
+    CYCLE_STAGES,
+    DECISIONS,
+    ENTITIES,
+    Base,
+    Cause,
+    Cycle,
+    History,
+    Why,
+    utcnow,
+)
+
+# The fields a user may set, per entity (ids, votes and timestamps are the store's job).
+EDITABLE = {
+    "cycle": ("title", "problem", "team", "kpi", "baseline", "target", "stage", "decision",
+              "standardised", "follow_up", "notes", "next_cycle_id"),
+    "cause": ("category", "text", "is_root"),
+    "why": ("text",),
+    "action": ("action", "owner", "due", "status", "notes"),
+    "change": ("what", "changed_on", "notes"),
+}
+CHOICES = {("cycle", "stage"): CYCLE_STAGES, ("cycle", "decision"): DECISIONS,
+           ("action", "status"): ACTION_STATUSES}
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_PG_CREATE_LOCK = 7_301_955  # advisory lock id: one process creates the tables at a time
+
+
+def default_url() -> str:
+    """The SQLite file ``pdca.sqlite`` in :func:`qoswb.config.data_dir`.
+
+    >>> default_url().endswith("pdca.sqlite")
+    True
+    """
+    return f"sqlite:///{data_dir() / 'pdca.sqlite'}"
+
+
+def _make_engine(url):
+    if isinstance(url, Path):
+        url = f"sqlite:///{url}"
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError, but say it our way
+        raise ParameterError(f"url={url!r}: not a database URL ({exc})") from None
+    if parsed.drivername == "postgresql":  # psycopg 3 is what qoswb[postgres] installs
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's late, implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if parsed.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")  # a committed edit survives a power cut too
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        # Take the write lock at BEGIN: a deferred transaction that reads and then writes
+        # fails at once with "database is locked" when another kernel wrote in between,
+        # whereas BEGIN IMMEDIATE simply waits its turn (up to the busy timeout).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _as_text(value) -> str | None:
+    """How a value is written into the history table."""
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_date(value, where: str) -> dt.date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return as_timestamp(value, where).date()
+
+
+class Store:
+    """The PDCA record in SQLite (default: ``data_dir()/pdca.sqlite``) or PostgreSQL.
+
+    Parameters
+    ----------
+    url : str or Path, optional
+        A SQLAlchemy URL (``"postgresql://user@host/db"``, ``"sqlite:///path"``) or
+        the path of an SQLite file. Default: :func:`default_url`.
+    author : str, optional
+        Written into every history row; default the operating-system user.
+
+    Every verb saves at once in its own transaction and returns plain dicts
+    (one record) or DataFrames (many records).
+
+    >>> store = Store("sqlite://")
+    >>> store.new_cycle("Too many reopened tickets")["stage"]
+    'plan'
+    """
+
+    def __init__(self, url=None, *, author: str | None = None):
+        self.engine = _make_engine(default_url() if url is None else url)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+        if author is None:
+            try:
+                author = getpass.getuser()
+            except Exception:  # no user name in some containers
+                author = ""
+        self.author = author
+        self._pid = os.getpid()
+        self._create_tables()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    # ---- plumbing -------------------------------------------------------------
+    def _create_tables(self) -> None:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two kernels opening a new database at once would both CREATE TABLE.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CREATE_LOCK})
+            Base.metadata.create_all(conn)
+
+    def _session(self) -> Session:
+        if os.getpid() != self._pid:
+            # A forked process must not share the parent's pooled connections.
+            self.engine.dispose(close=False)
+            self._pid = os.getpid()
+        return Session(self.engine, expire_on_commit=False)
+
+    def _log(self, s: Session, cycle_id, entity: str, entity_id: int, field: str, old, new):
+        s.add(History(at=utcnow(), author=self.author, cycle_id=cycle_id, entity=entity,
+                      entity_id=entity_id, field=field, old=_as_text(old), new=_as_text(new)))
+
+    @staticmethod
+    def _row(obj) -> dict:
+        return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+    def _get(self, s: Session, entity: str, entity_id, *, lock: bool = False):
+        cls = ENTITIES[entity]
+        try:  # numpy integers (an id taken from a DataFrame) are fine; text is not
+            entity_id = int(entity_id)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{entity}_id={entity_id!r}: expected a whole number") from None
+        stmt = select(cls).where(cls.id == entity_id)
+        if lock:
+            stmt = stmt.with_for_update()  # PostgreSQL row lock; SQLite is locked already
+        obj = s.scalars(stmt).first()
+        if obj is None:
+            raise ParameterError(f"{entity}_id={entity_id!r}: no such {entity} in {self.url}")
+        return obj
+
+    def _clean(self, entity: str, fields: dict) -> dict:
+        cls = ENTITIES[entity]
+        allowed = EDITABLE[entity]
+        clean = {}
+        for name, value in fields.items():
+            where = f"{entity}.{name}"
+            if name not in allowed:
+                raise ParameterError(
+                    f"{where}: not an editable field; choose from {', '.join(allowed)}")
+            if name in ("due", "changed_on"):
+                value = _as_date(value, where)
+            elif name == "is_root":
+                value = bool(value)
+            elif name == "next_cycle_id":
+                value = None if value is None else int(value)
+            elif value is not None:
+                value = str(value)
+            choices = CHOICES.get((entity, name))
+            if choices and value is not None and value not in choices:
+                raise ParameterError(f"{where}={value!r}: expected one of {', '.join(choices)}")
+            column_type = cls.__table__.columns[name].type
+            if isinstance(column_type, String) and column_type.length and value is not None \
+                    and len(value) > column_type.length:
+                raise ParameterError(f"{where}: longer than {column_type.length} characters")
+            clean[name] = value
+        return clean
+
+    @staticmethod
+    def _cycle_of(s: Session, entity: str, obj) -> int:
+        if entity == "cycle":
+            return obj.id
+        if entity == "why":
+            return s.get(Cause, obj.cause_id).cycle_id
+        return obj.cycle_id
+
+    def _touch(self, s: Session, cycle_id: int) -> None:
+        s.execute(update(Cycle).where(Cycle.id == cycle_id).values(updated_at=utcnow()))
+
+    def _create(self, entity: str, fields: dict, **keys) -> dict:
+        clean = self._clean(entity, fields)
+        with self._session() as s, s.begin():
+            if "cycle_id" in keys:
+                keys["cycle_id"] = self._get(s, "cycle", keys["cycle_id"], lock=True).id
+            if "cause_id" in keys:
+                cause = self._get(s, "cause", keys["cause_id"], lock=True)
+                keys["cause_id"] = cause.id
+            if entity == "why":  # next place in the chain; the cause row lock serialises this
+                last = s.scalar(select(func.max(Why.position)).where(Why.cause_id == cause.id))
+                keys["position"] = (last or 0) + 1
+            obj = ENTITIES[entity](**keys, **clean)
+            s.add(obj)
+            s.flush()  # assigns obj.id
+            cycle_id = self._cycle_of(s, entity, obj)
+            for name in EDITABLE[entity]:  # the whole initial state, defaults included
+                value = getattr(obj, name)
+                if value is not None and value != "":
+                    self._log(s, cycle_id, entity, obj.id, name, None, value)
+            if entity != "cycle":
+                self._touch(s, cycle_id)
+            return self._row(obj)
+
+    def update(self, entity: str, entity_id: int, **fields) -> dict:
+        """Change fields of one cycle, cause, why, action or change; history keeps old and new.
+
+        >>> store = Store("sqlite://")
+        >>> cid = store.new_cycle("Queue")["id"]
+        >>> store.update("cycle", cid, stage="do")["stage"]
+        'do'
+        """
+        if entity not in EDITABLE:
+            raise ParameterError(f"entity={entity!r}: expected one of {', '.join(EDITABLE)}")
+        clean = self._clean(entity, fields)
+        with self._session() as s, s.begin():
+            obj = self._get(s, entity, entity_id, lock=True)
+            cycle_id = self._cycle_of(s, entity, obj)
+            for name, value in clean.items():
+                old = getattr(obj, name)
+                if old != value:
+                    setattr(obj, name, value)
+                    self._log(s, cycle_id, entity, obj.id, name, old, value)
+            self._touch(s, cycle_id)
+            s.flush()
+            return self._row(obj)
+
+    # ---- the verbs ------------------------------------------------------------
+    def new_cycle(self, title: str, **fields) -> dict:
+        """Open a PDCA cycle (stage "plan"); ``fields`` as in :meth:`update_cycle`.
+
+        >>> Store("sqlite://").new_cycle("Long waits", team="Desk B")["team"]
+        'Desk B'
+        """
+        return self._create("cycle", {"title": title, **fields})
+
+    def update_cycle(self, cycle_id: int, **fields) -> dict:
+        """Set title, problem, team, kpi, baseline, target, stage, decision, standardised,
+        follow_up, notes or next_cycle_id of a cycle.
+
+        >>> store = Store("sqlite://")
+        >>> store.update_cycle(store.new_cycle("Waits")["id"], decision="adopt")["decision"]
+        'adopt'
+        """
+        return self.update("cycle", cycle_id, **fields)
+
+    def add_cause(self, cycle_id: int, text: str, category: str = "process",
+                  is_root: bool = False) -> dict:
+        """Put a cause on the fishbone under ``category`` (any text; defaults in
+        :data:`qoswb.pdca.model.CATEGORIES`).
+
+        >>> store = Store("sqlite://")
+        >>> store.add_cause(store.new_cycle("Waits")["id"], "Rota gaps", "people")["votes"]
+        0
+        """
+        return self._create("cause", {"text": text, "category": category, "is_root": is_root},
+                            cycle_id=cycle_id, votes=0)
+
+    def update_cause(self, cause_id: int, **fields) -> dict:
+        """Change a cause's text or category, or mark it a root cause (``is_root=True``).
+
+        >>> store = Store("sqlite://")
+        >>> cause = store.add_cause(store.new_cycle("Waits")["id"], "Rota gaps")
+        >>> store.update_cause(cause["id"], is_root=True)["is_root"]
+        True
+        """
+        return self.update("cause", cause_id, **fields)
+
+    def vote(self, cause_id: int, by: int = 1) -> int:
+        """Add ``by`` votes (negative to take back) to a cause; returns the new count.
+
+        The increment happens in the database, so two kernels voting at once both count.
+
+        >>> store = Store("sqlite://")
+        >>> cause = store.add_cause(store.new_cycle("Waits")["id"], "Rota gaps")
+        >>> store.vote(cause["id"], 3)
+        3
+        """
+        by = int(by)
+        with self._session() as s, s.begin():
+            cause = self._get(s, "cause", cause_id, lock=True)
+            old = cause.votes
+            s.execute(update(Cause).where(Cause.id == cause.id).values(votes=Cause.votes + by))
+            new = s.scalar(select(Cause.votes).where(Cause.id == cause.id))
+            self._log(s, cause.cycle_id, "cause", cause.id, "votes", old, new)
+            self._touch(s, cause.cycle_id)
+            return new
+
+    def add_why(self, cause_id: int, text: str) -> dict:
+        """Append the next "why?" to a cause's chain (positions 1, 2, 3…).
+
+        >>> store = Store("sqlite://")
+        >>> cause = store.add_cause(store.new_cycle("Waits")["id"], "Rota gaps")
+        >>> store.add_why(cause["id"], "Lunch breaks overlap")["position"]
+        1
+        """
+        return self._create("why", {"text": text}, cause_id=cause_id)
+
+    def add_action(self, cycle_id: int, action: str, owner: str = "", due=None,
+                   status: str = "open", notes: str = "") -> dict:
+        """Add a countermeasure to the plan; ``due`` a date or ISO string.
+
+        >>> store = Store("sqlite://")
+        >>> store.add_action(store.new_cycle("Waits")["id"], "Stagger lunch", "Ana",
+        ...                  "2026-03-31")["due"]
+        datetime.date(2026, 3, 31)
+        """
+        return self._create("action", {"action": action, "owner": owner, "due": due,
+                                       "status": status, "notes": notes}, cycle_id=cycle_id)
+
+    def update_action(self, action_id: int, **fields) -> dict:
+        """Change an action's text, owner, due date, status (open/doing/done/dropped) or notes.
+
+        >>> store = Store("sqlite://")
+        >>> act = store.add_action(store.new_cycle("Waits")["id"], "Stagger lunch")
+        >>> store.update_action(act["id"], status="done")["status"]
+        'done'
+        """
+        return self.update("action", action_id, **fields)
+
+    def add_change(self, cycle_id: int, what: str, changed_on, notes: str = "") -> dict:
+        """Record the Do step: what was changed and the date it took effect.
+
+        >>> store = Store("sqlite://")
+        >>> store.add_change(store.new_cycle("Waits")["id"], "New rota", "2026-04-01")["what"]
+        'New rota'
+        """
+        if changed_on is None:
+            raise ParameterError("change.changed_on: the date the change took effect is needed")
+        return self._create("change", {"what": what, "changed_on": changed_on, "notes": notes},
+                            cycle_id=cycle_id)
+
+    def remove(self, entity: str, entity_id: int) -> None:
+        """Take a cause (with its whys), why, action or change off the record; history keeps it.
+
+        >>> store = Store("sqlite://")
+        >>> cid = store.new_cycle("Waits")["id"]
+        >>> store.remove("cause", store.add_cause(cid, "typo")["id"])
+        >>> store.get_cycle(cid)["causes"]
+        []
+        """
+        if entity not in ("cause", "why", "action", "change"):
+            raise ParameterError(f"entity={entity!r}: expected cause, why, action or change")
+        with self._session() as s, s.begin():
+            obj = self._get(s, entity, entity_id, lock=True)
+            cycle_id = self._cycle_of(s, entity, obj)
+            doomed = [(entity, obj)]
+            if entity == "cause":
+                doomed = [("why", w) for w in s.scalars(select(Why).where(Why.cause_id == obj.id))]
+                doomed.append((entity, obj))
+            for name, item in doomed:
+                self._log(s, cycle_id, name, item.id, "removed",
+                          json.dumps(self._row(item), default=_as_text), None)
+                s.delete(item)
+                s.flush()  # whys go before their cause (foreign key)
+            self._touch(s, cycle_id)
+
+    def record_check(self, cycle_id: int, result) -> dict:
+        """Store a Check-step result (a :class:`~qoswb.pdca.check.CheckResult` or its dict).
+
+        >>> store = Store("sqlite://")
+        >>> cid = store.new_cycle("Waits")["id"]
+        >>> store.record_check(cid, {"kind": "time", "test": "Mann-Whitney U",
+        ...                          "verdict": "improved", "p_value": 0.01})["verdict"]
+        'improved'
+        """
+        data = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+        missing = [k for k in ("kind", "test", "verdict") if not data.get(k)]
+        if missing:
+            raise ParameterError(f"record_check: the result lacks {', '.join(missing)}")
+        columns = {c.key for c in model.Check.__table__.columns} - {"id", "cycle_id",
+                                                                   "created_at", "details"}
+        values = {k: data.get(k) for k in columns if data.get(k) is not None}
+        with self._session() as s, s.begin():
+            cycle_id = self._get(s, "cycle", cycle_id, lock=True).id
+            obj = model.Check(cycle_id=cycle_id, details=json.dumps(data, default=_as_text),
+                              **values)
+            s.add(obj)
+            s.flush()
+            self._log(s, cycle_id, "check", obj.id, "verdict", None, obj.verdict)
+            self._touch(s, cycle_id)
+            return self._row(obj)
+
+    # ---- reading --------------------------------------------------------------
+    def get_cycle(self, cycle_id: int) -> dict:
+        """One cycle as a dict, with ``causes`` (each with its ``whys``), ``actions``,
+        ``changes`` and ``checks`` as lists of dicts, oldest first.
+
+        >>> store = Store("sqlite://")
+        >>> sorted(store.get_cycle(store.new_cycle("Waits")["id"]))[:3]
+        ['actions', 'baseline', 'causes']
+        """
+        with self._session() as s:
+            cycle = self._row(self._get(s, "cycle", cycle_id))
+            cycle_id = cycle["id"]
+
+            def rows(cls, column, key):
+                found = s.scalars(select(cls).where(column == key).order_by(cls.id))
+                return [self._row(o) for o in found]
+
+            cycle["causes"] = rows(Cause, Cause.cycle_id, cycle_id)
+            for cause in cycle["causes"]:
+                whys = s.scalars(select(Why).where(Why.cause_id == cause["id"])
+                                 .order_by(Why.position))
+                cause["whys"] = [self._row(w) for w in whys]
+            cycle["actions"] = rows(model.Action, model.Action.cycle_id, cycle_id)
+            cycle["changes"] = rows(model.Change, model.Change.cycle_id, cycle_id)
+            cycle["checks"] = rows(model.Check, model.Check.cycle_id, cycle_id)
+            for check in cycle["checks"]:
+                check["details"] = json.loads(check["details"] or "{}")
+        return cycle
+
+    def list_cycles(self) -> pd.DataFrame:
+        """All cycles, most recently edited first (one row each, no children).
+
+        >>> Store("sqlite://").list_cycles().columns[:3].tolist()
+        ['id', 'title', 'problem']
+        """
+        with self._session() as s:
+            found = s.scalars(select(Cycle).order_by(Cycle.updated_at.desc(), Cycle.id.desc()))
+            rows = [self._row(o) for o in found]
+        columns = [c.key for c in Cycle.__table__.columns]
+        return pd.DataFrame(rows, columns=columns)
+
+    def history(self, cycle_id: int | None = None) -> pd.DataFrame:
+        """Every edit (of one cycle, or of all), oldest first: ``at``, ``author``,
+        ``cycle_id``, ``entity``, ``entity_id``, ``field``, ``old``, ``new``.
+
+        >>> store = Store("sqlite://")
+        >>> cid = store.new_cycle("Waits")["id"]
+        >>> store.history(cid)[["entity", "field", "new"]].values.tolist()
+        [['cycle', 'title', 'Waits']]
+        """
+        stmt = select(History).order_by(History.id)
+        if cycle_id is not None:
+            stmt = stmt.where(History.cycle_id == int(cycle_id))
+        with self._session() as s:
+            rows = [self._row(o) for o in s.scalars(stmt)]
+        columns = [c.key for c in History.__table__.columns]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["at"] = pd.to_datetime(frame["at"], utc=True)
+        return frame
+
+    def close(self) -> None:
+        """Release the database connections (the file stays)."""
+        self.engine.dispose()
+
+
+__all__ = ["Store", "default_url", "EDITABLE"]
