@@ -1,0 +1,26 @@
+"""Service KPIs per team and period, charted the right way, and teams compared fairly.
+
+The flow: ``kpis()`` turns canonical interactions and surveys (or aggregates)
+into a tidy KPI table; ``charts()`` gives every group x KPI its control chart
+(p moving to Laney p' when over-dispersed); ``funnel()`` compares teams of
+different sizes on one proportion; ``matrix()`` is the manager's overview
+(variation and assurance); ``tag_themes()`` tags survey comments by theme.
+``KPIS`` is the registry of KPI definitions.
+
+Heavy modules (matplotlib, scipy, qoswb.spc) load inside the functions that use them.
+
+>>> from qoswb.metrics import KPIS
+>>> "sla_response" in KPIS.index
+True
+"""
+
+from qoswb.metrics.calendar import BusinessCalendar
+from qoswb.metrics.charting import charts
+from qoswb.metrics.compute import kpis
+from qoswb.metrics.funnel import funnel
+from qoswb.metrics.matrix import matrix, matrix_plot, matrix_style
+from qoswb.metrics.registry import KPIS
+from qoswb.metrics.themes import THEMES, tag_themes, theme_pareto
+
+__all__ = ["kpis", "charts", "funnel", "matrix", "matrix_style", "matrix_plot", "KPIS", "BusinessCalendar",
+           "tag_themes", "theme_pareto", "THEMES"]

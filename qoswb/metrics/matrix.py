@@ -1,0 +1,133 @@
+"""The manager's overview: teams x KPIs with variation and assurance (NHS "Making Data Count" summary).
+
+Variation (from the latest ``recent`` complete points of each chart and the KPI's polarity):
+
+* "common cause" — none of them is a signal;
+* "special cause improving" / "special cause deteriorating" — a signal among
+  them, on the good / bad side of the centre line (for volume, polarity 0:
+  "special cause higher" / "special cause lower").
+
+Assurance (only where a target is given), from where the target lies against
+the process limits at the latest complete point, as Making Data Count defines it
+(NHS England / NHS Improvement, "Making Data Count: Getting started", 2019):
+
+* "consistently met" — the target is beyond the limit on the bad side (e.g.
+  target 90% below a lower limit of 92% when higher is better): the process
+  will pass without change;
+* "consistently missed" — the target is beyond the limit on the good side:
+  the process will fail without change;
+* "hit and miss" — the target lies between the limits: it will pass or fail at random.
+
+>>> m = matrix(result, targets={"sla_response": 0.9})              # doctest: +SKIP
+>>> matrix_style(m)                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qoswb.errors import DataError, ParameterError
+
+COLOURS = {"improving": "#4b9cd3", "deteriorating": "#f0a030", "common cause": "#d0d0d0",
+           "higher": "#9b7fc9", "lower": "#9b7fc9"}
+
+
+def _targets(targets, rows: pd.DataFrame, by: list[str]) -> pd.Series:
+    if targets is None:
+        return pd.Series(np.nan, index=rows.index)
+    if isinstance(targets, dict):
+        return rows["kpi"].map(targets).astype("Float64").astype(float)
+    if isinstance(targets, pd.DataFrame) and {"kpi", "target"} <= set(targets.columns):
+        keys = ["kpi", *[c for c in by if c in targets.columns]]
+        merged = rows[keys].merge(targets[[*keys, "target"]], on=keys, how="left", validate="many_to_one")
+        return pd.Series(merged["target"].to_numpy(dtype=float), index=rows.index)
+    raise ParameterError("targets= must be {kpi: target} or a table with 'kpi', 'target' (and group columns)")
+
+
+def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
+    """One row per group x KPI: latest value and limits, ``variation``, ``assurance``, ``target``.
+
+    ``charts``: the result of :func:`qoswb.metrics.charts`; ``targets``:
+    ``{kpi: target}`` or a table with ``kpi``, ``target`` and optionally group
+    columns; ``recent``: how many of the latest complete points to read for
+    variation (Making Data Count reads the latest one).
+
+    >>> matrix(result, {"sla_response": 0.8})[["team", "kpi", "variation", "assurance"]]  # doctest: +SKIP
+    """
+    frame, by = getattr(charts, "frame", None), getattr(charts, "by", None)
+    if frame is None or by is None:
+        raise DataError("matrix() takes the result of qoswb.metrics.charts()")
+    if recent < 1:
+        raise ParameterError(f"recent={recent} must be at least 1")
+    done = frame[frame["complete"].astype(bool) & frame["y"].notna()].sort_values([*by, "kpi", "period"])
+    keys = [*by, "kpi"]
+    tail = done.groupby(keys, observed=True, sort=False).tail(recent)
+    latest = tail.groupby(keys, observed=True, sort=False).tail(1).set_index(keys)
+    signalled = tail[tail["signal"].astype(bool)].groupby(keys, observed=True, sort=False).tail(1).set_index(keys)
+    out = latest[["chart", "period", "y", "cl", "lcl", "ucl", "polarity"]].rename(
+        columns={"period": "latest_period", "y": "latest_value"})
+    side = np.sign(signalled["y"] - signalled["cl"]).reindex(out.index)
+    good = side * out["polarity"]
+    out["variation"] = np.select(
+        [side.isna(), out["polarity"].eq(0) & side.gt(0), out["polarity"].eq(0) & side.lt(0), good > 0, good < 0],
+        ["common cause", "special cause higher", "special cause lower", "special cause improving",
+         "special cause deteriorating"], default="special cause")
+    out["signal_rules"] = signalled["rules"].reindex(out.index).fillna("")
+    out = out.reset_index()
+    out["target"] = _targets(targets, out, by).to_numpy()
+    pol = out["polarity"]
+    met = ((pol > 0) & (out["target"] < out["lcl"])) | ((pol < 0) & (out["target"] > out["ucl"]))
+    missed = ((pol > 0) & (out["target"] > out["ucl"])) | ((pol < 0) & (out["target"] < out["lcl"]))
+    out["assurance"] = np.select([out["target"].isna(), pol.eq(0), met, missed],
+                                 ["", "no direction", "consistently met", "consistently missed"],
+                                 default="hit and miss")
+    return out
+
+
+def _cell_colour(text: str) -> str:
+    for word, colour in COLOURS.items():
+        if word in str(text):
+            return f"background-color: {colour}"
+    return ""
+
+
+def matrix_style(m: pd.DataFrame):
+    """A pandas Styler: groups as rows, KPIs as columns, cells "variation · assurance" coloured as in MDC.
+
+    Blue is improvement, orange concern, grey common cause (Making Data Count colours).
+    """
+    by = list(m.columns[: list(m.columns).index("kpi")])
+    text = m["variation"].str.replace("special cause ", "", regex=False)
+    text = text.where(m["assurance"].eq(""), text + " · " + m["assurance"])
+    wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
+    return wide.style.map(_cell_colour).set_caption("Variation · assurance (latest complete period)")
+
+
+def matrix_plot(m: pd.DataFrame, ax=None):
+    """The matrix as a figure: coloured tiles, V (variation) and A (assurance) letters. Returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    by = list(m.columns[: list(m.columns).index("kpi")])
+    labels = m[by].astype(str).agg(" / ".join, axis=1)
+    rows, cols = list(dict.fromkeys(labels)), list(dict.fromkeys(m["kpi"]))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.45 * len(rows) + 1.5))
+    short = {"common cause": "~", "special cause improving": "▲ good", "special cause deteriorating": "▼ bad",
+             "special cause higher": "▲", "special cause lower": "▼"}
+    mark = {"consistently met": "P", "consistently missed": "F", "hit and miss": "?", "": "", "no direction": ""}
+    for label, (_, row) in zip(labels, m.iterrows()):
+        i, j = rows.index(label), cols.index(row["kpi"])
+        colour = _cell_colour(row["variation"]).replace("background-color: ", "") or "white"
+        ax.add_patch(plt.Rectangle((j, i), 0.95, 0.9, color=colour))
+        ax.text(j + 0.47, i + 0.45, f"{short.get(row['variation'], '?')} {mark.get(row['assurance'], '')}",
+                ha="center", va="center", fontsize=8)
+    ax.set_xlim(0, len(cols))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(np.arange(len(cols)) + 0.47, cols, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(np.arange(len(rows)) + 0.45, rows, fontsize=8)
+    ax.set_title("Variation (▲▼ special cause, ~ common) · assurance (P met, F missed, ? hit and miss)", fontsize=9)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return ax
