@@ -60,8 +60,8 @@ class _Grid:
     def __init__(self, frame, by, freq, as_of):
         self.freq = periods.normalise_freq(freq)
         self.group, self.groups = group_codes(frame, by)
-        self.tz = frame["opened_at"].dt.tz
         opened_wall = periods.wall_clock(frame["opened_at"], "opened_at")
+        self.tz = frame["opened_at"].dt.tz
         if np.isnat(opened_wall).any():
             row = int(np.flatnonzero(np.isnat(opened_wall))[0])
             raise DataError(f"column 'opened_at' is empty in {int(np.isnat(opened_wall).sum())} row(s), first at row {row}")
