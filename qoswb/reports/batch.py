@@ -1,0 +1,128 @@
+"""A whole report batch: parameters → data cache → jobs → parallel run → manifest and index.
+
+>>> from qoswb.reports import run_batch
+>>> outcome = run_batch("parameters/demo.yaml", workers=2)    # doctest: +SKIP
+>>> outcome.failed, outcome.index                              # doctest: +SKIP
+(0, PosixPath('/.../reports/demo/index.html'))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+from qoswb.errors import ParameterError
+from qoswb.reports import cache as data_cache
+from qoswb.reports.execute import remove_partials
+from qoswb.reports.index import Manifest, write_index
+from qoswb.reports.jobs import expand
+from qoswb.reports.params import BatchParameters, load
+
+
+@dataclasses.dataclass
+class BatchOutcome:
+    """What a batch did: counts of jobs run ok, failed, skipped (``--resume``), and where."""
+
+    ok: int
+    failed: int
+    skipped: int
+    output: Path
+    index: Path
+    manifest: Path
+    failures: list[dict]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failed else 0
+
+
+def _teams(params: BatchParameters, info: dict | None) -> list[str]:
+    if params.teams == "all":
+        return list(info["teams"])
+    if info is not None:
+        unknown = [t for t in params.teams if t not in set(info["teams"])]
+        if unknown:
+            shown = ", ".join(info["teams"][:20])
+            raise ParameterError(f"{params.origin}: 'teams' lists {unknown!r}, not in the data "
+                                 f"(teams there: {shown})")
+    return list(params.teams)
+
+
+def run_batch(parameters, *, workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, only: list[str] | None = None, timeout: float | None = None,
+              retries: int | None = None, progress: bool = True, prewarm: bool = True) -> BatchOutcome:
+    """Run a batch described by a parameters file (path) or :class:`BatchParameters`.
+
+    ``workers`` local processes (default: the file's ``workers``, else 2), or a Dask
+    cluster at ``scheduler`` ("local" starts a LocalCluster); ``resume`` re-runs only
+    jobs that failed or are missing; ``only`` restricts to these teams; ``timeout``
+    seconds per job; ``retries`` for jobs whose kernel died or did not start.
+    """
+    from qoswb.reports import runner
+
+    params = parameters if isinstance(parameters, BatchParameters) else load(parameters)
+    workers = workers or params.workers or 2
+    timeout = timeout or params.timeout
+    retries = params.retries if retries is None else retries
+    output = params.output
+    output.mkdir(parents=True, exist_ok=True)
+    remove_partials(output)  # leftovers of a killed batch: never mistaken for reports
+    cache_dir = info = None
+    if params.data is not None:
+        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume)
+        info = data_cache.meta(cache_dir)
+    teams = _teams(params, info)
+    periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
+    jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label)
+            for j in expand(params, teams, periods, None if cache_dir is None else str(cache_dir))]
+    if only:
+        unknown = [t for t in only if t not in set(teams)]
+        if unknown:
+            raise ParameterError(f"--only: {unknown!r} not among the batch's teams")
+        selected = [j for j in jobs if j["team"] in set(only)]
+    else:
+        selected = jobs
+    manifest = Manifest(output, batch={
+        "parameters_file": params.origin, "title": params.title, "output": str(output),
+        "teams": teams, "periods": [p.label for p in periods], "grain": params.grain,
+        "cache": None if cache_dir is None else str(cache_dir),
+        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    manifest.keep_only([j["id"] for j in jobs])
+    todo = [j for j in selected if not (resume and manifest.ok(j["id"]))]
+    bar = runner.progress(len(todo), enabled=progress)
+    failures = []
+
+    def finished(job, result):
+        entry = manifest.record(job, result)
+        if entry["status"] != "ok":
+            failures.append(entry)
+            bar.set_postfix(failed=len(failures), refresh=False)
+        bar.update(1)
+
+    try:
+        if todo:
+            kwargs = dict(workers=workers, timeout=timeout, retries=retries, on_result=finished,
+                          prewarm=prewarm)
+            if scheduler:
+                runner.run_dask(todo, output, scheduler=scheduler, **kwargs)
+            else:
+                runner.run_local(todo, output, **kwargs)
+    finally:
+        bar.close()
+        manifest.write()
+        index = write_index(manifest, teams, [p.label for p in periods], params.title)
+    selected_ids = {j["id"] for j in selected}
+    failed_now = [r for i, r in manifest.records.items() if i in selected_ids and r["status"] != "ok"]
+    return BatchOutcome(ok=len(todo) - len(failures), failed=len(failed_now),
+                        skipped=len(selected) - len(todo), output=output, index=index,
+                        manifest=manifest.path, failures=failed_now)
+
+
+def relative(path: Path) -> str:
+    """``path`` relative to the current folder when it is below it (for friendlier messages)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,193 @@
+"""Load the batch's data once into a cache of Parquet files that every notebook reads its slice of.
+
+The batch driver reads the raw source (demo store, file, DuckDB, SQL) once,
+computes the KPI table once (weekly, the grain the control charts use), and
+writes ``<output>/_cache/``:
+
+- ``interactions.parquet``, ``surveys.parquet`` (with the ``team`` of the rated
+  interaction, so a team's slice is one filter) — or ``aggregates.parquet``;
+- ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (when available);
+- ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
+- ``meta.json``: the load summaries, teams, first and last timestamps, a key
+  of the data specification (so ``--resume`` reuses a cache of the same data).
+
+A notebook then reads only its team's rows::
+
+    from qoswb.reports import cache as rc
+    tickets = rc.read(cache, "interactions", team=team)
+
+>>> read("/no/such/cache", "interactions")
+Traceback (most recent call last):
+...
+qoswb.errors.DataError: the batch cache /no/such/cache has no interactions table ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from qoswb.errors import DataError, ParameterError
+
+CACHE = "_cache"
+KPI_FREQ = "W"  # control charts in the reports are weekly, whatever the report period
+
+
+def key(data: dict, grain: str) -> str:
+    """A fingerprint of the data specification and the source file's size and time."""
+    spec = dict(data, grain=grain)
+    source = data.get("source", "")
+    if source and "://" not in source and Path(source).exists():
+        stat = Path(source).stat()
+        spec["_file"] = [stat.st_size, stat.st_mtime_ns]
+    return hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def meta(cache: str | Path) -> dict:
+    """The cache's ``meta.json`` (summaries, teams, data range, key)."""
+    path = Path(cache) / "meta.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"the batch cache {cache} has no readable meta.json ({exc})") from exc
+
+
+def read(cache: str | Path, table: str, team: str | None = None, columns=None):
+    """One cached table, only ``team``'s rows when given (read with a Parquet filter).
+
+    >>> read(cache, "kpis", team="Billing")   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    path = Path(cache) / f"{table}.parquet"
+    if not path.exists():
+        raise DataError(f"the batch cache {cache} has no {table} table ({path} is missing)")
+    filters = [("team", "==", team)] if team is not None else None
+    return pd.read_parquet(path, columns=columns, filters=filters)
+
+
+def has(cache: str | Path | None, table: str) -> bool:
+    """Whether the cache holds ``table`` (e.g. surveys or kpis may be absent)."""
+    return cache is not None and (Path(cache) / f"{table}.parquet").exists()
+
+
+def _load(data: dict):
+    """(frames by name, load summaries, rejected rows) from the data specification."""
+    import pandas as pd
+
+    if data["source"] == "demo":
+        from qoswb.data import demo_data
+
+        demo = demo_data()
+        summary = {"source": "demo", "rows_read": len(demo.interactions),
+                   "accepted": len(demo.interactions), "rejected": 0, "rejected_by_reason": {}}
+        return ({"interactions": demo.interactions, "surveys": demo.surveys},
+                {"interactions": summary}, [])
+    import qoswb.data as qd
+
+    options = {k: data[k] for k in ("table", "query", "timezone") if data.get(k)}
+    loader = qd.load_aggregates if data["kind"] == "aggregates" else qd.load_interactions
+    result = loader(data["source"], mapping=data.get("mapping"), **options)
+    frames = {data["kind"]: result.data}
+    summaries = {data["kind"]: result.summary}
+    rejected = [result.rejected.assign(table=data["kind"])]
+    if data.get("surveys"):
+        spec = data["surveys"]
+        options = {k: spec[k] for k in ("table", "query", "timezone") if spec.get(k)}
+        surveys = qd.load_surveys(spec["source"], mapping=spec.get("mapping"), **options)
+        frames["surveys"] = surveys.data
+        summaries["surveys"] = surveys.summary
+        rejected.append(surveys.rejected.assign(table="surveys"))
+    rejected = [r for r in rejected if len(r)]
+    if rejected:
+        keep = [c for c in ("table", "team", "source_row", "reason") if c in rejected[0]]
+        rejected = [pd.concat([r.reindex(columns=keep) for r in rejected], ignore_index=True)]
+    return frames, summaries, rejected
+
+
+def _kpis(frames: dict, kinds: str):
+    """The KPI table, or None when qoswb.metrics is not there (the templates then say so)."""
+    try:
+        from qoswb import metrics
+        compute = metrics.kpis
+    except (ImportError, AttributeError):
+        return None
+    if kinds == "aggregates":
+        return compute(frames["aggregates"])
+    return compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)
+
+
+def build(data: dict, grain: str, output: str | Path, reuse: bool = False) -> Path:
+    """Load the data once and write the cache into ``output/_cache``; returns its path.
+
+    With ``reuse``, a cache made from the same data specification is kept as it is.
+    """
+    folder = Path(output) / CACHE
+    fingerprint = key(data, grain)
+    if reuse and folder.exists():
+        try:
+            if meta(folder).get("key") == fingerprint:
+                return folder
+        except DataError:
+            pass
+    frames, summaries, rejected = _load(data)
+    main = frames[data["kind"]]
+    if "team" not in main.columns:
+        raise DataError(f"{data['source']}: the data has no 'team' column after mapping")
+    if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
+        teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
+        frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
+    kpis = _kpis(frames, data["kind"])
+    if kpis is not None:
+        frames["kpis"] = kpis
+    if rejected:
+        frames["rejected"] = rejected[0]
+    time_column = "period" if data["kind"] == "aggregates" else "opened_at"
+    info = {"key": fingerprint, "kind": data["kind"], "source": data["source"], "grain": grain,
+            "kpi_freq": None if kpis is None else KPI_FREQ, "summaries": summaries,
+            "teams": sorted(str(t) for t in main["team"].dropna().unique()),
+            "first": str(main[time_column].min()), "last": str(main[time_column].max()),
+            "tables": sorted(frames)}
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".cache-", dir=folder.parent))
+    try:
+        for name, frame in frames.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "meta.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def last_periods(info: dict, grain: str, count: int, origin: str = "parameters"):
+    """The ``count`` latest periods the data covers completely (the latest one first dropped
+    when the data stops before its end).
+
+    >>> [p.label for p in last_periods({"last": "2025-03-31 23:00"}, "month", 2)]
+    ['2025-02', '2025-03']
+    """
+    import pandas as pd
+
+    from qoswb.reports.params import period
+
+    if info.get("last") in (None, "NaT", "nan"):
+        raise ParameterError(f"{origin}: 'periods.last' needs data with dates, and the data has none")
+    last = pd.Timestamp(info["last"])
+    last_day = (last.tz_localize(None) if last.tzinfo else last).normalize()
+    current = period(last_day.date().isoformat(), grain, origin)
+    aggregates = info.get("kind") == "aggregates"  # a monthly row covers its whole month
+    if not aggregates and (last_day + pd.Timedelta(days=1)).date().isoformat() < current.end:
+        current = period((pd.Timestamp(current.start) - pd.Timedelta(days=1)).date().isoformat(),
+                         grain, origin)
+    out = [current]
+    while len(out) < count:
+        out.insert(0, period((pd.Timestamp(out[0].start) - pd.Timedelta(days=1)).date().isoformat(),
+                             grain, origin))
+    return out

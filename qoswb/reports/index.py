@@ -1,0 +1,138 @@
+"""The batch's record: ``manifest.json`` (every job, replayable) and ``index.html`` (teams × periods).
+
+``manifest.json`` is rewritten atomically after every finished job, so a batch
+killed part-way still says what it finished::
+
+    {"batch": {...}, "jobs": [{"id": ..., "template": ..., "team": ..., "period": ...,
+      "parameters": {...}, "status": "ok" | "failed", "duration": 12.3,
+      "outputs": ["north-1a2b3c4d/team_report-2025-03.ipynb", ...], "error": null,
+      "headline": "...", "attempts": 1, "finished_at": "..."}]}
+
+>>> Manifest("/tmp/qoswb-doc-out").ok("team_report/x/2025-03")
+False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+from qoswb.reports.execute import write_atomically
+from qoswb.reports.jobs import inside
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+class Manifest:
+    """The jobs' records by id, read from an earlier run when there is one."""
+
+    def __init__(self, output, batch: dict | None = None):
+        self.output = Path(output)
+        self.path = self.output / MANIFEST
+        self.batch = batch or {}
+        self.records: dict[str, dict] = {}
+        if self.path.exists():
+            try:
+                earlier = json.loads(self.path.read_text(encoding="utf-8"))
+                self.records = {r["id"]: r for r in earlier.get("jobs", []) if "id" in r}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self.records = {}  # an unreadable manifest means every job is "missing"
+
+    def ok(self, job_id: str) -> bool:
+        """The job succeeded before and all its outputs are still there."""
+        record = self.records.get(job_id)
+        if not record or record.get("status") != "ok" or not record.get("outputs"):
+            return False
+        try:
+            return all(inside(self.output, out).is_file() for out in record["outputs"])
+        except ValueError:
+            return False
+
+    def keep_only(self, job_ids) -> None:
+        """Forget jobs that are no longer part of the batch, in the batch's order."""
+        self.records = {i: self.records[i] for i in job_ids if i in self.records}
+
+    def record(self, job: dict, result: dict) -> dict:
+        """Store a finished job's result and write the manifest."""
+        entry = {
+            "id": job["id"], "template": job["template"], "template_path": job["template_path"],
+            "team": job["team"], "period": job["period"], "parameters": job["parameters"],
+            "status": result["status"], "duration": result.get("duration"),
+            "outputs": result.get("outputs", []), "error": result.get("error"),
+            "headline": result.get("headline"), "attempts": result.get("attempts", 1),
+            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        self.records[job["id"]] = entry
+        self.write()
+        return entry
+
+    def write(self) -> None:
+        self.output.mkdir(parents=True, exist_ok=True)
+        body = {"batch": self.batch, "jobs": list(self.records.values())}
+        write_atomically(self.path, json.dumps(body, indent=1, ensure_ascii=False, default=str))
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#222}
+h1{font-size:1.5em} table{border-collapse:collapse;margin:1em 0}
+th,td{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left}
+th{background:#f3f3f3} td.ok{background:#eef8ee} td.failed{background:#fde8e8}
+td.missing{background:#f6f6f6;color:#888} .headline{font-size:.85em;color:#444}
+.error{font-family:monospace;font-size:.85em;white-space:pre-wrap}
+"""
+
+
+def _cell(records: list[dict]) -> tuple[str, str]:
+    if not records:
+        return "missing", "not run"
+    parts, status = [], "ok"
+    for r in records:
+        name = html.escape(r["template"])
+        if r["status"] == "ok":
+            html_out = next((o for o in r["outputs"] if o.endswith(".html")), r["outputs"][0])
+            link = f'<a href="{html.escape(html_out, quote=True)}">{name}</a>'
+            head = f'<div class="headline">{html.escape(r["headline"])}</div>' if r.get("headline") else ""
+            parts.append(link + head)
+        else:
+            status = "failed"
+            parts.append(f'{name}: <b>failed</b><div class="error">{html.escape(str(r.get("error")))}</div>')
+    return status, "".join(parts)
+
+
+def write_index(manifest: Manifest, teams: list[str], periods: list[str], title: str) -> Path:
+    """Write ``index.html``: a row per team (and the portfolio), a column per period."""
+    by_cell: dict[tuple, list] = {}
+    for r in manifest.records.values():
+        by_cell.setdefault((r["team"], r["period"]), []).append(r)
+    rows = [(None, "Portfolio (all teams)")] if any(k[0] is None for k in by_cell) else []
+    rows += [(team, team) for team in teams]
+    head = "".join(f"<th>{html.escape(p)}</th>" for p in periods)
+    body = []
+    for team, label in rows:
+        cells = []
+        for per in periods:
+            status, content = _cell(by_cell.get((team, per), []))
+            cells.append(f'<td class="{status}">{content}</td>')
+        body.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+    records = list(manifest.records.values())
+    failed = [r for r in records if r["status"] != "ok"]
+    ok = len(records) - len(failed)
+    failures = "".join(
+        f"<li>{html.escape(r['team'] or 'portfolio')} · {html.escape(r['period'])} · "
+        f"{html.escape(r['template'])}: <span class='error'>{html.escape(str(r.get('error')))}</span></li>"
+        for r in failed)
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    page = (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+        f"<p>{ok} report(s) ok, {len(failed)} failed · generated {generated} · "
+        f"<a href='{MANIFEST}'>manifest.json</a></p>"
+        f"<table><tr><th>team</th>{head}</tr>{''.join(body)}</table>"
+        + (f"<h2>Failures</h2><ul>{failures}</ul>" if failed else "")
+        + "</body></html>")
+    path = manifest.output / INDEX
+    write_atomically(path, page)
+    return path

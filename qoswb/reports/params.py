@@ -1,0 +1,332 @@
+"""Read and check a batch parameters file (YAML) into a :class:`BatchParameters`.
+
+A parameters file says which templates to run, on which data, for which teams
+and periods, with which KPIs and targets, and where to write the reports::
+
+    templates: [team_report, portfolio_report]   # names in templates/, or paths
+    data:
+      source: demo            # or a CSV/Parquet/Excel path, a DuckDB file, a SQLAlchemy URL
+      kind: interactions      # or aggregates
+      table: tickets          # DuckDB/SQL: a table ...
+      query: null             # ... or a query
+      mapping: {}             # user's columns -> canonical ones (dict or YAML path)
+    teams: all                # or a list of team names
+    periods: {last: 3, grain: month}   # or a list, or {start: .., end: .., grain: ..}
+    kpis: [volume, sla_response, first_response_median, csat]
+    targets: {sla_response: 0.9}
+    output: ../reports/demo
+
+Relative paths (data, mapping, templates given as paths, output) are read from
+the folder of the parameters file, so a batch runs the same from anywhere.
+Every mistake is a :class:`~qoswb.errors.ParameterError` naming the key and
+what was expected.
+
+>>> p = parse({"templates": ["team_report"], "teams": ["North"],
+...            "periods": ["2025-03"], "output": "/tmp/out"}, origin="example")
+>>> p.teams, p.periods[0].label, p.grain
+(['North'], '2025-03', 'month')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from qoswb.errors import ParameterError
+
+GRAINS = {"month": "M", "quarter": "Q", "week": "W"}
+KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets",
+        "output", "timeout", "workers", "retries", "title"}
+DATA_KEYS = {"source", "kind", "table", "query", "mapping", "surveys", "timezone"}
+DATA_KINDS = {"interactions", "aggregates"}
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """One reporting period: a label for humans and file names, and its bounds.
+
+    ``start`` is inclusive and ``end`` exclusive, both ISO dates.
+
+    >>> period("2025-03", "month")
+    Period(label='2025-03', start='2025-03-01', end='2025-04-01')
+    """
+
+    label: str
+    start: str
+    end: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Template:
+    """A template notebook and what one job of it covers: one ``team`` or the whole portfolio."""
+
+    name: str
+    path: Path
+    per: str  # "team" or "portfolio"
+
+
+@dataclasses.dataclass
+class BatchParameters:
+    """A checked parameters file. ``periods`` is None while it depends on the data (``last:``)."""
+
+    origin: str
+    templates: list[Template]
+    data: dict | None
+    teams: list[str] | str  # "all" until the data says which teams exist
+    periods: list[Period] | None
+    grain: str
+    last: int | None
+    kpis: list[str] | None
+    targets: dict[str, float]
+    output: Path
+    timeout: float | None = None
+    workers: int | None = None
+    retries: int = 2
+    title: str = "Service reports"
+
+
+def _fail(origin: str, key: str, expected: str, got: Any = dataclasses.MISSING) -> ParameterError:
+    shown = "" if got is dataclasses.MISSING else f", got {got!r}"
+    return ParameterError(f"{origin}: '{key}' must be {expected}{shown}")
+
+
+def period(value: Any, grain: str, origin: str = "parameters", key: str = "periods") -> Period:
+    """Turn a period written by a user ('2025-03', '2025Q1', '2025-W10', a date) into a Period.
+
+    >>> period("2025-Q1", "quarter").end
+    '2025-04-01'
+    >>> period("2025-03-12", "week").label
+    '2025-W11'
+    """
+    import pandas as pd
+
+    text = str(value).strip()
+    try:
+        if grain == "week" and "-W" in text.upper():
+            year, week = text.upper().split("-W")
+            start = pd.Timestamp.fromisocalendar(int(year), int(week), 1)
+        else:
+            start = pd.Period(text.replace("-Q", "Q"), freq=GRAINS[grain]).start_time
+    except (ValueError, TypeError, KeyError) as exc:
+        raise _fail(origin, key, f"periods written for the grain {grain!r} "
+                    "(e.g. 2025-03, 2025-Q1, 2025-W10 or a date)", value) from exc
+    if grain == "week":
+        start = (start - pd.Timedelta(days=start.weekday())).normalize()
+        iso = start.isocalendar()
+        label, end = f"{iso[0]}-W{iso[1]:02d}", start + pd.Timedelta(days=7)
+    else:
+        p = pd.Period(start, freq=GRAINS[grain])
+        label = str(p) if grain == "month" else f"{p.year}-Q{p.quarter}"
+        end = (p + 1).start_time
+    return Period(label, start.date().isoformat(), end.date().isoformat())
+
+
+def period_range(start: Any, end: Any, grain: str, origin: str = "parameters") -> list[Period]:
+    """Every period from the one holding ``start`` to the one holding ``end``, inclusive.
+
+    >>> [p.label for p in period_range("2025-01", "2025-03", "month")]
+    ['2025-01', '2025-02', '2025-03']
+    """
+    first, last = period(start, grain, origin, "periods.start"), period(end, grain, origin, "periods.end")
+    if first.start > last.start:
+        raise _fail(origin, "periods", "a range whose start comes before its end",
+                    {"start": start, "end": end})
+    out = [first]
+    while out[-1].start < last.start:
+        out.append(period(out[-1].end, grain, origin))
+    return out
+
+
+def _templates(raw: Any, origin: str, base: Path) -> list[Template]:
+    items = raw if isinstance(raw, list) else [raw]
+    if not items or raw is None:
+        raise _fail(origin, "templates", "a template name or a list of them", raw)
+    out = []
+    for item in items:
+        entry = item if isinstance(item, dict) else {"notebook": item}
+        if not isinstance(entry.get("notebook"), str) or not entry["notebook"]:
+            raise _fail(origin, "templates", "names such as 'team_report', paths to .ipynb "
+                        "files, or {notebook: NAME, per: team|portfolio}", item)
+        path = find_template(entry["notebook"], base, origin)
+        per = entry.get("per") or template_scope(path)
+        if per not in {"team", "portfolio"}:
+            raise _fail(origin, "templates.per", "'team' or 'portfolio'", per)
+        out.append(Template(path.stem, path, per))
+    names = [t.name for t in out]
+    if len(set(names)) != len(names):
+        raise _fail(origin, "templates", "templates with distinct names", names)
+    return out
+
+
+def find_template(name: str, base: Path, origin: str = "parameters") -> Path:
+    """A template path: a path relative to the parameters file, or a name in ``templates/``."""
+    candidates = [base / name] if name.endswith(".ipynb") else [
+        base / "templates" / f"{name}.ipynb", REPO / "templates" / f"{name}.ipynb"]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    raise _fail(origin, "templates", "a notebook that exists (looked for "
+                + ", ".join(str(c) for c in candidates) + ")", name)
+
+
+def template_scope(path: Path) -> str:
+    """'team' when the template's parameters cell sets ``team``, else 'portfolio'."""
+    import json
+    import re
+
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell.get("source", ""))
+            return "team" if re.search(r"^team\s*[:=]", source, re.M) else "portfolio"
+    raise ParameterError(f"template {path}: no cell tagged 'parameters'")
+
+
+def _data(raw: Any, origin: str, base: Path) -> dict | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"source": raw}
+    if not isinstance(raw, dict) or not raw.get("source"):
+        raise _fail(origin, "data", "a source ('demo', a path, a DuckDB file or a SQLAlchemy "
+                    "URL) or a mapping with 'source'", raw)
+    unknown = set(raw) - DATA_KEYS
+    if unknown:
+        raise _fail(origin, f"data.{sorted(unknown)[0]}", "one of " + ", ".join(sorted(DATA_KEYS)))
+    data = dict(raw)
+    data.setdefault("kind", "interactions")
+    if data["kind"] not in DATA_KINDS:
+        raise _fail(origin, "data.kind", " or ".join(sorted(DATA_KINDS)), data["kind"])
+    if data.get("table") and data.get("query"):
+        raise _fail(origin, "data", "either 'table' or 'query', not both")
+    for key in ("mapping",):
+        if data.get(key) is not None and not isinstance(data[key], (dict, str)):
+            raise _fail(origin, f"data.{key}", "a dict of column names or a path to a YAML file",
+                        data[key])
+    data["source"] = resolve_source(data["source"], base)
+    if isinstance(data.get("mapping"), str):
+        data["mapping"] = str((base / data["mapping"]).resolve())
+    if data.get("surveys") is not None:
+        surveys = _data(data["surveys"], origin, base)
+        surveys.pop("kind", None)
+        data["surveys"] = surveys
+    return data
+
+
+def resolve_source(source: Any, base: Path) -> str:
+    """'demo', a URL (has '://') as given, or a path made absolute from the parameters folder."""
+    text = str(source)
+    if text == "demo" or "://" in text:
+        return text
+    return str((base / text).resolve())
+
+
+def _periods(raw: Any, grain: str, origin: str) -> tuple[list[Period] | None, str, int | None]:
+    if isinstance(raw, dict):
+        grain = raw.get("grain", grain)
+        if grain not in GRAINS:
+            raise _fail(origin, "periods.grain", " or ".join(GRAINS), grain)
+        if "last" in raw:
+            last = raw["last"]
+            if not isinstance(last, int) or isinstance(last, bool) or last < 1:
+                raise _fail(origin, "periods.last", "a whole number of periods, 1 or more", last)
+            return None, grain, last
+        if "start" not in raw or "end" not in raw:
+            raise _fail(origin, "periods", "a list, {start: .., end: .., grain: ..} "
+                        "or {last: N, grain: ..}", raw)
+        return period_range(raw["start"], raw["end"], grain, origin), grain, None
+    if grain not in GRAINS:
+        raise _fail(origin, "grain", " or ".join(GRAINS), grain)
+    if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        raise _fail(origin, "periods", "a list of periods, {start: .., end: .., grain: ..} "
+                    "or {last: N, grain: ..}", raw)
+    periods = [period(p, grain, origin) for p in raw]
+    labels = [p.label for p in periods]
+    if len(set(labels)) != len(labels):
+        raise _fail(origin, "periods", "distinct periods", labels)
+    return periods, grain, None
+
+
+def _number(raw: dict, key: str, origin: str, kind=float, minimum=0):
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= minimum:
+        raise _fail(origin, key, f"a number above {minimum}", value)
+    return kind(value)
+
+
+def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> BatchParameters:
+    """Check a parameters mapping (as read from YAML) and return :class:`BatchParameters`."""
+    base = Path(base).resolve()
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{origin}: expected a mapping of keys (templates, data, teams, "
+                             f"periods, output, ...), got {type(raw).__name__}")
+    unknown = set(raw) - KEYS
+    if unknown:
+        raise _fail(origin, sorted(unknown)[0], "absent: not a known key (known: "
+                    + ", ".join(sorted(KEYS)) + ")")
+    if "templates" in raw and "template" in raw:
+        raise _fail(origin, "templates", "given once ('template' or 'templates', not both)")
+    templates = _templates(raw.get("templates", raw.get("template")), origin, base)
+    data = _data(raw.get("data"), origin, base)
+    teams = raw.get("teams", "all")
+    if teams == "all":
+        if data is None:
+            raise _fail(origin, "teams", "a list of teams when no 'data' is given", teams)
+    elif not (isinstance(teams, list) and teams
+              and all(isinstance(t, (str, int)) and str(t).strip() for t in teams)):
+        raise _fail(origin, "teams", "'all' or a non-empty list of team names", teams)
+    else:
+        teams = list(dict.fromkeys(str(t) for t in teams))
+    periods, grain, last = _periods(raw.get("periods"), raw.get("grain", "month"), origin)
+    if last is not None and data is None:
+        raise _fail(origin, "periods", "a list or a range when no 'data' is given", raw["periods"])
+    kpis = raw.get("kpis")
+    if kpis is not None and not (isinstance(kpis, list) and all(isinstance(k, str) for k in kpis)):
+        raise _fail(origin, "kpis", "a list of KPI names", kpis)
+    targets = raw.get("targets") or {}
+    if not isinstance(targets, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in targets.values()):
+        raise _fail(origin, "targets", "a mapping of KPI name to a number", targets)
+    output = raw.get("output")
+    if not isinstance(output, str) or not output.strip():
+        raise _fail(origin, "output", "a folder path for the reports", output)
+    retries = raw.get("retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise _fail(origin, "retries", "a whole number, 0 or more", retries)
+    return BatchParameters(
+        origin=origin, templates=templates, data=data, teams=teams, periods=periods,
+        grain=grain, last=last, kpis=kpis, targets={k: float(v) for k, v in targets.items()},
+        output=(base / output).resolve(), timeout=_number(raw, "timeout", origin),
+        workers=_number(raw, "workers", origin, int), retries=retries,
+        title=str(raw.get("title", "Service reports")))
+
+
+def load(path: str | Path) -> BatchParameters:
+    """Read a parameters YAML file and check it.
+
+    >>> load("no/such/file.yaml")
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: no/such/file.yaml: cannot read the parameters file (...)
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read the parameters file ({exc.strerror})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ParameterError(f"{path}: not valid YAML{where}: "
+                             f"{getattr(exc, 'problem', exc)}") from exc
+    return parse(raw, origin=str(path), base=path.parent)
