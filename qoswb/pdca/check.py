@@ -101,7 +101,7 @@ def _sample(data, where: str, proportion: bool) -> tuple[np.ndarray, int | None,
             if bad.any():
                 row = data.index[np.flatnonzero(bad)[0]]
                 raise DataError(f"{where}: row {row!r} has numerator/denominator "
-                                f"{data.loc[row, 'numerator']!r}/{data.loc[row, 'denominator']!r}")
+                                f"{data.loc[row, 'numerator']}/{data.loc[row, 'denominator']}")
             periods = len(data)
             return np.array([num.sum(), den.sum()]), periods, den.sum() / max(periods, 1)
         if "value" not in data.columns:
