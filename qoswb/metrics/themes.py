@@ -66,9 +66,9 @@ def tag_themes(surveys: pd.DataFrame, themes: dict | None = None, *, extra: dict
         raise DataError(f"surveys must be a DataFrame, not {type(surveys).__name__}")
     if column not in surveys.columns or "id" not in surveys.columns:
         raise DataError(f"surveys need the columns 'id' and {column!r}; they have {list(surveys.columns)}")
-    merged = {k: list(v) for k, v in (THEMES if themes is None else themes).items()}
+    merged = {k: v if isinstance(v, str) else list(v) for k, v in (THEMES if themes is None else themes).items()}
     for theme, words in (extra or {}).items():
-        merged[theme] = merged.get(theme, []) + ([words] if isinstance(words, str) else list(words))
+        merged[theme] = list(merged.get(theme, [])) + ([words] if isinstance(words, str) else list(words))
     text = surveys[column].astype("string")
     frames = []
     for theme, pattern in _patterns(merged).items():  # one vectorised regex pass per theme, not per comment
