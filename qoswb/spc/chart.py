@@ -1,0 +1,294 @@
+"""``chart()``: one entry point for every control chart, and the ``ControlChart`` it returns.
+
+>>> import numpy as np
+>>> cc = chart("i", np.array([10.0, 12, 11, 13, 12, 11, 30, 12]))
+>>> cc.frame.loc[6, ["y", "signal", "rules"]].tolist()
+[30.0, True, 'we1']
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, ParameterError
+from . import kinds as kinds_mod
+from . import rules as rules_mod
+from .checks import run_checks
+from .inputs import Tidy, tidy
+from .limits import Points
+
+_COMMON_PARAMS = ("exclude",)
+
+
+def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, freeze=None,
+          rules="we", sigma=3.0, polarity=None, **params) -> "ControlChart":
+    """Compute a control chart of ``kind`` for one series or many (``group=``) at once.
+
+    ``kind``: one of ``KINDS`` (``"run"``, ``"i"``, ``"mr"``, ``"xbar_r"``, ``"r"``,
+    ``"xbar_s"``, ``"s"``, ``"p"``, ``"np"``, ``"c"``, ``"u"``, ``"pp"``, ``"up"``,
+    ``"g"``, ``"t"``, ``"cusum"``, ``"ewma"``). Tidy input: ``data`` a DataFrame,
+    ``y``/``n``/``x``/``group``/``phase`` column names; array input: ``data`` the
+    values (2-D rows of subgroups for X̄/R/S), or ``y=`` counts and ``n=`` sizes.
+    ``freeze=k`` estimates limits from the first k points of each phase;
+    ``exclude=`` (positions, a boolean array or a boolean column) keeps points on
+    the chart but out of the limits; ``rules`` a rule set (``"we"``, ``"nelson"``,
+    ``"anhoej"``, ``"mdc"``), rule ids, or a list of both; ``sigma`` the limit
+    width; ``polarity`` +1 when higher is better, -1 when lower is better.
+    Other ``params``: ``screen_mr``, ``sigma_method``, ``confidence`` and the
+    CUSUM (``target``, ``k``, ``h``, ``head_start``, ``sd``) and EWMA
+    (``target``, ``lam``, ``L``, ``sd``) settings.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"team": ["a"] * 3 + ["b"] * 3, "week": [1, 2, 3] * 2,
+    ...                    "met": [45, 40, 47, 18, 20, 19], "calls": [50, 50, 52, 20, 25, 21]})
+    >>> cc = chart("p", df, y="met", n="calls", x="week", group="team")
+    >>> cc.summary()[["group", "centre", "points"]].round(3).values.tolist()
+    [['a', 0.868, 3], ['b', 0.865, 3]]
+    """
+    spec = kinds_mod.get(kind)
+    options, exclude = _options(spec, sigma, params)
+    rule_ids = _applicable(spec, rules_mod.resolve(rules))
+    if polarity not in (None, 1, -1):
+        raise ParameterError(f"polarity must be 1 (higher is better), -1 (lower is better) "
+                             f"or None, got {polarity!r}")
+    if freeze is not None and (not isinstance(freeze, (int, np.integer)) or freeze < 2):
+        raise ParameterError(f"freeze must be a whole number of points >= 2, got {freeze!r}")
+    t = tidy(spec.input, data, y=y, n=n, x=x, group=group, phase=phase)
+    index = data.index if isinstance(data, pd.DataFrame) else None
+    _validate(spec, t, index)
+    points = _points(spec, t, freeze, _excluded(exclude, data, t))
+    _enough(points, t)
+    result = spec.compute(points, options)
+    flags = _signals(rule_ids, result, points)
+    checks = run_checks(points, spec.name, result.seg_centre)
+    return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity)
+
+
+def _options(spec, sigma, params):
+    allowed = set(_COMMON_PARAMS) | set(spec.params)
+    if spec.sigma_methods:
+        allowed.add("sigma_method")
+    if spec.confidence:
+        allowed.add("confidence")
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ParameterError(f"chart kind {spec.name!r} takes no parameter {', '.join(unknown)}; "
+                             f"it takes: {', '.join(sorted(allowed))}")
+    if not isinstance(sigma, (int, float)) or not sigma > 0:
+        raise ParameterError(f"sigma must be a positive number, got {sigma!r}")
+    method = params.get("sigma_method")
+    if method is not None and method not in spec.sigma_methods:
+        raise ParameterError(f"sigma_method for {spec.name!r} must be one of "
+                             f"{', '.join(spec.sigma_methods)}, got {method!r}")
+    conf = params.get("confidence")
+    if conf is not None and not (isinstance(conf, float) and 0 < conf < 1):
+        raise ParameterError(f"confidence must be a probability between 0 and 1, got {conf!r}")
+    extra = {k: v for k, v in params.items()
+             if k not in ("exclude", "sigma_method", "confidence", "screen_mr")}
+    for key in ("k", "h", "head_start", "lam", "L", "sd"):
+        if key in extra and not (isinstance(extra[key], (int, float)) and extra[key] >= 0):
+            raise ParameterError(f"{key} must be a non-negative number, got {extra[key]!r}")
+    if "lam" in extra and not 0 < extra["lam"] <= 1:
+        raise ParameterError(f"lam must be in (0, 1], got {extra['lam']!r}")
+    return (kinds_mod.Options(sigma=float(sigma), confidence=conf,
+                              screen_mr=bool(params.get("screen_mr", False)),
+                              sigma_method=method, params=extra),
+            params.get("exclude"))
+
+
+def _applicable(spec, ids):
+    """The rules that make sense on this kind (run charts have no limits; CUSUM
+    and EWMA points are autocorrelated, so only the limit crossing applies)."""
+    if spec.rule_scope == "all":
+        return ids
+    return [r for r in ids if rules_mod.RULES[r].needs == spec.rule_scope]
+
+
+def _rows(t: Tidy, mask, index):
+    rows = t.row[mask]
+    return index[rows] if index is not None else rows
+
+
+def _validate(spec, t: Tidy, index):
+    from .inputs import _where
+
+    y = t.y
+    with np.errstate(invalid="ignore"):
+        checks = []
+        if spec.name in ("p", "np", "pp", "c", "u", "up", "g"):
+            checks.append((y < 0, "y", "negative counts"))
+        if spec.name == "t":
+            checks.append((y <= 0, "y", "times between events must be > 0"))
+        if spec.input == "counts":
+            checks.append((t.n < 0, "n", "negative sizes"))
+            checks.append(((t.n == 0) & (y > 0), "n", "size 0 with a positive count"))
+            if spec.name in ("p", "np", "pp"):
+                checks.append((y > t.n, "y", "counts above n"))
+    for mask, col, what in checks:
+        if mask.any():
+            raise DataError(f"column {col!r}: {what} on rows {_where(_rows(t, mask, index))}")
+
+
+def _excluded(exclude, data, t: Tidy):
+    """Excluded points in sorted order: positions, a boolean array or a boolean column."""
+    if exclude is None:
+        return None
+    n_rows = len(data) if data is not None and not isinstance(data, (list, tuple)) else None
+    if isinstance(exclude, str):
+        if not isinstance(data, pd.DataFrame) or exclude not in data.columns:
+            raise ParameterError(f"exclude={exclude!r} is not a column of data")
+        mask = data[exclude].to_numpy(dtype=bool, na_value=False)
+    else:
+        arr = np.asarray(exclude)
+        if arr.dtype == bool:
+            mask = arr
+        else:
+            n_rows = n_rows if n_rows is not None else int(t.row.max()) + 1
+            if arr.size and (arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() >= n_rows):
+                raise ParameterError(f"exclude= must be positions 0..{n_rows - 1} or a boolean "
+                                     f"array, got {exclude!r}")
+            mask = np.zeros(n_rows, dtype=bool)
+            mask[arr] = True
+    if n_rows is not None and len(mask) != n_rows:
+        raise ParameterError(f"exclude= has {len(mask)} values for {n_rows} rows")
+    return mask[t.row]
+
+
+def _points(spec, t: Tidy, freeze, excluded) -> Points:
+    base = np.isfinite(t.y)
+    if t.n is not None:
+        base &= np.isfinite(t.n) & (t.n > 0)
+    pos = np.arange(len(t.seg)) - t.start[t.seg]
+    if freeze is not None:
+        base &= pos < freeze
+    if excluded is not None:
+        base &= ~excluded
+    y = t.y
+    if spec.input == "counts":
+        y = np.where(t.n > 0, y, np.nan)  # a period with no cases at all is a gap
+    return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng)
+
+
+def _enough(p: Points, t: Tidy):
+    count = np.bincount(p.seg[p.base], minlength=p.nseg)
+    few = np.flatnonzero(count < 2)
+    if len(few):
+        names = []
+        for s in few[:5]:
+            i = t.start[s]
+            label = []
+            if t.group is not None:
+                label.append(f"group {t.group[i]!r}")
+            if t.phase is not None:
+                label.append(f"phase {t.phase[i]!r}")
+            names.append(" ".join(label) or "the series")
+        raise DataError(f"fewer than 2 usable points to estimate limits for {', '.join(names)}"
+                        + (f" (and {len(few) - 5} more)" if len(few) > 5 else ""))
+
+
+def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
+    """Each rule's flags over all points (gaps never signal)."""
+    if not rule_ids:
+        return {}
+    N = len(r.stat)
+    valid = np.isfinite(r.stat)
+    zstat = r.stat if r.zstat is None else r.zstat
+    zcentre = r.cl if r.zcentre is None else r.zcentre
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (zstat - zcentre) / r.zsigma if r.zsigma is not None else np.full(N, np.nan)
+        beyond = r.beyond if r.beyond is not None else (r.stat > r.ucl) | (r.stat < r.lcl)
+    everything = valid.all()
+    pick = (lambda a: a) if everything else (lambda a: a[valid])  # noqa: E731
+    ctx = rules_mod.Context(seg=pick(p.seg), stat=pick(r.stat), cl=pick(r.cl), z=pick(z),
+                            beyond=pick(beyond), nseg=p.nseg)
+    out = {}
+    for rid, flags in rules_mod.evaluate(rule_ids, ctx).items():
+        if everything:
+            out[rid] = flags
+        else:
+            full = np.zeros(N, dtype=bool)
+            full[valid] = flags
+            out[rid] = full
+    return out
+
+
+def _rule_labels(rule_ids, flags, N):
+    """The ``rules`` column: comma-separated ids per point, as a categorical (fast)."""
+    code = np.zeros(N, dtype=np.int64)
+    for i, rid in enumerate(rule_ids):
+        code |= flags[rid].astype(np.int64) << i
+    hit = np.flatnonzero(code)
+    cats = [""]
+    cat_codes = np.zeros(N, dtype=np.int32)
+    if len(hit):
+        uniq, inv = np.unique(code[hit], return_inverse=True)
+        cats += [",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq]
+        cat_codes[hit] = inv + 1
+    return pd.Categorical.from_codes(cat_codes, categories=cats), code != 0
+
+
+class ControlChart:
+    """A computed control chart: ``.frame`` (one row per point), ``.summary()``, ``.plot()``.
+
+    Built by ``chart()``; nothing here recomputes the statistics.
+    """
+
+    def __init__(self, spec, t, points, result, rule_ids, flags, checks, polarity):
+        self.kind = spec.name
+        self.spec = spec
+        self.rules = rule_ids
+        self.polarity = polarity
+        self._t, self._points, self._result, self._flags, self._checks = t, points, result, flags, checks
+        self.frame = self._frame()
+
+    def __repr__(self):
+        groups = "" if self._t.group is None else f", {len(np.unique(self._t.seg))} series"
+        return (f"<ControlChart {self.kind!r}: {len(self.frame)} points{groups}, "
+                f"{int(self.frame['signal'].sum())} signals>")
+
+    def _frame(self) -> pd.DataFrame:
+        t, r, p = self._t, self._result, self._points
+        N = len(r.stat)
+        cols = {}
+        if t.group is not None:
+            cols["group"] = t.group
+        cols["phase"] = t.phase if t.phase is not None else np.ones(N, dtype=np.int64)
+        cols["x"] = t.x
+        cols["y"] = r.stat
+        if self.spec.has_n:
+            cols["n"] = t.n
+        cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
+        labels, signal = _rule_labels(self.rules, self._flags, N)
+        cols["signal"] = signal
+        cols["rules"] = labels
+        with np.errstate(invalid="ignore"):
+            side = np.sign(r.stat - r.cl)
+        cols["direction"] = np.where(signal, np.nan_to_num(side), 0).astype(np.int8)
+        cols["baseline"] = p.base
+        cols.update(r.extra)
+        return pd.DataFrame(cols, copy=False)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per group and phase: centre, sigma, limits, points, signals and a verdict.
+
+        ``verdict`` is "common cause only" or "special cause"; with ``polarity``
+        the direction of the latest signal makes it "special cause: improving"
+        or "special cause: deteriorating". Check flags (``too_few_points``,
+        ``autocorrelation``, ``overdispersion``) and Anhøj's runs analysis
+        (``longest_run``, ``longest_run_max``, ``crossings``, ``crossings_min``,
+        ``runs_signal``) are columns too.
+        """
+        from .summary import summarise
+
+        return summarise(self)
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the chart on a matplotlib Axes (made if not given) and return the Axes."""
+        from .plot import plot_chart
+
+        return plot_chart(self, ax=ax, **kwargs)
+
+    def facet(self, col_wrap=4, **kwargs):
+        """Small multiples, one panel per group (and phase stepped inside); returns the Figure."""
+        from .plot import facet_chart
+
+        return facet_chart(self, col_wrap=col_wrap, **kwargs)

@@ -1,0 +1,92 @@
+"""Checks that tell when a chart's limits deserve less trust (warnings + summary flags).
+
+- ``autocorrelation``: lag-1 autocorrelation of an individuals series, tested
+  with the Ljung–Box statistic for lag 1 (the same r1 and Q that statsmodels'
+  ``acf(x, nlags=1, qstat=True)`` reports, computed for all series at once;
+  the tests check the agreement). Autocorrelated data make XmR limits too
+  narrow or too wide (Montgomery 10.4).
+- ``overdispersion``: for p, np and u charts, the Pearson chi-square dispersion
+  of the baseline against the binomial/Poisson model; when it is significant,
+  Laney's p′/u′ charts (``"pp"``, ``"up"``) are the better choice.
+- ``too_few_points``: fewer than ``MIN_BASELINE`` points behind the limits
+  (NHS Making Data Count asks for 15–20; treat the limits as provisional).
+
+>>> MIN_BASELINE
+15
+"""
+
+import warnings
+
+import numpy as np
+
+from .limits import Points, segment_count, segment_sum
+
+MIN_BASELINE = 15
+ALPHA = 0.01
+AUTOCORRELATION_KINDS = ("i", "t")
+DISPERSION_KINDS = ("p", "np", "u")
+
+
+class SPCWarning(UserWarning):
+    """A chart was drawn but something about its data deserves a second look."""
+
+
+def lag1_autocorrelation(p: Points):
+    """Lag-1 autocorrelation r1 (statsmodels' acf definition) and its Ljung–Box p-value per segment."""
+    from scipy.stats import chi2
+
+    ok = np.isfinite(p.y)
+    idx = np.flatnonzero(ok)
+    seg, y = p.seg[idx], p.y[idx]
+    m = np.bincount(seg, minlength=p.nseg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(seg, weights=y, minlength=p.nseg) / m
+        dev = y - mean[seg]
+        den = np.bincount(seg, weights=dev * dev, minlength=p.nseg)
+        same = seg[1:] == seg[:-1]
+        num = np.bincount(seg[1:][same], weights=(dev[1:] * dev[:-1])[same], minlength=p.nseg)
+        r1 = num / den
+        q = m * (m + 2) * r1 ** 2 / (m - 1)
+        pvalue = chi2.sf(q, 1)
+    return r1, np.where(m >= 10, pvalue, np.nan)
+
+
+def dispersion(p: Points, kind: str, centre):
+    """Pearson chi-square / (m - 1) of the baseline and its p-value, per segment."""
+    from scipy.stats import chi2
+
+    mask = p.base
+    c = centre[p.seg]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = p.n * c if kind == "u" else p.n * c * (1 - c)
+        resid = (p.y - p.n * c) ** 2 / var
+        resid = np.where(np.isfinite(resid), resid, 0.0)
+        stat = segment_sum(p, resid, mask)
+        df = segment_count(p, mask) - 1
+        return stat / df, chi2.sf(stat, df)
+
+
+def run_checks(p: Points, kind: str, centre) -> dict:
+    """Per-segment check values and flags; warns once per kind of finding."""
+    baseline = segment_count(p, p.base)
+    out = {"baseline_points": baseline, "too_few_points": baseline < MIN_BASELINE}
+    if kind in AUTOCORRELATION_KINDS:
+        r1, pv = lag1_autocorrelation(p)
+        out["lag1_autocorrelation"] = r1
+        out["autocorrelation"] = np.nan_to_num(pv, nan=1.0) < ALPHA
+    if kind in DISPERSION_KINDS:
+        ratio, pv = dispersion(p, kind, centre)
+        out["dispersion_ratio"] = ratio
+        out["overdispersion"] = (np.nan_to_num(pv, nan=1.0) < ALPHA) & (ratio > 1)
+    messages = {
+        "too_few_points": f"fewer than {MIN_BASELINE} points behind the limits: treat them as provisional",
+        "autocorrelation": "lag-1 autocorrelation (Ljung-Box p < 0.01): individuals limits may mislead",
+        "overdispersion": (f"over-dispersion against the {'Poisson' if kind == 'u' else 'binomial'} "
+                           f"model: consider the Laney chart {'up' if kind == 'u' else 'pp'!r}"),
+    }
+    for key, text in messages.items():
+        if key in out and out[key].any():
+            k = int(out[key].sum())
+            warnings.warn(f"{k} of {p.nseg} series: {text} (see ControlChart.summary())",
+                          SPCWarning, stacklevel=3)
+    return out

@@ -1,0 +1,76 @@
+"""Control-chart constants: d2, d3 (range of normal samples) and c4 (bias of s).
+
+d2 and d3 are *tabulated*, exactly as R's qcc 3.0 tabulates them
+(``qcc.options("exp.R.unscaled")`` to 3 decimals and ``"se.R.unscaled"`` to 7
+decimals) and as Montgomery's Appendix VI prints d2. We use the tables, not
+the exact integrals, so that our limits agree with qcc, qicharts2 (which also
+uses d2 = 1.128) and the textbook examples to floating-point precision; the
+exact d2(2) = 2/sqrt(pi) = 1.12838 differs by 3e-4 relative, which is the size
+of the disagreement a library with exact constants shows against qcc.
+``tests/test_spc_constants.py`` checks the tables against numerical
+integration within their printed rounding. c4 is exact (log-gamma), as in qcc.
+
+Ranges of subgroups larger than 25 are not supported (the tables stop there,
+and Montgomery recommends the S chart well before that).
+
+>>> float(d2(2)), float(d3(2))
+(1.128, 0.8525033)
+>>> round(float(c4(5)), 4)
+0.94
+"""
+
+import numpy as np
+from scipy.special import gammaln
+
+MAX_RANGE_SIZE = 25
+
+# index = subgroup size; sizes 0 and 1 have no range.
+_D2 = np.array([np.nan, np.nan,
+                1.128, 1.693, 2.059, 2.326, 2.534, 2.704, 2.847, 2.970, 3.078, 3.173,
+                3.258, 3.336, 3.407, 3.472, 3.532, 3.588, 3.640, 3.689, 3.735, 3.778,
+                3.819, 3.858, 3.895, 3.931])
+_D3 = np.array([np.nan, np.nan,
+                0.8525033, 0.8883697, 0.8798108, 0.8640855, 0.8480442, 0.8332108,
+                0.8198378, 0.8078413, 0.7970584, 0.7873230, 0.7784873, 0.7704257,
+                0.7630330, 0.7562217, 0.7499188, 0.7440627, 0.7386021, 0.7334929,
+                0.7286980, 0.7241851, 0.7199267, 0.7158987, 0.7120802, 0.7084528])
+
+#: Upper limit factor of a moving range of two (D4(2) = 1 + 3 d3/d2), used to
+#: screen moving ranges as qicharts2 and NHS Making Data Count do (3.267).
+MR_SCREEN = 3.267
+
+
+def _lookup(table, n):
+    n = np.asarray(n, dtype=float)
+    idx = np.where(np.isfinite(n) & (n >= 0) & (n <= MAX_RANGE_SIZE), n, 0).astype(int)
+    return table[idx]
+
+
+def d2(n):
+    """Mean of the range of ``n`` standard normal values (qcc's table).
+
+    >>> d2([2, 5]).tolist()
+    [1.128, 2.326]
+    """
+    return _lookup(_D2, n)
+
+
+def d3(n):
+    """Standard deviation of the range of ``n`` standard normal values (qcc's table).
+
+    >>> float(d3(5))
+    0.8640855
+    """
+    return _lookup(_D3, n)
+
+
+def c4(n):
+    """Expected s / sigma for samples of size ``n`` (exact: sqrt(2/(n-1)) Γ(n/2)/Γ((n-1)/2)).
+
+    >>> round(float(c4(2)), 4)
+    0.7979
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.sqrt(2.0 / (n - 1)) * np.exp(gammaln(n / 2) - gammaln((n - 1) / 2))
+    return np.where(n >= 2, out, np.nan)

@@ -1,0 +1,270 @@
+"""Turn what the user passed (a tidy frame or arrays) into sorted, validated points.
+
+Tidy input: ``data`` a DataFrame and ``y``, ``n``, ``x``, ``group``, ``phase``
+column names. Array input: ``data`` a 1-D array of values (or a 2-D array of
+subgroups, one row each, NaN-padded), or ``y=``/``n=`` arrays for counts.
+Rows are sorted by (group, x) — or kept in input order without ``x`` — and
+each contiguous stretch of one phase value inside a group is a segment with its
+own limits. Everything that would make a silently wrong chart is a
+``DataError`` naming the column and the first offending rows.
+
+>>> import numpy as np
+>>> t = tidy("values", None, y=[1.0, 2.0, 4.0], n=None, x=None, group=None, phase=None)
+>>> t.y.tolist(), t.seg.tolist()
+([1.0, 2.0, 4.0], [0, 0, 0])
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, ParameterError
+
+
+@dataclass
+class Tidy:
+    """Sorted points: labels for the frame and the numbers for the limits."""
+
+    seg: np.ndarray
+    start: np.ndarray
+    y: np.ndarray
+    n: np.ndarray | None
+    x: object            # array-like of x labels (sorted)
+    group: object | None  # array-like of group labels (sorted) or None
+    phase: object | None
+    row: np.ndarray | None  # for each point, an input row position (first of its subgroup)
+    sd: np.ndarray | None = None
+    rng: np.ndarray | None = None
+
+
+def _where(rows, limit=5):
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f" (and {len(rows) - limit} more)" if len(rows) > limit else "")
+
+
+def _numeric(values, name, index):
+    """Values as float; text that is not a number is a DataError naming the rows."""
+    if isinstance(values, pd.Series):
+        s = values
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind in "fiub":
+            return arr.astype(float, copy=False)
+        s = pd.Series(arr, index=index)
+    if s.dtype.kind in "fiub":
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    if str(s.dtype) in ("Int64", "Int32", "Float64", "boolean", "UInt64", "Int16", "Int8"):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    conv = pd.to_numeric(s, errors="coerce")
+    bad = conv.isna() & s.notna()
+    if bad.any():
+        raise DataError(f"column {name!r} must be numeric; rows {_where(s.index[bad])} hold "
+                        f"{_where(repr(v) for v in s[bad].head(5))}")
+    return conv.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _column(data, key, name):
+    """The column ``key`` of the frame (or the array itself in array input)."""
+    if key is None:
+        return None
+    if isinstance(data, pd.DataFrame):
+        if isinstance(key, str) or np.isscalar(key):
+            if key not in data.columns:
+                raise ParameterError(f"{name}={key!r} is not a column of data; columns: "
+                                     f"{', '.join(map(str, data.columns))}")
+            return data[key]
+        values = key
+    else:
+        values = key
+    if isinstance(values, (pd.Series, pd.Index)):
+        return pd.Series(np.asarray(values)) if isinstance(values, pd.Index) else values.reset_index(drop=True)
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ParameterError(f"{name}= must be one-dimensional, got shape {arr.shape}")
+    return arr
+
+
+def _codes(values, name):
+    """Integer codes (sorted labels) and the labels; missing labels are a DataError."""
+    codes, uniques = pd.factorize(values, sort=True)
+    if (codes < 0).any():
+        rows = np.flatnonzero(codes < 0)
+        raise DataError(f"column {name!r} is missing on rows {_where(rows)}")
+    return codes.astype(np.int64, copy=False), uniques
+
+
+def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
+    """Validated, sorted points for a chart whose kind takes ``input_kind`` input."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+        index = data.index
+        yv = _column(data, y, "y")
+        if yv is None:
+            raise ParameterError("y= must name the column of values (or counts)")
+    else:
+        frame = None
+        if data is not None and y is not None:
+            raise ParameterError("give the values either as data= or as y=, not both")
+        yv = y if data is None else data
+        if yv is None:
+            raise ParameterError("no data: pass data= (values) or y= (counts)")
+        if input_kind == "subgroups":
+            return _subgroup_matrix(yv, x=_column(None, x, "x"))
+        yv = _column(None, yv, "data" if y is None else "y")
+        index = None
+    N = len(yv)
+    yf = _numeric(yv, "y" if y is not None else "data", index if index is not None else pd.RangeIndex(N))
+    nv = _column(frame, n, "n")
+    nf = None if nv is None else _numeric(nv, "n", index if index is not None else pd.RangeIndex(N))
+    xv, gv, pv = (_column(frame, x, "x"), _column(frame, group, "group"),
+                  _column(frame, phase, "phase"))
+    for name, v in (("n", nf), ("x", xv), ("group", gv), ("phase", pv)):
+        if v is not None and len(v) != N:
+            raise ParameterError(f"{name}= has {len(v)} values but y has {N}")
+    if input_kind == "counts" and nf is None:
+        raise ParameterError("this chart needs n= (the sizes or denominators)")
+    return _sorted(input_kind, yf, nf, xv, gv, pv, index)
+
+
+def _sorted(input_kind, y, n, x, group, phase, index):
+    N = len(y)
+    gcode, glabels = _codes(group, "group") if group is not None else (None, None)
+    xarr = xkey = None
+    if x is not None:
+        xs = x if isinstance(x, pd.Series) else pd.Series(x)
+        if xs.isna().any():
+            raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(xs.isna().to_numpy()))}")
+        xarr = xs.array
+        kind = xs.dtype.kind if isinstance(xs.dtype, np.dtype) else ""
+        try:
+            xkey = xs.to_numpy() if kind in "iufM" else pd.factorize(xs, sort=True)[0]
+        except TypeError as exc:
+            raise DataError(f"column 'x' mixes values that cannot be ordered: {exc}") from None
+        keys = (xkey,) if gcode is None else (xkey, gcode)
+        order = None if _is_sorted(keys) else np.lexsort(keys)
+    else:
+        order = None if gcode is None or _is_sorted((gcode,)) else np.argsort(gcode, kind="stable")
+    take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
+    row = np.arange(N) if order is None else order
+    gs = None if gcode is None else take(gcode)
+    if x is None:  # positions 0, 1, ... inside each group
+        xs_sorted = np.arange(N) if gs is None else np.arange(N) - _first_of(gs)
+    else:
+        xs_sorted = xarr if order is None else xarr.take(order)
+    pcode = plabels = None
+    if phase is not None:
+        pcode, plabels = pd.factorize(phase)
+        if (pcode < 0).any():
+            raise DataError(f"column 'phase' is missing on rows {_where(np.flatnonzero(pcode < 0))}")
+        pcode = take(pcode)
+    new = np.zeros(N, dtype=bool)
+    if N:
+        new[0] = True
+    if gs is not None:
+        new[1:] |= gs[1:] != gs[:-1]
+    if pcode is not None:
+        new[1:] |= pcode[1:] != pcode[:-1]
+    seg = np.cumsum(new) - 1
+    out = Tidy(seg=seg, start=np.flatnonzero(new), y=take(y), n=None if n is None else take(n),
+               x=xs_sorted, group=None if gs is None else glabels.take(gs),
+               phase=None if pcode is None else plabels.take(pcode), row=row)
+    if input_kind == "subgroups":
+        if x is None:
+            raise ParameterError("subgroup charts from a tidy frame need x= (the subgroup column)")
+        return _aggregate(out, take(xkey))
+    if x is not None and N > 1:
+        xk = take(xkey)
+        same = xk[1:] == xk[:-1]
+        if gs is not None:
+            same &= gs[1:] == gs[:-1]
+        if same.any():
+            rows = row[1:][same]
+            lab = index[rows] if index is not None else rows
+            raise DataError(f"x repeats inside a series (one point per x and group expected) "
+                            f"on rows {_where(lab)}; aggregate first or pass group=")
+    return out
+
+
+def _first_of(codes):
+    new = np.r_[True, codes[1:] != codes[:-1]]
+    return np.maximum.accumulate(np.where(new, np.arange(len(codes)), 0))
+
+
+def _is_sorted(keys):
+    """True when rows are already ordered by keys (last key most significant)."""
+    if len(keys[0]) < 2:
+        return True
+    major = keys[-1]
+    d = np.diff(major)
+    if (d < 0).any():
+        return False
+    if len(keys) == 1:
+        return True
+    minor = keys[0]
+    tie = d == 0
+    return not (minor[1:][tie] < minor[:-1][tie]).any()
+
+
+def _subgroup_matrix(values, x=None):
+    """2-D array (rows = subgroups, NaN padding) or ragged lists -> subgroup points."""
+    try:
+        mat = np.asarray(values, dtype=float)
+    except ValueError:
+        rows = list(values)
+        width = max((len(r) for r in rows), default=0)
+        mat = np.full((len(rows), width), np.nan)
+        for i, r in enumerate(rows):
+            mat[i, :len(r)] = np.asarray(r, dtype=float)
+    if mat.ndim != 2:
+        raise ParameterError(f"subgroup charts take a 2-D array (one row per subgroup), "
+                             f"got shape {mat.shape}")
+    ok = np.isfinite(mat)
+    size = ok.sum(axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(mat, axis=1) / size
+        dev = np.where(ok, mat - mean[:, None], 0.0)
+        sd = np.sqrt((dev * dev).sum(axis=1) / (size - 1))
+        rng = np.where(size > 0, np.nanmax(np.where(ok, mat, -np.inf), axis=1)
+                       - np.nanmin(np.where(ok, mat, np.inf), axis=1), np.nan)
+    k = len(mat)
+    xs = np.arange(k) if x is None else np.asarray(x)
+    return _subgroup_tidy(mean, size, sd, rng, xs, np.zeros(k, dtype=np.int64), None, None,
+                          np.arange(k))
+
+
+def _subgroup_tidy(mean, size, sd, rng, x, seg, group, phase, row):
+    start = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]) if len(seg) else np.array([], int)
+    mean = np.where(size > 0, mean, np.nan)
+    sd = np.where(size > 1, sd, np.nan)
+    rng = np.where(size > 1, rng, np.nan)
+    return Tidy(seg=seg, start=start, y=mean, n=size, x=x, group=group, phase=phase, row=row,
+                sd=sd, rng=rng)
+
+
+def _aggregate(t: Tidy, xkey):
+    """Tidy observations (one row each) -> one point per (group, phase, x) subgroup."""
+    N = len(t.y)
+    key_new = np.zeros(N, dtype=bool)
+    if N:
+        key_new[0] = True
+        key_new[1:] = (xkey[1:] != xkey[:-1]) | (t.seg[1:] != t.seg[:-1])
+    sub = np.cumsum(key_new) - 1
+    ok = np.isfinite(t.y)
+    size = np.bincount(sub[ok], minlength=sub[-1] + 1 if N else 0).astype(float)
+    total = np.bincount(sub[ok], weights=t.y[ok], minlength=len(size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / size
+        dev = np.where(ok, t.y - mean[sub], 0.0)
+        sd = np.sqrt(np.bincount(sub, weights=dev * dev, minlength=len(size)) / (size - 1))
+    firsts = np.flatnonzero(key_new)
+    hi = np.full(len(size), -np.inf)
+    lo = np.full(len(size), np.inf)
+    np.maximum.at(hi, sub[ok], t.y[ok])
+    np.minimum.at(lo, sub[ok], t.y[ok])
+    rng = hi - lo
+    seg = t.seg[firsts]
+    pick = lambda a: None if a is None else (a[firsts] if isinstance(a, np.ndarray) else a.take(firsts))  # noqa: E731
+    return _subgroup_tidy(mean, size, sd, rng, t.x.take(firsts), np.cumsum(np.r_[True, seg[1:] != seg[:-1]]) - 1,
+                          pick(t.group), pick(t.phase), t.row[firsts])

@@ -1,0 +1,424 @@
+"""The chart kinds: one registry entry per kind, its statistic, centre, sigma and limits.
+
+Each kind is a ``Kind`` in ``KINDS``: what input it takes (single ``values``,
+``counts`` with sizes, or ``subgroups``), which parameters it accepts, which
+rules make sense on it, and a ``compute(points, options) -> Limits`` function
+vectorised over all segments at once. Conventions follow Montgomery and qcc
+unless the docstring of a kind says otherwise; truncation of limits at the
+edge of what the statistic can take (counts >= 0, proportions in [0, 1], np at
+most n) follows qcc and qicharts2: never for individuals or X̄.
+
+>>> sorted(KINDS)[:4]
+['c', 'cusum', 'ewma', 'g']
+>>> KINDS["p"].input
+'counts'
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import limits as lim
+from .constants import c4, d2, d3
+from .limits import Points
+
+
+@dataclass
+class Options:
+    """Resolved options of one chart call (what ``chart(**params)`` asked for)."""
+
+    sigma: float = 3.0
+    confidence: float | None = None
+    screen_mr: bool = False
+    sigma_method: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Limits:
+    """What a kind computes: per point the plotted statistic and its limits.
+
+    ``zstat``/``zcentre``/``zsigma`` place points in sigma zones for the zone
+    rules (they differ from ``stat``/``cl`` only where the chart is drawn on
+    another scale: t charts, the g chart's median centre). ``beyond`` replaces
+    "outside the limits" where the signal is not stat vs limits (CUSUM).
+    ``seg_centre``/``seg_sigma`` are the per-segment estimates for the summary.
+    """
+
+    stat: np.ndarray
+    cl: np.ndarray
+    lcl: np.ndarray
+    ucl: np.ndarray
+    seg_centre: np.ndarray
+    seg_sigma: np.ndarray
+    zstat: np.ndarray | None = None
+    zcentre: np.ndarray | None = None
+    zsigma: np.ndarray | None = None
+    beyond: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Kind:
+    """One chart kind: its name, input shape, parameters and computation."""
+
+    name: str
+    title: str
+    input: str  # "values", "counts" or "subgroups"
+    compute: Callable[[Points, Options], Limits]
+    params: tuple = ()
+    rule_scope: str = "all"  # "all", "centre" (run chart), "limits" (CUSUM, EWMA)
+    sigma_methods: tuple = ()
+    has_n: bool = False
+    confidence: bool = False
+    when: str = ""
+
+
+def _symmetric(p, stat, cl, sigma_pt, L, low=None, high=None, seg_centre=None, seg_sigma=None):
+    """Limits cl ± L·sigma, truncated to [low, high] where given."""
+    lcl = cl - L * sigma_pt
+    ucl = cl + L * sigma_pt
+    return Limits(stat=stat, cl=cl, lcl=lim.cap(lcl, low=low), ucl=lim.cap(ucl, high=high),
+                  seg_centre=seg_centre, seg_sigma=seg_sigma, zsigma=sigma_pt)
+
+
+def _multiple(o: Options) -> float:
+    """The limit width: ``sigma`` multiples, or the normal quantile of ``confidence``."""
+    if o.confidence is None:
+        return o.sigma
+    from scipy.stats import norm
+
+    return float(norm.ppf((1 + o.confidence) / 2))
+
+
+def _individual_sigma(p: Points, values, o: Options):
+    if o.sigma_method == "sd":
+        return lim.sd_sigma(p, values, p.base)
+    return lim.mr_sigma(p, values, p.base, screen=o.screen_mr)[0]
+
+
+def _full(seg_values, p):
+    return seg_values[p.seg]
+
+
+# --- continuous, one value per point ----------------------------------------------------
+
+def _run(p, o):
+    centre = lim.segment_median(p, p.y, p.base)
+    nan = np.full(len(p.y), np.nan)
+    return Limits(stat=p.y, cl=centre[p.seg], lcl=nan, ucl=nan, seg_centre=centre,
+                  seg_sigma=np.full(p.nseg, np.nan))
+
+
+def _i(p, o):
+    centre = lim.segment_mean(p, p.y, p.base)
+    sigma = _individual_sigma(p, p.y, o)
+    return _symmetric(p, p.y, centre[p.seg], sigma[p.seg], _multiple(o),
+                      seg_centre=centre, seg_sigma=sigma)
+
+
+def _mr(p, o):
+    prev = np.r_[np.nan, p.y[:-1]]
+    mr = np.abs(p.y - prev)
+    mr[p.start] = np.nan  # the first point of a segment has no moving range
+    ok = p.base & np.isfinite(mr)
+    centre = lim.segment_mean(p, mr, ok)
+    sigma = centre / d2(2)
+    out = _symmetric(p, mr, centre[p.seg], (d3(2) * sigma)[p.seg], o.sigma, low=0.0,
+                     seg_centre=centre, seg_sigma=sigma)
+    return out
+
+
+def _t(p, o):
+    # Time between events: an I chart of y^(1/3.6) (Nelson 1994: makes
+    # exponential/Weibull times near-normal), limits back-transformed and a
+    # negative lower limit set to 0, as qicharts2 does. Zone rules run on the
+    # transformed scale, where the zones are symmetric.
+    yt = p.y ** (1 / 3.6)
+    centre = lim.segment_mean(p, yt, p.base)
+    sigma = _individual_sigma(p, yt, o)
+    L = _multiple(o)
+    low = (centre - L * sigma)[p.seg]
+    return Limits(stat=p.y, cl=centre[p.seg] ** 3.6, lcl=np.where(low > 0, low, 0.0) ** 3.6,
+                  ucl=((centre + L * sigma)[p.seg]) ** 3.6, seg_centre=centre ** 3.6,
+                  seg_sigma=sigma, zstat=yt, zcentre=centre[p.seg], zsigma=sigma[p.seg])
+
+
+# --- attributes: counts with sizes ------------------------------------------------------
+
+def _rate(p):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return p.y / p.n
+
+
+def _p(p, o):
+    stat = _rate(p)
+    pbar = lim.segment_ratio(p, p.y, p.n, p.base)
+    cl = pbar[p.seg]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(cl * (1 - cl) / p.n)
+    return _symmetric(p, stat, cl, se, o.sigma, low=0.0, high=1.0,
+                      seg_centre=pbar, seg_sigma=np.full(p.nseg, np.nan))
+
+
+def _np(p, o):
+    pbar = lim.segment_ratio(p, p.y, p.n, p.base)
+    cl = p.n * pbar[p.seg]
+    se = np.sqrt(cl * (1 - pbar[p.seg]))
+    return _symmetric(p, p.y, cl, se, o.sigma, low=0.0, high=p.n,
+                      seg_centre=pbar, seg_sigma=np.full(p.nseg, np.nan))
+
+
+def _c(p, o):
+    centre = lim.segment_mean(p, p.y, p.base)
+    return _symmetric(p, p.y, centre[p.seg], np.sqrt(centre)[p.seg], o.sigma, low=0.0,
+                      seg_centre=centre, seg_sigma=np.sqrt(centre))
+
+
+def _u(p, o):
+    stat = _rate(p)
+    ubar = lim.segment_ratio(p, p.y, p.n, p.base)
+    cl = ubar[p.seg]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(cl / p.n)
+    return _symmetric(p, stat, cl, se, o.sigma, low=0.0,
+                      seg_centre=ubar, seg_sigma=np.full(p.nseg, np.nan))
+
+
+def _laney(p, o, base_chart):
+    # Laney (2002): the binomial/Poisson standard error times sigma_z, the
+    # moving-range sigma of the z-scores, which absorbs between-period
+    # variation when denominators are large (over-dispersion).
+    out = base_chart(p, o)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (out.stat - out.cl) / out.zsigma
+    sigma_z = lim.mr_sigma(p, z, p.base & np.isfinite(z), screen=o.screen_mr)[0]
+    se = out.zsigma * sigma_z[p.seg]
+    high = 1.0 if base_chart is _p else None
+    res = _symmetric(p, out.stat, out.cl, se, o.sigma, low=0.0, high=high,
+                     seg_centre=out.seg_centre, seg_sigma=sigma_z)
+    return res
+
+
+def _pp(p, o):
+    return _laney(p, o, _p)
+
+
+def _up(p, o):
+    return _laney(p, o, _u)
+
+
+def _g(p, o):
+    # Cases (or days) between events. Default: qicharts2 (Benneyan 2001):
+    # limits mean ± L·sqrt(mean(mean+1)), LCL truncated at 0, centre line the
+    # median. With ``confidence``: qcc's probability limits, the geometric
+    # quantiles around the mean (p = 1/mean), centre the mean.
+    mean = lim.segment_mean(p, p.y, p.base)
+    sd = np.sqrt(mean * (mean + 1))
+    if o.confidence is not None:
+        prob = 1 / mean
+        tail = (1 - o.confidence) / 2
+        lcl, ucl = _qgeom(tail, prob), _qgeom(1 - tail, prob)
+        return Limits(stat=p.y, cl=mean[p.seg], lcl=lcl[p.seg], ucl=ucl[p.seg],
+                      seg_centre=mean, seg_sigma=np.sqrt(1 - prob) / prob,
+                      zcentre=mean[p.seg], zsigma=sd[p.seg])
+    median = lim.segment_median(p, p.y, p.base)
+    out = _symmetric(p, p.y, mean[p.seg], sd[p.seg], o.sigma, low=0.0,
+                     seg_centre=median, seg_sigma=sd)
+    out.zcentre = out.cl
+    out.cl = median[p.seg]
+    return out
+
+
+def _qgeom(q, prob):
+    """R's qgeom (failures before the first success): ceil(log1p(-q)/log1p(-prob) - 1)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.maximum(np.ceil(np.log1p(-q) / np.log1p(-prob) - 1 - 1e-12), 0.0)
+
+
+# --- subgroups --------------------------------------------------------------------------
+
+def _weighted_centre(p, values):
+    return lim.segment_ratio(p, p.n * values, p.n, p.base & np.isfinite(values))
+
+
+def _pooled_sd(p):
+    ok = p.base & np.isfinite(p.sd)
+    var = lim.segment_ratio(p, (p.n - 1) * p.sd ** 2, p.n - 1, ok)
+    return np.sqrt(var)
+
+
+def _within_sigma(p, o, by):
+    """Process sigma: mean of R/d2(n) or S/c4(n) over baseline subgroups (qcc),
+    per point (``pooled``: pooled s / c4(n_i), as qicharts2)."""
+    if o.sigma_method == "pooled":
+        sp = _pooled_sd(p)
+        return (sp[p.seg] / c4(p.n)), sp
+    unbiased = p.rng / d2(p.n) if by == "range" else p.sd / c4(p.n)
+    sigma = lim.segment_mean(p, unbiased, p.base & np.isfinite(unbiased))
+    return sigma[p.seg], sigma
+
+
+def _xbar(by):
+    def compute(p, o):
+        centre = _weighted_centre(p, p.y)
+        sig_pt, sigma = _within_sigma(p, o, by)
+        return _symmetric(p, p.y, centre[p.seg], sig_pt / np.sqrt(p.n), _multiple(o),
+                          seg_centre=centre, seg_sigma=sigma)
+    return compute
+
+
+def _r(p, o):
+    # qcc: a constant centre (size-weighted mean range) and limits that vary with n_i.
+    centre = _weighted_centre(p, p.rng)
+    sig_pt, sigma = _within_sigma(p, o, "range")
+    return _symmetric(p, p.rng, centre[p.seg], d3(p.n) * sig_pt, o.sigma, low=0.0,
+                      seg_centre=centre, seg_sigma=sigma)
+
+
+def _s(p, o):
+    sig_pt, sigma = _within_sigma(p, o, "sd")
+    if o.sigma_method == "pooled":
+        # qicharts2 with unequal sizes: centre = pooled s, limits B3/B4(n_i) × centre.
+        centre = sigma
+        sig_pt = centre[p.seg] / c4(p.n)
+    else:
+        centre = _weighted_centre(p, p.sd)
+    se = sig_pt * np.sqrt(1 - c4(p.n) ** 2)
+    return _symmetric(p, p.sd, centre[p.seg], se, o.sigma, low=0.0,
+                      seg_centre=centre, seg_sigma=sigma)
+
+
+# --- time-weighted charts ---------------------------------------------------------------
+
+def _target_and_sd(p, o):
+    target = o.params.get("target")
+    centre = (np.full(p.nseg, float(target)) if target is not None
+              else lim.segment_mean(p, p.y, p.base))
+    sd = o.params.get("sd")
+    sigma = (np.full(p.nseg, float(sd)) if sd is not None
+             else lim.mr_sigma(p, p.y, p.base, screen=o.screen_mr)[0])
+    return centre, sigma
+
+
+def _padded(p, values):
+    """Values as a (segments × longest) matrix, NaN-padded, with the flat index map."""
+    pos = p.pos
+    width = int(pos.max()) + 1 if len(pos) else 0
+    mat = np.full((p.nseg, width), np.nan)
+    mat[p.seg, pos] = values
+    return mat, pos
+
+
+def _cusum(p, o):
+    # Tabular CUSUM on standardised values (Montgomery 9.1; qcc's cusum):
+    # C+ = max(0, C+ + z - k), C- = max(0, C- - z - k), started at head_start;
+    # a signal when either exceeds h. The recursion runs over time with all
+    # segments side by side (one NumPy step per position, not per group).
+    k = float(o.params.get("k", 0.5))
+    h = float(o.params.get("h", 5.0))
+    start = float(o.params.get("head_start", 0.0))
+    centre, sigma = _target_and_sd(p, o)
+    z, pos = _padded(p, (p.y - centre[p.seg]) / sigma[p.seg])
+    upper = np.empty_like(z)
+    lower = np.empty_like(z)
+    cu = np.full(p.nseg, start)
+    cl_ = np.full(p.nseg, start)
+    for j in range(z.shape[1]):
+        zj = z[:, j]
+        ok = np.isfinite(zj)  # a gap carries the sums over unchanged
+        cu = np.where(ok, np.maximum(0.0, cu + zj - k), cu)
+        cl_ = np.where(ok, np.maximum(0.0, cl_ - zj - k), cl_)
+        upper[:, j], lower[:, j] = cu, cl_
+    up, low = upper[p.seg, pos], -lower[p.seg, pos]
+    gap = ~np.isfinite(p.y)
+    up[gap], low[gap] = np.nan, np.nan
+    N = len(p.y)
+    return Limits(stat=p.y, cl=np.zeros(N), lcl=np.full(N, -h), ucl=np.full(N, h),
+                  seg_centre=centre, seg_sigma=sigma, beyond=(up > h) | (low < -h),
+                  extra={"cusum_upper": up, "cusum_lower": low})
+
+
+def _ewma(p, o):
+    # EWMA (Montgomery 9.2; qcc's ewma): z_i = lam x_i + (1 - lam) z_{i-1},
+    # z_0 = target, exact time-varying limits.
+    lam = float(o.params.get("lam", 0.2))
+    L = float(o.params.get("L", 3.0))
+    centre, sigma = _target_and_sd(p, o)
+    x, pos = _padded(p, p.y)
+    z = np.empty_like(x)
+    cur = centre.copy()
+    for j in range(x.shape[1]):
+        xj = x[:, j]
+        cur = np.where(np.isfinite(xj), lam * xj + (1 - lam) * cur, cur)
+        z[:, j] = cur
+    stat = z[p.seg, pos]
+    stat[~np.isfinite(p.y)] = np.nan
+    width = L * sigma[p.seg] * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
+    cl = centre[p.seg]
+    return Limits(stat=stat, cl=cl, lcl=cl - width, ucl=cl + width, seg_centre=centre,
+                  seg_sigma=sigma, extra={"value": p.y})
+
+
+# --- the registry -----------------------------------------------------------------------
+
+_SUBGROUP_METHODS = ("mean", "pooled")
+_ALL = [
+    Kind("run", "Run chart", "values", _run, rule_scope="centre",
+         when="any measure, few points or no wish for limits: runs around the median"),
+    Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr",),
+         sigma_methods=("mr", "sd"), confidence=True,
+         when="one value per period: times, scores, rates computed elsewhere"),
+    Kind("mr", "Moving range chart", "values", _mr,
+         when="beside an I chart: is the period-to-period variation stable?"),
+    Kind("xbar_r", "X-bar chart (sigma from ranges)", "subgroups", _xbar("range"),
+         has_n=True, confidence=True, when="small subgroups (n <= 10) of measurements"),
+    Kind("r", "R chart", "subgroups", _r, has_n=True,
+         when="spread of small subgroups, beside X-bar"),
+    Kind("xbar_s", "X-bar chart (sigma from standard deviations)", "subgroups", _xbar("sd"),
+         has_n=True, sigma_methods=_SUBGROUP_METHODS, confidence=True,
+         when="subgroups of measurements, larger or of unequal size"),
+    Kind("s", "S chart", "subgroups", _s, has_n=True, sigma_methods=_SUBGROUP_METHODS,
+         when="spread of subgroups, beside X-bar (S)"),
+    Kind("p", "P chart", "counts", _p, has_n=True,
+         when="share of cases with a property (SLA met, reopened) out of n"),
+    Kind("np", "NP chart", "counts", _np, has_n=True,
+         when="number of cases with a property when n is (nearly) constant"),
+    Kind("c", "C chart", "values", _c,
+         when="count of events in equal areas of opportunity (complaints per week)"),
+    Kind("u", "U chart", "counts", _u, has_n=True,
+         when="events per unit when the exposure varies (incidents per 1,000 calls)"),
+    Kind("pp", "Laney P' chart", "counts", _pp, params=("screen_mr",), has_n=True,
+         when="a P chart whose limits are too narrow because n is large (over-dispersion)"),
+    Kind("up", "Laney U' chart", "counts", _up, params=("screen_mr",), has_n=True,
+         when="a U chart over-dispersed because exposures are large"),
+    Kind("g", "G chart", "values", _g, confidence=True,
+         when="rare events: cases between consecutive events"),
+    Kind("t", "T chart", "values", _t, params=("screen_mr",), confidence=True,
+         when="rare events: time between consecutive events"),
+    Kind("cusum", "CUSUM chart", "values", _cusum, rule_scope="limits",
+         params=("target", "k", "h", "head_start", "sd", "screen_mr"),
+         when="small sustained shifts (about 1 sigma) in individual values"),
+    Kind("ewma", "EWMA chart", "values", _ewma, rule_scope="limits",
+         params=("target", "lam", "L", "sd", "screen_mr"),
+         when="small shifts, weighting recent periods more"),
+]
+
+#: The chart kinds by name, in the order the documentation lists them.
+KINDS: dict[str, Kind] = {k.name: k for k in _ALL}
+
+
+def get(kind) -> Kind:
+    """The ``Kind`` called ``kind``; a ``ParameterError`` (a ValueError) listing the valid ones.
+
+    >>> get("xbar_r").input
+    'subgroups'
+    """
+    from ..errors import ParameterError
+
+    try:
+        return KINDS[kind]
+    except (KeyError, TypeError):
+        raise ParameterError(
+            f"unknown chart kind {kind!r}; valid kinds: {', '.join(KINDS)}") from None
