@@ -1,0 +1,270 @@
+"""Load interactions, surveys or aggregates from any source into canonical, checked frames.
+
+``load_interactions(source, mapping=None, **options)`` (and ``load_surveys``,
+``load_aggregates``) read the source (see :mod:`qoswb.data.sources`), map its
+columns (see :mod:`qoswb.data.mapping`), type them (see :mod:`qoswb.data.validate`),
+check each row, and return a :class:`~qoswb.data.result.LoadResult`.
+
+Row checks, in this order (a row's ``reason`` lists all that apply, joined by
+"; "; ``summary["rejected_by_reason"]`` counts each rejected row once, under its
+first reason, so those counts add up to ``summary["rejected"]``):
+
+1. wrong number of cells (a CSV line that cannot be split into the header's columns);
+2. missing required value (``id``, ``team``, ``opened_at`` / ``answered_at`` / ``period``);
+3. unparseable timestamp, number, integer or boolean;
+4. out of range: CSAT 1-5, NPS 0-10, CES 1-7; negative contacts, SLA, numerator or denominator;
+5. first response or resolution before opening; numerator above denominator;
+6. duplicate key (``id``; ``team`` + ``period`` for aggregates): a row is rejected when an
+   earlier row with the same key was accepted, so the first good one is kept.
+
+Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal``
+(``","`` for 1.234,5), ``sheet`` (Excel), ``table`` / ``query`` (DuckDB, SQL),
+``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
+columns, as text; default True), ``multiline`` (quoted CSV values may hold
+newlines; default True).
+
+>>> import pandas as pd
+>>> from qoswb.data import load_interactions
+>>> raw = pd.DataFrame({"Case": ["A1", "A2"], "Team": ["North", ""],
+...                     "Opened": ["2024-03-01 09:00", "2024-03-01 10:00"]})
+>>> result = load_interactions(raw, {"id": "Case", "team": "Team", "opened_at": "Opened",
+...                                  "timezone": "Europe/London"})
+>>> result.summary["accepted"], result.summary["rejected_by_reason"]
+(1, {'missing team': 1})
+"""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qoswb.data import columns as cols
+from qoswb.data.mapping import READ_OPTIONS, read_mapping
+from qoswb.data.result import LoadResult
+from qoswb.data.schema import AFTER_OPENED, KEYS, SCHEMAS
+from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_source, sniff_csv
+from qoswb.data.validate import UNIT
+from qoswb.errors import ParameterError
+
+LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra", "multiline")
+_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def load_interactions(source, mapping=None, **options) -> LoadResult:
+    """Load interactions (one row per case, call, chat or visit).
+
+    Required columns: ``id``, ``team``, ``opened_at``; all others optional.
+
+    >>> load_interactions("export.csv", "mapping.yaml").data   # doctest: +SKIP
+    """
+    return load(source, "interactions", mapping, **options)
+
+
+def load_surveys(source, mapping=None, **options) -> LoadResult:
+    """Load survey answers: ``id`` (of the interaction), ``answered_at``; CSAT, NPS, CES, comment.
+
+    >>> load_surveys("answers.xlsx", {"id": "Ticket", "answered_at": "Date"})   # doctest: +SKIP
+    """
+    return load(source, "surveys", mapping, **options)
+
+
+def load_aggregates(source, mapping=None, **options) -> LoadResult:
+    """Load counts per team and period: ``team``, ``period``, ``numerator``/``denominator`` or ``value``.
+
+    >>> load_aggregates("ae.csv", {"team": "org_code", "period": "period",
+    ...                  "numerator": {"expr": "attendances - breaches"},
+    ...                  "denominator": "attendances"})   # doctest: +SKIP
+    """
+    return load(source, "aggregates", mapping, **options)
+
+
+def load(source, kind: str, mapping=None, **options) -> LoadResult:
+    """Load ``source`` as ``kind`` (interactions, surveys or aggregates)."""
+    if kind not in SCHEMAS:
+        raise ParameterError(f"kind must be one of {', '.join(SCHEMAS)}, not {kind!r}")
+    unknown = sorted(set(options) - set(LOAD_OPTIONS))
+    if unknown:
+        raise ParameterError(f"unknown option(s) {', '.join(unknown)}; expected some of {', '.join(LOAD_OPTIONS)}")
+    m = read_mapping(mapping)
+    if m.kind and m.kind != kind:
+        raise ParameterError(f"{m.origin} is a mapping for {m.kind}, not {kind}")
+    opts = {**m.options, **options}
+    timezone = opts.get("timezone") or m.timezone
+    _check_timezone(timezone, m.origin)
+    schema = SCHEMAS[kind]
+    reread = None
+    if is_delimited(source):
+        layout = sniff_csv(source, opts)
+        found = cols.resolve(kind, layout.names, m, str(source), layout.repeated)
+        types = _reader_types(found, schema, m, opts)
+        try:
+            raw = read_csv(source, opts, layout, types)
+            if types:  # rejected rows are shown as text, as they are in the file
+                reread = lambda: read_csv(source, opts, layout)  # noqa: E731
+        except TypedReadFailed:
+            raw = read_csv(source, opts, layout)
+    else:
+        raw = read_source(source, opts)
+        found = cols.resolve(kind, raw.table.column_names, m, raw.name, raw.repeated)
+    header = raw.table.column_names
+    parsed, labels = {}, {}
+    for name, spec in found.items():
+        parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
+                                  timezone=timezone, decimal=opts.get("decimal"))
+        labels[name] = cols.label(name, spec)
+    checks = _checks(kind, parsed, labels)
+    notes = list(raw.notes) + _notes(kind, found, raw, timezone)
+    used = {ref for spec in found.values() for ref in cols.references(spec, header)}
+    extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
+    return _assemble(kind, raw, parsed, checks, extra, notes, reread)
+
+
+def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
+    """Source columns the CSV reader may type itself (ISO timestamps, plain numbers, booleans):
+    much faster and lighter than text; any value that does not fit sends us back to text."""
+    if opts.get("decimal") not in (None, "."):
+        return {}
+    uses = {}
+    for spec in found.values():
+        for ref in cols.references(spec, []):
+            uses[ref] = uses.get(ref, 0) + 1
+    types = {}
+    for name, spec in found.items():
+        kind = schema[name].type
+        if "column" not in spec or uses[spec["column"]] > 1:
+            continue
+        if kind in ("timestamp", "date") and not mapping.format_for(name):
+            types[spec["column"]] = pa.timestamp(UNIT)
+        elif kind in ("number", "integer", "boolean"):
+            types[spec["column"]] = {"number": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_()}[kind]
+    return types
+
+
+def _check_timezone(timezone, origin):
+    if timezone is None:
+        return
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ParameterError(f"{origin}: unknown timezone {timezone!r} (use a name like 'Europe/London')") from exc
+
+
+def _checks(kind: str, parsed: dict, labels: dict) -> list:
+    """(mask, reason) pairs in the documented order; masks are numpy bool arrays."""
+    schema = SCHEMAS[kind]
+    out = []
+    for name, p in parsed.items():
+        if schema[name].required:
+            out.append((p.missing, f"missing {labels[name]}"))
+    for name, p in parsed.items():
+        out.append((p.bad, f"unparseable {labels[name]}"))
+    for name, p in parsed.items():
+        bounds = schema[name].range
+        if bounds is None:
+            continue
+        low, high = bounds
+        values = p.values
+        outside = pc.less(values, low) if high is None else pc.or_(pc.less(values, low), pc.greater(values, high))
+        reason = f"negative {labels[name]}" if high is None else f"{labels[name]} out of range {low}-{high}"
+        out.append((_mask(outside), reason))
+    if "opened_at" in parsed:
+        for name in AFTER_OPENED:
+            if name in parsed:
+                out.append((_mask(pc.less(parsed[name].values, parsed["opened_at"].values)),
+                            f"{name} before opened_at"))
+    if "numerator" in parsed and "denominator" in parsed:
+        out.append((_mask(pc.greater(parsed["numerator"].values, parsed["denominator"].values)),
+                    "numerator above denominator"))
+    return out
+
+
+def _mask(arr) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _duplicates(kind: str, parsed: dict, rejected: np.ndarray) -> tuple[np.ndarray, str]:
+    keys = [k for k in KEYS[kind] if k in parsed]
+    candidates = ~rejected
+    dup = np.zeros(len(rejected), bool)
+    reason = f"duplicate {' and '.join(keys)}"
+    if len(keys) == 1 and candidates.sum() > 1:
+        ids = _combine(parsed[keys[0]].values.filter(pa.array(candidates)))
+        if pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():  # sorted: repeats are neighbours
+            dup[candidates] = np.concatenate([[False], _mask(pc.equal(ids[1:], ids[:-1]))])
+            return dup, reason
+    frame = pd.DataFrame({k: parsed[k].values.to_pandas() for k in keys})
+    dup[candidates] = frame[candidates].duplicated(keep="first").to_numpy()
+    return dup, reason
+
+
+def _combine(arr):
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _reasons(checks: list, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rejected row: all reasons joined, and the first one."""
+    joined = np.full(len(index), "", dtype=object)
+    first = np.full(len(index), "", dtype=object)
+    for mask, reason in checks:
+        hit = mask[index]
+        joined[hit] = np.where(joined[hit] == "", reason, joined[hit] + "; " + reason)
+        first[hit & (first == "")] = reason
+    return joined, first
+
+
+def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResult:
+    n = raw.table.num_rows
+    rejected = np.zeros(n, bool)
+    for mask, _ in checks:
+        rejected |= mask
+    dup, dup_reason = _duplicates(kind, parsed, rejected)
+    checks.append((dup, dup_reason))
+    rejected |= dup
+    keep = pa.array(~rejected)
+
+    def kept(values):
+        return values.filter(keep) if rejected.any() else values
+
+    arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
+    for name in extra:
+        column = kept(raw.table[name])
+        if pa.types.is_string(column.type):
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        arrays[name if name not in arrays else f"{name} (source)"] = column
+    data = pa.table(arrays).to_pandas(types_mapper=_TYPES.get) if arrays else pd.DataFrame(index=range(0))
+
+    index = np.flatnonzero(rejected)
+    as_read = reread().table if (reread is not None and len(index)) else raw.table
+    frame = as_read.take(pa.array(index, pa.int64())).to_pandas()
+    joined, first = _reasons(checks, index)
+    frame["source_row"] = raw.source_rows[index]
+    frame["reason"] = pd.array(joined, dtype="str")
+    counts = pd.Series(first, dtype=object).value_counts()
+    if raw.bad_rows:
+        bad = pd.DataFrame(raw.bad_rows, columns=["source_row", "row_text", "reason"])
+        frame = pd.concat([frame, bad], ignore_index=True).sort_values("source_row", ignore_index=True)
+        counts = pd.concat([counts, bad["reason"].value_counts()]).groupby(level=0).sum()
+    frame["source_row"] = frame["source_row"].astype("int64")
+    by_reason = {str(k): int(v) for k, v in counts.sort_values(ascending=False, kind="stable").items()}
+    summary = {"source": raw.name, "kind": kind, "rows_read": n + len(raw.bad_rows), "accepted": len(data),
+               "rejected": len(frame), "rejected_by_reason": by_reason}
+    return LoadResult(data, frame, summary, notes)
+
+
+def _notes(kind: str, found: dict, raw, timezone) -> list:
+    notes = []
+    for name, column in SCHEMAS[kind].items():
+        if name not in found and not column.required and not (kind == "aggregates" and name in
+                                                             ("value", "numerator", "denominator")):
+            notes.append(f"no {name} column: what needs it (KPIs, charts) is left out")
+    timed = [n for n, c in SCHEMAS[kind].items() if c.type == "timestamp" and n in found]
+    if timed and timezone is None:
+        naive = any(pa.types.is_string(raw.table.schema.field(spec["column"]).type)
+                    or getattr(raw.table.schema.field(spec["column"]).type, "tz", "x") is None
+                    for n, spec in found.items() if n in timed and "column" in spec)
+        if naive:
+            notes.append("no timezone given: timestamps without an offset were read as UTC "
+                         "(set 'timezone' in the mapping, e.g. Europe/London)")
+    return notes

@@ -1,0 +1,134 @@
+"""Mappings: how a user's export maps onto qoswb's canonical columns.
+
+A mapping is a dict or a YAML file. It goes *canonical name: your column*::
+
+    kind: interactions            # optional: which loader it is meant for
+    columns:
+      id: Case Number
+      team: Assigned Group
+      opened_at: Opened Date
+      resolved_at: Closed Date
+      category: {columns: [Type, Subtype], sep: " / "}   # several columns joined
+      sla_minutes: {value: 480}                          # a constant
+    formats:                      # strptime formats; without one, ISO 8601 is expected
+      opened_at: "%d/%m/%Y %H:%M"
+    timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
+    timezone: Europe/London       # of naive timestamps (UTC when not given)
+    delimiter: ";"                # reading options: delimiter, encoding, decimal,
+    encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL)
+
+A column may also be ``{expr: "attendances - breaches"}``: arithmetic on numeric
+columns of the source. A flat dict without ``columns`` (``{"id": "Case Number"}``)
+is read as the column part alone. Canonical columns the mapping does not name are
+found in the header by name, ignoring case, spaces and punctuation.
+
+>>> from qoswb.data.mapping import read_mapping
+>>> m = read_mapping({"id": "Case Number", "timezone": "Europe/London"})
+>>> m.columns["id"], m.timezone
+({'column': 'Case Number'}, 'Europe/London')
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qoswb.errors import ParameterError
+
+READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query")
+TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "description", *READ_OPTIONS)
+SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format")
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping: ``columns`` {canonical: spec dict}, ``formats``, ``timezone``, ``options``."""
+
+    columns: dict = field(default_factory=dict)
+    formats: dict = field(default_factory=dict)
+    timestamp_format: str | None = None
+    timezone: str | None = None
+    options: dict = field(default_factory=dict)
+    kind: str | None = None
+    origin: str = "mapping"
+
+    def format_for(self, canonical: str) -> str | None:
+        """The timestamp format of one canonical column (its own, else the default)."""
+        spec = self.columns.get(canonical, {})
+        return spec.get("format") or self.formats.get(canonical) or self.timestamp_format
+
+
+def _spec(name: str, value, origin: str) -> dict:
+    """One column's spec as a dict with exactly one of column/columns/expr/value."""
+    if isinstance(value, str):
+        return {"column": value}
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return {"columns": value, "sep": " "}
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(SPEC_KEYS))
+        ways = [k for k in ("column", "columns", "expr", "value") if k in value]
+        if unknown or len(ways) != 1:
+            raise ParameterError(
+                f"{origin}: column '{name}' must give exactly one of column, columns, expr, value"
+                + (f" (unknown keys: {', '.join(unknown)})" if unknown else f" (got {ways or 'none'})"))
+        spec = dict(value)
+        if "columns" in spec:
+            spec.setdefault("sep", " ")
+        return spec
+    raise ParameterError(f"{origin}: column '{name}' should be a column name, a list of names "
+                         f"or a dict, not {value!r}")
+
+
+def read_mapping(mapping=None) -> Mapping:
+    """Read a mapping from None, a dict, a YAML file path or a :class:`Mapping`.
+
+    Raises :class:`~qoswb.errors.ParameterError` naming the key that is wrong.
+
+    >>> read_mapping(None).columns
+    {}
+    >>> read_mapping({"columns": {"team": ["org", "type"]}}).columns["team"]
+    {'columns': ['org', 'type'], 'sep': ' '}
+    """
+    if mapping is None:
+        return Mapping()
+    if isinstance(mapping, Mapping):
+        return mapping
+    origin = "mapping"
+    if isinstance(mapping, (str, Path)):
+        origin = str(mapping)
+        mapping = _read_yaml(Path(mapping))
+    if not isinstance(mapping, dict):
+        raise ParameterError(f"{origin}: a mapping is a dict (or YAML mapping), not {type(mapping).__name__}")
+    raw = dict(mapping)
+    if "columns" not in raw:  # flat form: everything but the known top-level keys is a column
+        raw = {"columns": {k: v for k, v in raw.items() if k not in TOP_KEYS},
+               **{k: v for k, v in raw.items() if k in TOP_KEYS}}
+    unknown = sorted(set(raw) - set(TOP_KEYS))
+    if unknown:
+        raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}; "
+                             f"expected some of {', '.join(TOP_KEYS)}")
+    columns = raw.get("columns") or {}
+    formats = raw.get("formats") or {}
+    for key, value in (("columns", columns), ("formats", formats)):
+        if not isinstance(value, dict):
+            raise ParameterError(f"{origin}: '{key}' should be a mapping of canonical names")
+    return Mapping(
+        columns={name: _spec(name, value, origin) for name, value in columns.items()},
+        formats=dict(formats),
+        timestamp_format=raw.get("timestamp_format"),
+        timezone=raw.get("timezone"),
+        options={k: raw[k] for k in READ_OPTIONS if k in raw},
+        kind=raw.get("kind"),
+        origin=origin,
+    )
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"mapping file {path} is not valid YAML: {exc}") from exc

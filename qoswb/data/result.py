@@ -1,0 +1,61 @@
+"""LoadResult: what a loader returns — the canonical data, the rejected rows and the counts.
+
+>>> import pandas as pd
+>>> from qoswb.data.result import LoadResult
+>>> r = LoadResult(pd.DataFrame({"id": ["a"]}), pd.DataFrame(columns=["source_row", "reason"]),
+...                {"source": "x.csv", "rows_read": 1, "accepted": 1, "rejected": 0,
+...                 "rejected_by_reason": {}}, [])
+>>> r.ok
+True
+"""
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class LoadResult:
+    """The outcome of a load.
+
+    ``data``: the canonical frame (accepted rows, typed). ``rejected``: each rejected
+    input row as it was read, plus ``source_row`` and ``reason`` (all of the row's
+    problems joined by "; "). ``summary``: ``source``, ``kind``, ``rows_read``,
+    ``accepted``, ``rejected`` and ``rejected_by_reason`` (each rejected row counted
+    once, under its first reason, so the counts add up to ``rejected``). ``notes``:
+    what the reader should know (optional columns absent, encoding guessed...).
+    Always ``rows_read == accepted + rejected``.
+    """
+
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    summary: dict
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row was rejected."""
+        return self.summary["rejected"] == 0
+
+    def report(self) -> str:
+        """The summary as a few lines of text (what ``qoswb validate`` prints).
+
+        >>> print(LoadResult(pd.DataFrame(), pd.DataFrame(), {"source": "f.csv", "rows_read": 2,
+        ...       "accepted": 1, "rejected": 1, "rejected_by_reason": {"missing id": 1}}).report())
+        f.csv: 2 rows read, 1 accepted, 1 rejected
+          missing id: 1
+        """
+        s = self.summary
+        lines = [f"{s['source']}: {s['rows_read']:,} rows read, {s['accepted']:,} accepted, "
+                 f"{s['rejected']:,} rejected"]
+        lines += [f"  {reason}: {count:,}" for reason, count in s["rejected_by_reason"].items()]
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<LoadResult {self.report()}>"
+
+    def _repr_html_(self) -> str:  # a short, readable cell output in Jupyter
+        import html
+
+        return "<pre>" + html.escape(self.report()) + "</pre>"

@@ -1,0 +1,361 @@
+"""Reading a source into a pyarrow table, as read, with each row's number in the source.
+
+Sources: CSV/TSV/TXT (any delimiter, sniffed from the header line; UTF-8 with or
+without BOM, UTF-16 with BOM, else Latin-1), Parquet, Excel ``.xlsx``, a DuckDB
+file with ``table=`` or ``query=``, a SQLAlchemy URL (``postgresql://...``,
+``sqlite:///...``) with ``table=`` or ``query=``, or a pandas DataFrame.
+
+CSV cells are kept as strings (so a rejected row shows exactly what was in the
+file); other sources keep their own types.
+
+Row numbers (``source_rows``): for CSV and Excel, the row as a spreadsheet shows
+it, the header being row 1 and the first data row row 2 (the line number in the
+file unless a quoted value spans lines). For Parquet, DuckDB, SQL and DataFrames,
+the 1-based position of the row. Wholly blank CSV lines are not data: they are
+skipped (with a note) but keep their number, so later rows keep theirs.
+
+>>> import pandas as pd
+>>> from qoswb.data.sources import read_source
+>>> raw = read_source(pd.DataFrame({"id": ["a", "b"]}))
+>>> raw.table.num_rows, raw.source_rows.tolist()
+(2, [1, 2])
+"""
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from qoswb.data.validate import FALSE, TRUE
+from qoswb.errors import DataError
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".gz", ".bz2"}
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+@dataclass
+class RawTable:
+    """What a source held: ``table``, ``source_rows`` (one per table row), and the rows that
+    could not be split into cells (``bad_rows``: list of (row number, text, reason))."""
+
+    table: pa.Table
+    name: str
+    source_rows: np.ndarray
+    bad_rows: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    repeated: list = field(default_factory=list)  # header names that occur more than once
+
+
+def read_source(source, options: dict | None = None) -> RawTable:
+    """Read any supported source; raises :class:`DataError` naming it when it cannot.
+
+    >>> read_source("no/such/file.csv")
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.DataError: no/such/file.csv: file not found
+    """
+    options = dict(options or {})
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source, "DataFrame", first_row=1)
+    if isinstance(source, str) and "://" in source:
+        return _read_sql(source, options)
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"{source}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_excel(path, options)
+    if suffix in (".duckdb", ".ddb"):
+        return _read_duckdb(path, options)
+    return read_csv(path, options)
+
+
+def _from_frame(frame, name: str, first_row: int) -> RawTable:
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        # mixed-type object columns (e.g. from Excel): keep their text
+        fixed = frame.copy()
+        for col in fixed.columns[fixed.dtypes == object]:
+            fixed[col] = fixed[col].map(lambda v: v if v is None or v != v else str(v))
+        table = pa.Table.from_pandas(fixed, preserve_index=False)
+    return RawTable(table, name, np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def _sniff_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "latin-1"
+    return "utf-8"
+
+
+def _header_line(text: str) -> str:
+    """The header record (a quoted name may hold a newline, so count quotes)."""
+    end, quoted = 0, False
+    for end, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "\r\n" and not quoted:
+            return text[:end]
+    return text
+
+
+def sniff_delimiter(header: str) -> str:
+    """The candidate delimiter seen most often outside quotes in the header line.
+
+    >>> sniff_delimiter('"a;b",c,d')
+    ','
+    >>> sniff_delimiter("a;b;c")
+    ';'
+    """
+    outside = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: outside.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """Header names made unique the pandas way (``x``, ``x.1``), and the repeated names.
+
+    >>> unique_names(["a", "b", "a", ""])
+    (['a', 'b', 'a.1', 'Unnamed: 3'], ['a'])
+    """
+    seen, out, repeated = {}, [], []
+    for i, name in enumerate(names):
+        name = name.strip() or f"Unnamed: {i}"
+        if name in seen:
+            repeated.append(name)
+            seen[name] += 1
+            candidate = f"{name}.{seen[name]}"
+            while candidate in seen:
+                seen[name] += 1
+                candidate = f"{name}.{seen[name]}"
+            out.append(candidate)
+            seen[candidate] = 0
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out, sorted(set(repeated))
+
+
+def _open(path: Path):
+    import pyarrow.csv  # noqa: F401  (makes pa.csv and its compression support available)
+
+    return pa.input_stream(str(path), compression="detect")
+
+
+@dataclass
+class CsvLayout:
+    """What the start of a delimited file says: encoding, delimiter, header names."""
+
+    encoding: str
+    delimiter: str
+    names: list
+    repeated: list
+    notes: list
+
+
+class TypedReadFailed(Exception):
+    """A value did not fit the type asked of the reader: read again as text."""
+
+
+def is_delimited(source) -> bool:
+    """True for a path that :func:`read_source` reads as delimited text."""
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame) or (isinstance(source, str) and "://" in source):
+        return False
+    return Path(source).suffix.lower() not in (".parquet", ".pq", ".xlsx", ".xlsm", ".duckdb", ".ddb")
+
+
+def sniff_csv(path, options: dict) -> CsvLayout:
+    """Encoding, delimiter and header of a delimited file (from its first 64 KiB)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    with _open(path) as stream:
+        head = stream.read(1 << 16)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    encoding = options.get("encoding") or _sniff_encoding(head)
+    notes = []
+    try:
+        text = head.decode(encoding, errors="replace" if encoding.lower().startswith("utf") else "strict")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot decode with encoding {encoding!r}: {exc}") from exc
+    header = _header_line(text.lstrip("\ufeff"))
+    delimiter = options.get("delimiter") or sniff_delimiter(header)
+    names = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
+    names, repeated = unique_names(names)
+    if repeated:
+        notes.append(f"header names repeated in {path.name}: {', '.join(repeated)} (later ones read as "
+                     f"NAME.1, NAME.2, ...)")
+    if encoding == "latin-1" and not options.get("encoding"):
+        notes.append(f"{path.name} is not UTF-8: read as Latin-1")
+    return CsvLayout(encoding, delimiter, names, repeated, notes)
+
+
+def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict | None = None) -> RawTable:
+    """Read a delimited text file: every cell as a string, or the columns in ``types`` typed
+    by the reader (faster; :class:`TypedReadFailed` when a value does not fit)."""
+    import pyarrow.csv as pcsv
+
+    path = Path(path)
+    layout = layout or sniff_csv(path, options)
+    names, notes, types = layout.names, list(layout.notes), dict(types or {})
+    column_types = {n: types.get(n, pa.string()) for n in names}
+
+    def attempt(encoding, threads):
+        bad = []
+
+        def on_bad_row(row):
+            bad.append((row.number, row.text, f"wrong number of cells ({row.actual_columns} "
+                                              f"instead of {row.expected_columns})"))
+            return "skip"
+
+        convert = pcsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
+                                      quoted_strings_can_be_null=False, null_values=[""])
+        if types:  # the reader matches exactly: give it the usual spellings in three cases
+            convert.true_values = sorted({f(v) for v in TRUE for f in (str.lower, str.upper, str.capitalize)})
+            convert.false_values = sorted({f(v) for v in FALSE for f in (str.lower, str.upper, str.capitalize)})
+        with _open(path) as stream:
+            table = pcsv.read_csv(
+                stream,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
+                                              use_threads=threads),
+                parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_bad_row,
+                                                ignore_empty_lines=False,
+                                                newlines_in_values=bool(options.get("multiline", True))),
+                convert_options=convert)
+        return table, bad
+
+    encoding = layout.encoding
+    try:
+        try:
+            table, bad = attempt(encoding, True)
+        except pa.ArrowInvalid as exc:
+            if "UTF8" not in str(exc) or options.get("encoding"):
+                raise
+            encoding = "latin-1"  # valid UTF-8 at the start, not further on
+            notes.append(f"{path.name} is not valid UTF-8 throughout: read as Latin-1")
+            table, bad = attempt(encoding, True)
+        if any(number is None for number, _, _ in bad):  # threaded reading does not number rows
+            table, bad = attempt(encoding, False)
+    except pa.ArrowInvalid as exc:
+        if types:
+            raise TypedReadFailed(str(exc)) from exc
+        raise DataError(f"{path}: cannot be read as delimited text ({layout.delimiter!r}): "
+                        f"{str(exc).splitlines()[0]}") from exc
+    total = table.num_rows + len(bad)
+    numbers = np.arange(2, total + 2, dtype=np.int64)
+    if bad:
+        numbers = np.delete(numbers, np.array([b[0] for b in bad], dtype=np.int64) - 2)
+    table, numbers = _drop_blank_rows(table, numbers, notes, path.name)
+    return RawTable(table, str(path), numbers, bad, notes, layout.repeated)
+
+
+def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: str):
+    """Wholly blank rows carry no data: skip them, keeping the other rows' numbers."""
+    import pyarrow.compute as pc
+
+    if table.num_columns == 0 or table.num_rows == 0:
+        return table, numbers
+    blank = None
+    for column in table.columns:
+        if pa.types.is_string(column.type):
+            empty = pc.equal(column, "")
+        else:
+            empty = pc.is_null(column)
+        blank = empty if blank is None else pc.and_(blank, empty)
+        if not pc.any(blank).as_py():
+            return table, numbers
+    n_blank = pc.sum(blank).as_py() or 0
+    if not n_blank:
+        return table, numbers
+    keep = pc.invert(blank)
+    notes.append(f"{n_blank} blank row(s) in {name} skipped")
+    return table.filter(keep), numbers[keep.to_numpy(zero_copy_only=False)]
+
+
+# --- other files and databases --------------------------------------------------------------
+
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: cannot be read as Parquet: {exc}") from exc
+    raw = RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
+    return raw
+
+
+def _read_excel(path: Path, options: dict) -> RawTable:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=options.get("sheet", 0), dtype=str)
+    except (ValueError, KeyError, OSError) as exc:
+        raise DataError(f"{path}: cannot be read as Excel: {exc}") from exc
+    raw = _from_frame(frame, str(path), first_row=2)
+    return raw
+
+
+def _table_or_query(name: str, options: dict) -> str:
+    if options.get("query"):
+        return options["query"]
+    if options.get("table"):
+        return 'SELECT * FROM "' + str(options["table"]).replace('"', '""') + '"'
+    raise DataError(f"{name}: say which data to read with table=... or query=...")
+
+
+def _read_duckdb(path: Path, options: dict) -> RawTable:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            if not (options.get("query") or options.get("table")):
+                tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+                raise DataError(f"{path}: say which data to read with table=... or query=... "
+                                f"(tables: {', '.join(tables) or 'none'})")
+            table = con.execute(_table_or_query(str(path), options)).to_arrow_table()
+    except duckdb.Error as exc:
+        raise DataError(f"{path}: {exc}") from exc
+    return RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def _read_sql(url: str, options: dict) -> RawTable:
+    import pandas as pd
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+        shown = engine.url.render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise DataError(f"{url}: not a usable database URL: {exc}") from exc
+    what = options.get("table") or "query"
+    query = _table_or_query(shown, options)
+    try:
+        with engine.connect() as con:
+            frame = pd.read_sql(sa.text(query), con)
+    except sa.exc.SQLAlchemyError as exc:
+        raise DataError(f"{shown} ({what}): {str(exc).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+    return _from_frame(frame, f"{shown} ({what})", first_row=1)

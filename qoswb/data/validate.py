@@ -1,0 +1,219 @@
+"""Typing columns, vectorised: each parser returns the typed array and which rows failed.
+
+Every parser takes a pyarrow array as read (strings from CSV, or already typed
+from Parquet/SQL/DataFrames) and returns a :class:`Parsed`: ``values`` (typed
+pyarrow array, null where missing or bad), ``missing`` (empty or null in the
+source) and ``bad`` (present but not readable) as numpy bool arrays. No Python
+loop runs over rows.
+
+Booleans: true/false, yes/no, y/n, 1/0, t/f in any case. Timestamps: ISO 8601
+unless a strptime format is given; naive ones are read in the mapping's timezone
+(UTC when none), the ambiguous autumn hour as its first occurrence and a time in
+the spring gap as the first instant after it; ones with an offset are converted.
+
+>>> import pyarrow as pa
+>>> from qoswb.data.validate import parse
+>>> p = parse(pa.array(["yes", "N", "maybe", ""]), "boolean")
+>>> p.values.to_pylist(), p.bad.tolist(), p.missing.tolist()
+([True, False, None, None], [False, False, True, False], [False, False, False, True])
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TRUE = ["true", "yes", "y", "1", "t"]
+FALSE = ["false", "no", "n", "0", "f"]
+NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+ISO_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+UNIT = "us"
+
+
+@dataclass
+class Parsed:
+    values: pa.Array
+    missing: np.ndarray
+    bad: np.ndarray
+
+
+def _np(mask) -> np.ndarray:
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _null_where(arr, mask):
+    """``arr`` with nulls where ``mask`` is true, reusing the string buffers (no copy of text)."""
+    valid = pc.and_(pc.is_valid(arr), pc.invert(mask))
+    if isinstance(arr, pa.ChunkedArray):
+        arr, valid = arr.combine_chunks(), valid.combine_chunks() if isinstance(valid, pa.ChunkedArray) else valid
+    if arr.offset or valid.offset:
+        return pc.if_else(valid, arr, pa.scalar(None, arr.type))
+    bitmap = pc.cast(valid, pa.bool_()).buffers()[1]
+    return pa.Array.from_buffers(arr.type, len(arr), [bitmap, *arr.buffers()[1:]])
+
+
+def _text(arr):
+    """Text with surrounding spaces trimmed and empty values as null, and the missing mask.
+
+    Trimming copies every string, so it only happens when some value needs it."""
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    if pc.any(pc.match_substring_regex(arr, r"^\s|\s$")).as_py():
+        arr = pc.utf8_trim_whitespace(arr)
+    empty = pc.fill_null(pc.equal(arr, ""), True)
+    missing = _np(empty)
+    if missing.any():
+        arr = _null_where(arr, empty)
+    return arr, missing
+
+
+def parse(arr, kind: str, *, fmt: str | None = None, timezone: str | None = None,
+          decimal: str | None = None) -> Parsed:
+    """Type one column as ``kind`` (string, timestamp, date, integer, number, boolean)."""
+    if pa.types.is_null(arr.type):
+        arr = arr.cast(pa.string())
+    return _PARSERS[kind](arr, fmt=fmt, timezone=timezone, decimal=decimal)
+
+
+def _parse_string(arr, **_):
+    values, missing = _text(arr) if not pa.types.is_dictionary(arr.type) else _text(arr.cast(pa.string()))
+    return Parsed(values, missing, np.zeros(len(arr), bool))
+
+
+def _parse_number(arr, *, decimal=None, **_):
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+        values = pc.cast(arr, pa.float64())
+        missing = _np(pc.is_null(values, nan_is_null=True))
+        return Parsed(values, missing, np.zeros(len(arr), bool))
+    if pa.types.is_boolean(arr.type):
+        return Parsed(pc.cast(arr, pa.float64()), _np(pc.is_null(arr)), np.zeros(len(arr), bool))
+    text, missing = _text(arr)
+    if decimal and decimal != ".":
+        text = pc.replace_substring(pc.replace_substring(text, ".", ""), decimal, ".")
+    ok = pc.fill_null(pc.match_substring_regex(text, NUMBER), False)
+    values = pc.cast(pc.if_else(ok, text, pa.scalar(None, text.type)), pa.float64())
+    return Parsed(values, missing, ~_np(ok) & ~missing)
+
+
+def _parse_integer(arr, **kw):
+    p = _parse_number(arr, **kw)
+    floats = p.values
+    whole = _np(pc.fill_null(pc.equal(pc.floor(floats), floats), True))
+    bad = p.bad | ~whole
+    clean = pc.if_else(pa.array(whole), floats, pa.scalar(None, pa.float64()))
+    return Parsed(pc.cast(clean, pa.int64()), p.missing, bad)
+
+
+def _parse_boolean(arr, **_):
+    if pa.types.is_boolean(arr.type):
+        return Parsed(arr, _np(pc.is_null(arr)), np.zeros(len(arr), bool))
+    text, missing = _text(arr)
+    if pa.types.is_floating(arr.type):  # 1.0/0.0 from a numeric source
+        text = pc.replace_substring_regex(text, r"\.0+$", "")
+    lower = pc.utf8_lower(text)
+    is_true, is_false = pc.is_in(lower, pa.array(TRUE)), pc.is_in(lower, pa.array(FALSE))
+    known = pc.or_(is_true, is_false)
+    values = pc.if_else(known, is_true, pa.scalar(None, pa.bool_()))
+    return Parsed(values, missing, ~_np(known) & ~missing)
+
+
+def _strptime(text, fmt: str):
+    """pyarrow's strptime, made strict: it rolls 31/02 over to 02/03, so a value is kept only
+    when formatting it again gives back the text (leading zeros and case aside)."""
+    parsed = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True)
+    if "%z" in fmt or "%f" in fmt:
+        return parsed
+    again = pc.strftime(parsed.cast(pa.timestamp("s")), format=fmt)
+
+    def canon(a):
+        return pc.replace_substring_regex(pc.utf8_lower(a), r"(^|[^0-9])0+([0-9])", r"\1\2")
+
+    same = pc.fill_null(pc.equal(canon(again), canon(text)), False)
+    return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+
+
+def _iso_parse(text):
+    """Naive local timestamps and UTC instants from ISO 8601 text (fast path first)."""
+    try:
+        return pc.cast(text, pa.timestamp(UNIT)), None
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return pa.nulls(len(text), pa.timestamp(UNIT)), pc.cast(text, pa.timestamp(UNIT, "UTC"))
+    except pa.ArrowInvalid:
+        pass
+    naive = pa.nulls(len(text), pa.timestamp(UNIT))
+    for fmt in ISO_FORMATS:
+        naive = pc.coalesce(naive, _strptime(text, fmt))
+    rest = _np(pc.and_(pc.is_null(naive), pc.is_valid(text)))
+    if not rest.any():
+        return naive, None
+    # the few left (fractional seconds, offsets, odd spacing): pandas, on those rows only
+    import pandas as pd
+
+    values = pd.Series(text.filter(pa.array(rest)).to_pylist(), dtype=object)
+    offset = values.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    local = pd.to_datetime(values.where(~offset), format="ISO8601", errors="coerce")
+    utc = pd.to_datetime(values.where(offset), format="ISO8601", errors="coerce", utc=True)
+    idx = np.flatnonzero(rest)
+    local_full = np.full(len(text), np.datetime64("NaT"), dtype=f"datetime64[{UNIT}]")
+    local_full[idx] = local.to_numpy(dtype=f"datetime64[{UNIT}]")
+    utc_full = np.full(len(text), np.datetime64("NaT"), dtype=f"datetime64[{UNIT}]")
+    utc_full[idx] = utc.dt.tz_localize(None).to_numpy(dtype=f"datetime64[{UNIT}]")
+    naive = pc.coalesce(naive, pa.array(local_full, pa.timestamp(UNIT)))
+    instants = pa.array(utc_full, pa.timestamp(UNIT)).cast(pa.timestamp(UNIT, "UTC"))
+    return naive, instants
+
+
+def _localise(naive, instants, timezone: str):
+    tz = timezone or "UTC"
+    target = pa.timestamp(UNIT, tz)
+    out = pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="latest").cast(target)
+    if instants is not None:
+        out = pc.coalesce(out, instants.cast(target))
+    return out
+
+
+def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
+    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        ts = arr.cast(pa.timestamp(UNIT, arr.type.tz)) if pa.types.is_timestamp(arr.type) \
+            else arr.cast(pa.timestamp(UNIT))
+        missing = _np(pc.is_null(ts))
+        if naive_result:
+            values = ts if ts.type.tz is None else ts.cast(pa.timestamp(UNIT))
+        elif ts.type.tz is None:
+            values = _localise(ts, None, timezone)
+        else:  # already aware: into the mapping's timezone, else keep its own
+            values = ts.cast(pa.timestamp(UNIT, timezone or ts.type.tz))
+        return Parsed(values, missing, np.zeros(len(arr), bool))
+    text, missing = _text(arr)
+    if fmt and "%z" not in fmt:
+        naive, instants = _strptime(text, fmt), None
+    elif fmt:
+        naive = pa.nulls(len(text), pa.timestamp(UNIT))
+        instants = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True).cast(pa.timestamp(UNIT, "UTC"))
+    else:
+        naive, instants = _iso_parse(text)
+    if naive_result:
+        values = naive if instants is None else pc.coalesce(naive, instants.cast(pa.timestamp(UNIT)))
+    else:
+        values = _localise(naive, instants, timezone)
+    bad = _np(pc.is_null(values)) & ~missing
+    return Parsed(values, missing, bad)
+
+
+def _parse_date(arr, **kw):
+    """A period start: a naive timestamp at the start of the day (no timezone)."""
+    p = _parse_timestamp(arr, naive_result=True, **kw)
+    return Parsed(pc.floor_temporal(p.values, unit="day"), p.missing, p.bad)
+
+
+_PARSERS = {
+    "string": _parse_string,
+    "number": _parse_number,
+    "integer": _parse_integer,
+    "boolean": _parse_boolean,
+    "timestamp": _parse_timestamp,
+    "date": _parse_date,
+}
