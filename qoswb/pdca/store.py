@@ -482,7 +482,7 @@ class Store:
         >>> store = Store("sqlite://")
         >>> cid = store.new_cycle("Waits")["id"]
         >>> store.history(cid)[["entity", "field", "new"]].values.tolist()
-        [['cycle', 'title', 'Waits']]
+        [['cycle', 'title', 'Waits'], ['cycle', 'stage', 'plan']]
         """
         stmt = select(History).order_by(History.id)
         if cycle_id is not None:
