@@ -233,3 +233,56 @@ def test_split_at_reads_a_plain_date_in_the_periods_time_zone():
         split_at(kpi, "soon")
     with pytest.raises(DataError, match="no column 'week'"):
         split_at(kpi, "2026-04-06", x="week")
+
+
+# ---- on the KPI table, and the run-rule view through qoswb.spc ------------------------------
+
+@pytest.fixture(scope="module")
+def kpi_table(demo):
+    from qoswb.metrics import kpis
+
+    return kpis(demo.interactions, demo.surveys)
+
+
+def test_check_kpi_takes_kind_and_polarity_from_the_kpi_table(demo, kpi_table):
+    from qoswb.pdca.check import check_kpi
+
+    step = demo.special_causes.query("kind == 'step'").iloc[0]
+    returns = kpi_table.query("team == 'Returns'")
+    times = check_kpi(returns.query("kpi == 'first_response_median'"), step["start"])
+    assert (times.kind, times.polarity, times.verdict) == ("time", -1, "worse")
+    sla = check_kpi(returns.query("kpi == 'sla_response'"), step["start"])
+    assert (sla.kind, sla.polarity, sla.verdict) == ("proportion", 1, "worse")
+    calm = check_kpi(kpi_table.query("team == 'Billing' and kpi == 'first_response_median'"),
+                     step["start"])
+    assert calm.verdict == "no evidence yet"
+    with pytest.raises(ParameterError, match="no better direction"):
+        check_kpi(returns.query("kpi == 'volume'"), step["start"])
+    with pytest.raises(DataError, match="one KPI at a time"):
+        check_kpi(returns, step["start"])
+
+
+@pytest.mark.filterwarnings("ignore:.*fewer than 15 points")
+def test_phase_chart_recomputes_limits_on_each_side_of_the_change(demo, kpi_table):
+    from qoswb import spc
+    from qoswb.pdca.check import phase_chart
+
+    step = demo.special_causes.query("kind == 'step'").iloc[0]
+    series = kpi_table.query("team == 'Returns' and kpi == 'first_response_median'")
+    cc = phase_chart(series, step["start"])
+    frame = cc.frame
+    assert list(dict.fromkeys(frame["phase"])) == ["before", "after"]
+    before, after = split_at(series, step["start"])
+    assert (frame["phase"] == "before").sum() == len(before)
+    # each phase's limits are those of that phase charted alone (I chart: centre = mean)
+    for name, part in (("before", before), ("after", after)):
+        alone = spc.chart("i", part, y="value", x="period").frame
+        mine = frame[frame["phase"] == name]
+        assert mine["cl"].to_numpy() == pytest.approx(alone["cl"].to_numpy())
+        assert mine["ucl"].to_numpy() == pytest.approx(alone["ucl"].to_numpy())
+        assert mine["cl"].iloc[0] == pytest.approx(part["value"].mean())
+    assert frame.loc[frame["phase"] == "after", "cl"].iloc[0] > frame["cl"].iloc[0]
+
+    sla = phase_chart(kpi_table.query("team == 'Returns' and kpi == 'sla_response'"),
+                      step["start"])
+    assert set(sla.frame["phase"]) == {"before", "after"}  # p chart on numerator/denominator

@@ -22,6 +22,8 @@ _LAZY = {
     "evaluate": "qoswb.pdca.check",
     "CheckResult": "qoswb.pdca.check",
     "phase_chart": "qoswb.pdca.check",
+    "check_kpi": "qoswb.pdca.check",
+    "split_at": "qoswb.pdca.check",
     "to_markdown": "qoswb.pdca.export",
     "to_html": "qoswb.pdca.export",
     "write_report": "qoswb.pdca.export",

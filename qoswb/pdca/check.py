@@ -408,10 +408,61 @@ def phase_chart(kpi: pd.DataFrame, changed_on, kind: str | None = None, *, x: st
         if "chart" not in kpi.columns or kpi["chart"].nunique() != 1:
             raise ParameterError("phase_chart: give kind= (the table has no single 'chart')")
         kind = str(kpi["chart"].iloc[0])
-    if polarity is None and "polarity" in kpi.columns and kpi["polarity"].nunique() == 1:
-        polarity = int(kpi["polarity"].iloc[0])
+    if polarity is None:
+        polarity = _table_polarity(kpi) or None  # 0 (neutral, e.g. volume): no direction
     counts = kind in ("p", "np", "u", "pp", "up")
     y = y or ("numerator" if counts else "value")
     n = n or ("denominator" if counts else None)
     frame = kpi.assign(phase=np.where(_after(kpi, changed_on, x), "after", "before"))
     return spc.chart(kind, frame, y=y, n=n, x=x, phase="phase", polarity=polarity, **params)
+
+
+def _table_polarity(kpi: pd.DataFrame) -> int | None:
+    if "polarity" in kpi.columns and kpi["polarity"].nunique() == 1:
+        return int(kpi["polarity"].iloc[0])
+    return None
+
+
+def check_kind(kpi: pd.DataFrame) -> str:
+    """The Check kind a KPI table slice calls for: proportion charts → "proportion",
+    durations (unit minutes) → "time", anything else → "score".
+
+    >>> check_kind(pd.DataFrame({"chart": ["p"], "unit": ["proportion"]}))
+    'proportion'
+    """
+    chart = set(kpi["chart"]) if "chart" in kpi.columns else set()
+    if chart and chart <= {"p", "np", "pp"}:
+        return "proportion"
+    if "unit" in kpi.columns and set(kpi["unit"]) == {"minutes"}:
+        return "time"
+    return "score"
+
+
+def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None,
+              complete_only: bool = True, **options) -> CheckResult:
+    """The Check step for one team × KPI series of the KPI table, split at the change date.
+
+    The kind comes from the table (:func:`check_kind`), the polarity from its
+    ``polarity`` column unless given. Periods the data do not fully cover
+    (``complete`` False, e.g. the current week) are left out, and a note says so.
+    ``options`` go to :func:`evaluate`.
+    Example: ``check_kpi(table.query("team == 'Returns' and kpi == 'sla_response'"), "2025-03-03")``.
+    """
+    if "kpi" in kpi.columns and kpi["kpi"].nunique() > 1:
+        raise DataError(f"check_kpi: one KPI at a time, got {', '.join(map(str, kpi['kpi'].unique()))}")
+    if "team" in kpi.columns and kpi["team"].nunique() > 1:
+        raise DataError("check_kpi: one team at a time, got "
+                        f"{', '.join(map(str, kpi['team'].unique()))}")
+    if polarity is None:
+        polarity = _table_polarity(kpi)
+        if not polarity:
+            raise ParameterError("polarity: this KPI has no better direction in the table "
+                                 "(e.g. volume); give polarity=+1 or -1")
+    notes = []
+    if complete_only and "complete" in kpi.columns and not kpi["complete"].all():
+        notes.append(f"{int((~kpi['complete']).sum())} incomplete period(s) left out")
+        kpi = kpi.loc[kpi["complete"].to_numpy(bool)]
+    before, after = split_at(kpi, changed_on, x)
+    result = evaluate(before, after, kind=check_kind(kpi), polarity=polarity, **options)
+    result.notes = notes + result.notes
+    return result
