@@ -95,8 +95,8 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
-        hints = "; ".join(f"{m}{_did_you_mean(m, header)}" for m in missing if not m.startswith("("))
-        raise DataError(f"{source}: required {kind} column(s) missing: {', '.join(missing)} — {hints}. "
+        listed = ", ".join(f"{m}{_did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
                         f"Header: {', '.join(header[:20])}{' ...' if len(header) > 20 else ''}. "
                         "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
     return found

@@ -334,7 +334,7 @@ def _read_duckdb(path: Path, options: dict) -> RawTable:
                 tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
                 raise DataError(f"{path}: say which data to read with table=... or query=... "
                                 f"(tables: {', '.join(tables) or 'none'})")
-            table = con.execute(_table_or_query(str(path), options)).to_arrow_table()
+            table = con.sql(_table_or_query(str(path), options)).to_arrow_table()
     except duckdb.Error as exc:
         raise DataError(f"{path}: {exc}") from exc
     return RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
@@ -354,7 +354,7 @@ def _read_sql(url: str, options: dict) -> RawTable:
     try:
         with engine.connect() as con:
             frame = pd.read_sql(sa.text(query), con)
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         raise DataError(f"{shown} ({what}): {str(exc).splitlines()[0]}") from exc
     finally:
         engine.dispose()

@@ -1,0 +1,167 @@
+"""Every kind of source gives the same canonical result; unreadable ones give a DataError naming them."""
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from qoswb.data import DataError, load_interactions
+
+ROWS = [("A1", "Nörth", "2024-01-01 09:00:00", "2"), ("A2", "South", "2024-01-02 10:30:00", "1")]
+
+
+def frame():
+    return pd.DataFrame(ROWS, columns=["id", "team", "opened_at", "contacts"])
+
+
+def text(delimiter=",", newline="\n"):
+    lines = [delimiter.join(["id", "team", "opened_at", "contacts"])]
+    lines += [delimiter.join(r) for r in ROWS]
+    return newline.join(lines) + newline
+
+
+def check(result, source_rows=(2, 3)):
+    d = result.data
+    assert result.summary["accepted"] == 2 and result.summary["rejected"] == 0
+    assert d["id"].tolist() == ["A1", "A2"] and d["team"].tolist() == ["Nörth", "South"]
+    assert d["opened_at"].tolist() == [pd.Timestamp("2024-01-01 09:00", tz="UTC"),
+                                       pd.Timestamp("2024-01-02 10:30", tz="UTC")]
+    assert d["contacts"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("plain.csv", text().encode()),
+    ("bom.csv", b"\xef\xbb\xbf" + text().encode()),
+    ("crlf.csv", text(newline="\r\n").encode()),
+    ("semicolon.csv", text(";").encode()),
+    ("pipe.txt", text("|").encode()),
+    ("tabs.tsv", text("\t").encode()),
+    ("latin1.csv", text(";").encode("latin-1")),
+    ("cp1252.csv", text().encode("cp1252")),
+    ("utf16.csv", text().encode("utf-16")),
+    ("zipped.csv.gz", gzip.compress(text().encode())),
+])
+def test_delimited_text_variants(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    check(load_interactions(path))
+
+
+def test_latin1_bytes_far_into_a_file_that_starts_as_utf8(tmp_path):
+    path = tmp_path / "late.csv"
+    filler = "".join(f"B{i},South,2024-01-03 00:00:00,1\n" for i in range(20000))  # > the 64 KiB sniffed
+    path.write_bytes((text() + filler).encode() + "C1,Sü,2024-01-03 00:00:00,1\n".encode("latin-1"))
+    r = load_interactions(path)
+    assert r.summary["accepted"] == 20003 and r.data["team"].iloc[-1] == "Sü"
+    assert any("Latin-1" in n for n in r.notes)
+
+
+def test_quoted_values_with_delimiters_and_newlines(tmp_path):
+    path = tmp_path / "quoted.csv"
+    path.write_text('id,team,opened_at,category\nA1,"North, East",2024-01-01,"two\nlines"\n'
+                    'A2,South,2024-01-02,x\n')
+    r = load_interactions(path)
+    assert r.data["team"].tolist() == ["North, East", "South"]
+    assert r.data["category"].iloc[0] == "two\nlines"
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "data.parquet"
+    frame().to_parquet(path)
+    check(load_interactions(path))
+
+
+def test_parquet_with_typed_columns_keeps_its_timezone(tmp_path):
+    path = tmp_path / "typed.parquet"
+    f = frame().assign(opened_at=lambda x: pd.to_datetime(x["opened_at"]).dt.tz_localize("Europe/Paris"),
+                       contacts=lambda x: x["contacts"].astype(int))
+    f.to_parquet(path)
+    r = load_interactions(path)
+    assert str(r.data["opened_at"].dt.tz) == "Europe/Paris" and r.data["contacts"].tolist() == [2, 1]
+    r = load_interactions(path, timezone="Europe/London")
+    assert r.data["opened_at"].dt.hour.tolist() == [8, 9]
+
+
+def test_excel(tmp_path):
+    path = tmp_path / "data.xlsx"
+    frame().to_excel(path, index=False)
+    check(load_interactions(path))
+
+
+def test_duckdb_file_table_and_query(tmp_path):
+    import duckdb
+
+    path = tmp_path / "data.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE cases AS SELECT * FROM (VALUES ('A1','Nörth','2024-01-01 09:00:00','2'),"
+                    "('A2','South','2024-01-02 10:30:00','1'),('Z9','South','2024-01-02 10:30:00','1'))"
+                    " t(id, team, opened_at, contacts)")
+    check(load_interactions(path, query="SELECT * FROM cases WHERE id <> 'Z9'"))
+    assert load_interactions(path, table="cases").summary["accepted"] == 3
+    with pytest.raises(DataError, match=r"data.duckdb: say which data.*tables: cases"):
+        load_interactions(path)
+    with pytest.raises(DataError, match="data.duckdb"):
+        load_interactions(path, table="nope")
+
+
+def test_sqlite_url_table_and_query(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "data.sqlite"
+    with sqlite3.connect(path) as con:
+        frame().to_sql("cases", con, index=False)
+    url = f"sqlite:///{path}"
+    check(load_interactions(url, table="cases"), source_rows=(1, 2))
+    r = load_interactions(url, query="SELECT * FROM cases WHERE id = 'A2'")
+    assert r.data["id"].tolist() == ["A2"]
+    with pytest.raises(DataError, match=r"sqlite:///.*\(missing\)"):
+        load_interactions(url, table="missing")
+
+
+def test_dataframe_source_numbers_rows_from_one():
+    f = pd.concat([frame(), pd.DataFrame([("A3", None, "2024-01-03", "1")], columns=frame().columns)])
+    r = load_interactions(f)
+    assert r.rejected["source_row"].tolist() == [3] and r.rejected["reason"].tolist() == ["missing team"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"\n\n  \n", "empty"),
+    (b"\xef\xbb\xbf", "empty"),
+])
+def test_empty_files(tmp_path, content, message):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=f"{path}.*{message}"):
+        load_interactions(path)
+
+
+def test_header_only_is_an_empty_result(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("id,team,opened_at\n")
+    r = load_interactions(path)
+    assert r.summary["rows_read"] == r.summary["accepted"] == r.summary["rejected"] == 0
+    assert list(r.data.columns) == ["id", "team", "opened_at"]
+
+
+def test_blank_lines_are_skipped_but_keep_row_numbers(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("id,team,opened_at\nA,T,2024-01-01\n\n,T,2024-01-01\n")
+    r = load_interactions(path)
+    assert r.rejected["source_row"].tolist() == [4] and r.summary["rows_read"] == 2
+    assert any("blank" in n for n in r.notes)
+
+
+def test_repeated_header_names(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("id,team,opened_at,team\nA,T,2024-01-01,U\n")
+    with pytest.raises(DataError, match="'team'.*more than once"):
+        load_interactions(path, {"team": "team"})
+    path.write_text("id,team,opened_at,note,note\nA,T,2024-01-01,x,y\n")
+    r = load_interactions(path)
+    assert r.data[["note", "note.1"]].iloc[0].tolist() == ["x", "y"] and any("repeated" in n for n in r.notes)
+
+
+def test_missing_file():
+    with pytest.raises(DataError, match="nowhere.csv: file not found"):
+        load_interactions("nowhere.csv")
