@@ -28,6 +28,7 @@ GRACE = 30.0  # seconds past the job's own timeout before the driver kills the w
 def _worker_main(conn, output: str, timeout, prewarm: bool) -> None:
     """A local worker: receive jobs, run them one at a time, send results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    _die_with_parent()
     from qoswb.reports.execute import Kernels, exporter, run_job
 
     kernels = Kernels(prewarm=prewarm, cwd=output)
@@ -50,6 +51,21 @@ def _worker_main(conn, output: str, timeout, prewarm: bool) -> None:
                 break
     finally:
         kernels.close()
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when the driver dies (even by SIGKILL),
+    so no orphan keeps writing reports after the batch is gone. Elsewhere a worker stops
+    at its next job, when it finds the driver's end of the pipe closed."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() == 1:  # the driver died before we got here
+            os._exit(1)
 
 
 class _Worker:
