@@ -51,6 +51,7 @@ from qoswb.metrics.quantiles import group_quantiles
 from qoswb.metrics.registry import KPI_NAMES, KPIS
 
 _MINUTE_NS = 60_000_000_000
+_CHUNK = 1 << 20
 COLUMNS = ["period", "kpi", "numerator", "denominator", "value", "se", "unit", "polarity", "chart", "complete"]
 
 
@@ -58,44 +59,57 @@ class _Grid:
     """The group x period grid of one ``kpis()`` call and the per-row slot of each interaction."""
 
     def __init__(self, frame, by, freq, as_of):
+        # Memory matters at 10 million rows: each temporary is freed before the next is made.
         self.freq = periods.normalise_freq(freq)
-        self.group, self.groups = group_codes(frame, by)
+        group, self.groups = group_codes(frame, by)
         opened_wall = periods.wall_clock(frame["opened_at"], "opened_at")
         self.tz = frame["opened_at"].dt.tz
-        if np.isnat(opened_wall).any():
-            row = int(np.flatnonzero(np.isnat(opened_wall))[0])
-            raise DataError(f"column 'opened_at' is empty in {int(np.isnat(opened_wall).sum())} row(s), first at row {row}")
-        period = periods.codes(opened_wall, self.freq)
-        self.first_period = int(period.min())
-        self.n_periods = int(period.max()) - self.first_period + 1
+        missing = np.isnat(opened_wall)
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise DataError(f"column 'opened_at' is empty in {int(missing.sum())} row(s), first at row {row}")
+        del missing
+        self.first_wall, latest_opened = opened_wall.min(), opened_wall.max()
+        slot = periods.codes(opened_wall, self.freq)
+        del opened_wall
+        self.first_period = int(slot.min())
+        self.n_periods = int(slot.max()) - self.first_period + 1
         self.size = len(self.groups) * self.n_periods
-        self.slot = self.group * self.n_periods + (period - self.first_period)
-        del period
-        latest = opened_wall.max()
-        for column in ("first_response_at", "resolved_at"):
-            if usable(frame, column):
-                latest = max(latest, np.nanmax(periods.wall_clock(frame[column], column)))
-        self.first_wall = opened_wall.min()
-        self.end_wall = periods.coverage_end(latest, as_of, self.tz)
-        # the same instant, absolute, for "has the SLA target passed yet"
-        self.end_ns = pd.Timestamp(self.end_wall).tz_localize(self.tz, ambiguous=True, nonexistent="shift_forward").value
-        if as_of is None:
-            self.end_ns = int(max(utc_ns(frame, c).max() for c in ("opened_at", "first_response_at", "resolved_at")
-                                  if usable(frame, c)))
+        slot -= self.first_period
+        for start in range(0, len(slot), _CHUNK):  # slot = group * P + period offset, in place, chunk by chunk
+            slot[start:start + _CHUNK] += group[start:start + _CHUNK].astype(np.int64) * self.n_periods
+        del group
+        self.slot = slot
+        # the latest instant anywhere in the data, absolute (UTC ns) and on the local wall clock
+        latest_ns = max(int(utc_ns(frame, c).max()) for c in ("opened_at", "first_response_at", "resolved_at")
+                        if usable(frame, c))
+        latest_wall = pd.Timestamp(latest_ns, tz="UTC").tz_convert(self.tz).tz_localize(None).to_datetime64()
+        self.end_wall = periods.coverage_end(max(latest_wall, latest_opened), as_of, self.tz)
+        # "has the SLA target passed yet" is judged at the latest timestamp, or at as_of when given
+        self.end_ns = latest_ns if as_of is None else pd.Timestamp(self.end_wall).tz_localize(
+            self.tz, ambiguous=True, nonexistent="shift_forward").value
+
+    @property
+    def group(self) -> np.ndarray:
+        return self.slot // self.n_periods
 
     def count(self, mask=None) -> np.ndarray:
-        slots = self.slot if mask is None else self.slot[mask]
-        return np.bincount(slots, minlength=self.size).astype(np.float64)
-
-    def total(self, weights, mask) -> np.ndarray:
-        return np.bincount(self.slot[mask], weights=weights[mask], minlength=self.size)
+        """Rows per slot (where ``mask``), chunk by chunk so no row-sized index copy is made."""
+        out = np.zeros(self.size, dtype=np.int64)
+        for start in range(0, len(self.slot), _CHUNK):
+            part = self.slot[start:start + _CHUNK]
+            if mask is not None:
+                part = part[mask[start:start + _CHUNK]]
+            out += np.bincount(part, minlength=self.size)
+        return out.astype(np.float64)
 
 
 def _durations(frame, column, opened_ns, grid, calendar_pairs):
     """Minutes-as-int64-ns from opened_at to ``column`` (NAT where missing); calendar or working time."""
     end_ns = utc_ns(frame, column)
     missing = end_ns == NAT
-    out = np.where(missing, NAT, end_ns - opened_ns)
+    out = end_ns - opened_ns
+    out[missing] = NAT
     if calendar_pairs:
         begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")
         end_wall = periods.wall_clock(frame[column], column)
@@ -112,15 +126,15 @@ def _durations(frame, column, opened_ns, grid, calendar_pairs):
     return out
 
 
-def _elapsed_to_end(frame, opened_ns, grid, calendar_pairs):
-    """Time from opening to the end of the data, per row (calendar or working), for pending SLA clocks."""
-    out = grid.end_ns - opened_ns
+def _elapsed_to_end(frame, opened_ns, grid, calendar_pairs, rows):
+    """Time from opening to the end of the data for ``rows`` (calendar or working), for pending SLA clocks."""
+    out = grid.end_ns - opened_ns[rows]
     if calendar_pairs:
-        begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")
-        end_wall = np.full(len(frame), np.datetime64(grid.end_wall, "ns"))
+        begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")[rows]
+        end_wall = np.full(len(rows), np.datetime64(grid.end_wall, "ns"))
         for calendar, mask in calendar_pairs:
-            rows = slice(None) if mask is None else mask
-            out[rows] = calendar.working_ns(begin_wall[rows], end_wall[rows])
+            part = slice(None) if mask is None else mask[rows]
+            out[part] = calendar.working_ns(begin_wall[part], end_wall[part])
     return out
 
 
@@ -144,21 +158,25 @@ def _interaction_kpis(frame, grid, wanted, sla, calendar, notes):
             if target is None:
                 notes.append(f"sla_{clock} left out: no 'sla_minutes' column and no sla= target for {clock}")
             else:
-                target_ns = target * _MINUTE_NS
+                target *= _MINUTE_NS  # minutes -> ns, in place (a fresh array per call)
                 has_target = ~np.isnan(target)
-                met = has_target & done & (dur <= target_ns)
-                passed = ~done & (_elapsed_to_end(frame, opened_ns, grid, pairs) > target_ns)
+                num = grid.count(has_target & done & (dur <= target))
+                passed = np.zeros(len(done), dtype=bool)  # unanswered yet, but the target has passed
+                open_rows = np.flatnonzero(~done)
+                passed[open_rows] = _elapsed_to_end(frame, opened_ns, grid, pairs, open_rows) > target[open_rows]
                 den = grid.count(has_target & (done | passed))
-                num = grid.count(met)
+                del target, has_target, passed
                 yield f"sla_{clock}", num, den, _ratio(num, den), None
         quantile_names = [k for k in names if not k.startswith("sla_")]
         if quantile_names:
             probs = [0.5 if k.endswith("median") else 0.9 for k in quantile_names]
-            values = group_quantiles(grid.slot[done], dur[done], grid.size, probs)
             n = grid.count(done)
+            key, wanted_values = grid.slot[done], dur[done]
+            del dur, done  # free before the sort: memory peaks here at 10 million rows
+            values = group_quantiles(key, wanted_values, grid.size, probs, overwrite=True)
+            del key, wanted_values
             for name, value in zip(quantile_names, values):
                 yield name, np.full(grid.size, np.nan), n, value / _MINUTE_NS, None
-        del dur, done
     resolved = (utc_ns(frame, "resolved_at") != NAT) if usable(frame, "resolved_at") else None
     if "fcr" in wanted:
         contacts = numbers_of(frame, "contacts")

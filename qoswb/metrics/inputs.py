@@ -50,13 +50,19 @@ def group_codes(frame: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Data
             row = int(np.flatnonzero(values.isna().to_numpy())[0])
             raise DataError(f"column {column!r} is empty in {int(values.isna().sum())} row(s), first at row {row}")
         if isinstance(values.dtype, pd.CategoricalDtype):
-            parts.append(values.cat.codes.to_numpy().astype(np.int64))
+            parts.append(values.cat.codes.to_numpy())  # small ints, no copy
             uniques.append(pd.Series(values.cat.categories, name=column))
         else:
             code, unique = pd.factorize(values, sort=True)
-            parts.append(code.astype(np.int64))
+            parts.append(code)
             uniques.append(pd.Series(unique, name=column))
-    combined = parts[0]
+    if len(by) == 1:
+        # keep only the groups present, renumbered through a small lookup table (no sort of the rows)
+        seen = np.bincount(parts[0], minlength=len(uniques[0])) > 0
+        lookup = (np.cumsum(seen) - 1).astype(np.int32)
+        groups = pd.DataFrame({by[0]: uniques[0].to_numpy()[seen]})
+        return lookup[parts[0]], groups
+    combined = parts[0].astype(np.int64)
     for code, unique in zip(parts[1:], uniques[1:]):
         combined = combined * len(unique) + code
     present, codes = np.unique(combined, return_inverse=True)
@@ -65,23 +71,24 @@ def group_codes(frame: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Data
         table[column] = unique.to_numpy()[present % len(unique)]
         present = present // len(unique)
     groups = pd.DataFrame({c: table[c] for c in by})
-    for column in by:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            groups[column] = groups[column].astype(frame[column].dtype.categories.dtype)
     return codes.astype(np.int64), groups
 
 
 def utc_ns(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Absolute times as int64 nanoseconds since the epoch (UTC), NaT as ``NAT``."""
+    """Absolute times as int64 nanoseconds since the epoch (UTC), NaT as ``NAT``; a view when already in ns."""
     values = frame[column]
     check_tz(values, column)
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    times = values.array
+    return (times if times.unit == "ns" else times.as_unit("ns")).asi8
 
 
 def numbers_of(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as float64 with NaN for missing, or a DataError naming it."""
+    """A numeric column as a new float64 array with NaN for missing, or a DataError naming it."""
+    values = frame[column]
+    if values.dtype == np.float64:
+        return values.to_numpy(dtype=np.float64, copy=True)
     try:
-        return pd.to_numeric(frame[column]).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        return pd.to_numeric(values).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise DataError(f"column {column!r} must be numeric: {exc}") from None
 

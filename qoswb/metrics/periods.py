@@ -38,6 +38,7 @@ _FREQ_ALIASES = {
 }
 # 1970-01-01 was a Thursday: shifting by 3 days makes week codes start on Mondays.
 _MONDAY_SHIFT = 3
+_DAY_NS = 86_400_000_000_000
 
 
 def normalise_freq(freq: str) -> str:
@@ -85,13 +86,14 @@ def codes(wall: np.ndarray, freq: str) -> np.ndarray:
     freq = normalise_freq(freq)
     nat = np.isnat(wall)
     if freq in ("M", "Q"):
-        out = wall.astype("datetime64[M]").astype(np.int64)
+        out = wall.astype("datetime64[M]").view(np.int64)
         if freq == "Q":
-            out = np.floor_divide(out, 3)
-    else:
-        out = wall.astype("datetime64[D]").astype(np.int64)
+            out //= 3
+    else:  # one new array, then in place: days since 1970-01-01, or Monday weeks
+        out = np.floor_divide(np.asarray(wall, dtype="datetime64[ns]").view(np.int64), _DAY_NS)
         if freq == "W":
-            out = np.floor_divide(out + _MONDAY_SHIFT, 7)
+            out += _MONDAY_SHIFT
+            out //= 7
     out[nat] = np.iinfo(np.int64).min
     return out
 

@@ -25,18 +25,24 @@ import numpy as np
 import pandas as pd
 
 
+_CHUNK = 1 << 20
+
+
 def _common_step(values: np.ndarray) -> int:
     """The largest of 1 s, 1 ms, 1 us dividing every value (1 when none), to shrink the packed width."""
     for step in (1_000_000_000, 1_000_000, 1_000):
-        if not (values % step).any():
+        # chunk by chunk, so the check costs no array as large as the input
+        if not any((values[i:i + _CHUNK] % step).any() for i in range(0, len(values), _CHUNK)):
             return step
     return 1
 
 
-def group_quantiles(key: np.ndarray, values: np.ndarray, size: int, probs) -> list[np.ndarray]:
+def group_quantiles(key: np.ndarray, values: np.ndarray, size: int, probs, *, overwrite: bool = False) -> list:
     """Type-7 quantiles of non-negative int64 ``values`` per ``key`` in [0, size): one float array per prob.
 
     Groups with no values get NaN. ``values`` must not hold missing markers.
+    ``overwrite=True`` lets the function reuse ``key`` and ``values`` as scratch
+    space (int64 arrays the caller no longer needs), which saves two row-sized arrays.
     """
     key = np.asarray(key, dtype=np.int64)
     values = np.asarray(values, dtype=np.int64)
@@ -44,16 +50,20 @@ def group_quantiles(key: np.ndarray, values: np.ndarray, size: int, probs) -> li
     if len(values) == 0:
         return [np.full(size, np.nan) for _ in probs]
     step = _common_step(values)
-    scaled = values // step if step > 1 else values
-    value_bits = max(int(scaled.max()).bit_length(), 1)
+    value_bits = max(int(values.max() // step).bit_length(), 1)
     key_bits = max(int(size - 1).bit_length(), 1)
-    if value_bits + key_bits <= 62:
-        packed = (key << value_bits) | scaled
-        packed.sort()
-        ordered = (packed & ((1 << value_bits) - 1)).astype(np.float64) * step
-        del packed
-    else:  # too wide to pack exactly: order by (key, value) with pandas (same type-7 result)
+    if value_bits + key_bits > 62:  # too wide to pack exactly: order by (key, value) with pandas (same type 7)
         return _pandas_quantiles(key, values, size, probs)
+    if not overwrite:
+        key, values = key.copy(), values.copy()
+    # packed = key << value_bits | value / step, built in place, then one sort orders every group
+    if step > 1:
+        values //= step
+    ordered = np.left_shift(key, value_bits, out=key)
+    ordered |= values
+    del values
+    ordered.sort()
+    ordered &= (1 << value_bits) - 1
     first = np.cumsum(counts) - counts
     out = []
     has = counts > 0
@@ -62,9 +72,10 @@ def group_quantiles(key: np.ndarray, values: np.ndarray, size: int, probs) -> li
         low = np.floor(h).astype(np.int64)
         high = np.minimum(low + 1, counts[has] - 1)
         frac = h - low
-        lo_val = ordered[first[has] + low]
+        lo_val = ordered[first[has] + low].astype(np.float64) * step
+        hi_val = ordered[first[has] + high].astype(np.float64) * step
         result = np.full(size, np.nan)
-        result[has] = lo_val + frac * (ordered[first[has] + high] - lo_val)
+        result[has] = lo_val + frac * (hi_val - lo_val)
         out.append(result)
     return out
 
