@@ -56,6 +56,15 @@ def test_latin1_bytes_far_into_a_file_that_starts_as_utf8(tmp_path):
     assert any("Latin-1" in n for n in r.notes)
 
 
+def test_latin1_bytes_far_into_the_file_in_a_row_with_too_many_cells(tmp_path):
+    path = tmp_path / "late_bad.csv"
+    filler = "".join(f"B{i},South,2024-01-03 00:00:00,1\n" for i in range(20000))
+    path.write_bytes((text() + filler).encode() + "C1,Sü,2024-01-03 00:00:00,1,extra\n".encode("latin-1"))
+    r = load_interactions(path)
+    assert r.summary["rows_read"] == 20003 and r.summary["rejected"] == 1
+    assert r.rejected["row_text"].iloc[0] == "C1,Sü,2024-01-03 00:00:00,1,extra"
+
+
 def test_quoted_values_with_delimiters_and_newlines(tmp_path):
     path = tmp_path / "quoted.csv"
     path.write_text('id,team,opened_at,category\nA1,"North, East",2024-01-01,"two\nlines"\n'

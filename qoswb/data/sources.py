@@ -35,6 +35,7 @@ from qoswb.errors import DataError
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".gz", ".bz2"}
 DELIMITERS = [",", ";", "\t", "|"]
+SNIFF_BYTES = 1 << 16
 
 
 @dataclass
@@ -100,9 +101,22 @@ def _sniff_encoding(head: bytes) -> str:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+        if len(head) < SNIFF_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample's end
             return "latin-1"
     return "utf-8"
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file decodes as UTF-8 (read in blocks; only on the error path)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with _open(path) as stream:
+        try:
+            while block := stream.read(1 << 22):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _header_line(text: str) -> str:
@@ -190,7 +204,7 @@ def sniff_csv(path, options: dict) -> CsvLayout:
     if not path.exists():
         raise DataError(f"{path}: file not found")
     with _open(path) as stream:
-        head = stream.read(1 << 16)
+        head = stream.read(SNIFF_BYTES)
     if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
         raise DataError(f"{path}: the file is empty (no header row)")
     encoding = options.get("encoding") or _sniff_encoding(head)
@@ -249,8 +263,10 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     try:
         try:
             table, bad = attempt(encoding, True)
-        except pa.ArrowInvalid as exc:
-            if "UTF8" not in str(exc) or options.get("encoding"):
+        except pa.ArrowInvalid:
+            # bytes that are not UTF-8 past the sniffed start: the reader fails on them in
+            # different ways (a text column, a row it cannot split), so look at the file itself
+            if options.get("encoding") or encoding != "utf-8" or _is_utf8(path):
                 raise
             encoding = "latin-1"  # valid UTF-8 at the start, not further on
             notes.append(f"{path.name} is not valid UTF-8 throughout: read as Latin-1")
