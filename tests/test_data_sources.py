@@ -56,6 +56,8 @@ def test_latin1_bytes_far_into_a_file_that_starts_as_utf8(tmp_path):
     assert any("Latin-1" in n for n in r.notes)
 
 
+# pyarrow cannot hand such a row to the handler as UTF-8 text and says so on stderr; we read again
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_latin1_bytes_far_into_the_file_in_a_row_with_too_many_cells(tmp_path):
     path = tmp_path / "late_bad.csv"
     filler = "".join(f"B{i},South,2024-01-03 00:00:00,1\n" for i in range(20000))
