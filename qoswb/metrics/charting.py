@@ -91,7 +91,9 @@ def _dispersion(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
         centre = use.groupby("_series", observed=True)["value"].transform("mean")
         z2 = (use["value"] - centre) ** 2 / centre
     z2 = z2.where(np.isfinite(z2))
-    stat = z2.groupby(use["_series"], observed=True).agg(["sum", "count"])
+    grouped = z2.groupby(use["_series"], observed=True)
+    stat = pd.DataFrame({"sum": grouped.sum(min_count=1), "count": grouped.count()})
+    stat.loc[stat["count"] < 2, "sum"] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
     out = pd.DataFrame(index=stat.index)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["dispersion"] = stat["sum"] / (stat["count"] - 1)
@@ -202,7 +204,9 @@ def _tidy(chart, part: pd.DataFrame, kpi: str, kind: str) -> pd.DataFrame:
 def _summary(plan: pd.DataFrame, spc_summaries: list, frame: pd.DataFrame) -> pd.DataFrame:
     """Plan (kind used and why) + ControlChart summaries; signals recounted over complete points only."""
     spc_part = pd.concat(spc_summaries, ignore_index=True)
-    spc_part = spc_part.drop(columns=[c for c in ("chart", "reason", "dispersion", "points") if c in spc_part])
+    # the kind and the dispersion test are already in the plan (same Pearson statistic as qoswb.spc's check)
+    spc_part = spc_part.drop(columns=[c for c in ("chart", "kind", "reason", "dispersion", "points", "overdispersion",
+                                                  "dispersion_ratio") if c in spc_part])
     summary = plan.merge(spc_part, on=["_series", "kpi"], how="left")
     keys = ["_series", "kpi", "phase"] if "phase" in summary.columns and "phase" in frame.columns else ["_series", "kpi"]
     counted = frame.groupby(keys, observed=True)["signal"].sum().rename("signals").reset_index()
