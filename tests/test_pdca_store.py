@@ -250,3 +250,17 @@ def test_a_killed_writer_keeps_every_committed_edit(store_url):
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     reopened.close()
+
+
+def test_a_burst_of_typing_is_one_history_row(tmp_path):
+    store = Store(tmp_path / "pdca.sqlite", author="ana")
+    cid = store.new_cycle("Queue", problem="Wa")["id"]
+    for text in ("Wai", "Wait", "Waits"):  # an app saving every keystroke
+        store.update_cycle(cid, problem=text, typing=60)
+    store.update_cycle(cid, target="2 h", typing=60)  # another field: a new row
+    store.update_cycle(cid, problem="Waits are long", typing=60)
+    store.update_cycle(cid, problem="Waits are long!")  # not typing: its own row
+    rows = store.history(cid).query("field == 'problem'")[["old", "new"]].values.tolist()
+    assert rows[1:] == [["Wa", "Waits"], ["Waits", "Waits are long"],
+                        ["Waits are long", "Waits are long!"]]
+    assert store.get_cycle(cid)["problem"] == "Waits are long!"

@@ -22,6 +22,7 @@ _LAZY = {
     "evaluate": "qoswb.pdca.check",
     "CheckResult": "qoswb.pdca.check",
     "phase_chart": "qoswb.pdca.check",
+    "kpi_chart": "qoswb.pdca.check",
     "check_kpi": "qoswb.pdca.check",
     "split_at": "qoswb.pdca.check",
     "to_markdown": "qoswb.pdca.export",

@@ -393,28 +393,40 @@ def _after(kpi: pd.DataFrame, changed_on, x: str) -> np.ndarray:
     return (periods >= stamp).to_numpy()
 
 
-def phase_chart(kpi: pd.DataFrame, changed_on, kind: str | None = None, *, x: str = "period",
-                y: str | None = None, n: str | None = None, polarity=None, **params):
-    """The run-rule view of the Check: control limits recomputed before and after the change.
+def kpi_chart(kpi: pd.DataFrame, kind: str | None = None, *, x: str = "period",
+              phase: str | None = None, polarity=None, **params):
+    """One team × KPI series of the KPI table on a control chart, through :func:`qoswb.spc.chart`.
 
-    A thin call of :func:`qoswb.spc.chart` with a ``phase`` column ("before" /
-    "after") split at ``changed_on``; ``kind`` defaults to the table's ``chart``
-    column, ``y``/``n`` to numerator/denominator for proportion charts, else value.
-    Example: ``phase_chart(kpis.query("team == 'A' and kpi == 'sla'"), "2026-04-01")``.
+    ``kind`` defaults to the table's ``chart`` column; ``y``/``n`` are the
+    numerator/denominator for proportion and rate charts, else ``value``; the
+    polarity comes from the table (0, as for volume, means no direction). Rows
+    without a value (no data in that period) are left off the chart.
+    Example: ``kpi_chart(table.query("team == 'A' and kpi == 'sla_response'"), "pp")``.
     """
     from qoswb import spc
 
     if kind is None:
         if "chart" not in kpi.columns or kpi["chart"].nunique() != 1:
-            raise ParameterError("phase_chart: give kind= (the table has no single 'chart')")
+            raise ParameterError("kind: give the chart kind (the table has no single 'chart')")
         kind = str(kpi["chart"].iloc[0])
     if polarity is None:
-        polarity = _table_polarity(kpi) or None  # 0 (neutral, e.g. volume): no direction
+        polarity = _table_polarity(kpi) or None
     counts = kind in ("p", "np", "u", "pp", "up")
-    y = y or ("numerator" if counts else "value")
-    n = n or ("denominator" if counts else None)
+    y, n = ("numerator", "denominator") if counts else ("value", None)
+    if "value" in kpi.columns:
+        kpi = kpi.loc[kpi["value"].notna().to_numpy()]
+    return spc.chart(kind, kpi, y=y, n=n, x=x, phase=phase, polarity=polarity, **params)
+
+
+def phase_chart(kpi: pd.DataFrame, changed_on, kind: str | None = None, *, x: str = "period",
+                polarity=None, **params):
+    """The run-rule view of the Check: control limits recomputed before and after the change.
+
+    :func:`kpi_chart` with a ``phase`` column ("before" / "after") split at ``changed_on``.
+    Example: ``phase_chart(kpis.query("team == 'A' and kpi == 'sla_response'"), "2026-04-01")``.
+    """
     frame = kpi.assign(phase=np.where(_after(kpi, changed_on, x), "after", "before"))
-    return spc.chart(kind, frame, y=y, n=n, x=x, phase="phase", polarity=polarity, **params)
+    return kpi_chart(frame, kind, x=x, phase="phase", polarity=polarity, **params)
 
 
 def _table_polarity(kpi: pd.DataFrame) -> int | None:

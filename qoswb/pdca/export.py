@@ -56,16 +56,16 @@ def html_escape(text) -> str:
     return "<br>".join(html.escape(line, quote=True) for line in str(text).splitlines())
 
 
-def png_base64(image) -> str:
-    """A figure as base64 PNG: a matplotlib Figure or Axes, an object with ``.plot(ax=)``
-    (a :class:`qoswb.spc.ControlChart`), or PNG bytes.
+def png_bytes(image, dpi: int = 90, tight: bool = True) -> bytes:
+    """A figure as PNG bytes: a matplotlib Figure or Axes, an object with ``.plot(ax=)``
+    (a :class:`qoswb.spc.ControlChart`), or PNG bytes (returned as they are).
 
-    >>> png_base64(b"\\x89PNG...")[:8]
-    'iVBORy4u'
+    >>> png_bytes(b"\\x89PNG...")[:4]
+    b'\\x89PNG'
     """
     if isinstance(image, (bytes, bytearray)):
-        return base64.b64encode(bytes(image)).decode("ascii")
-    figure = getattr(image, "savefig", None) and image
+        return bytes(image)
+    figure = image if hasattr(image, "savefig") else None
     if figure is None and hasattr(image, "get_figure"):  # an Axes
         figure = image.get_figure()
     if figure is None and hasattr(image, "plot"):  # a ControlChart: draw it on our own figure
@@ -77,8 +77,18 @@ def png_base64(image) -> str:
         raise ParameterError(f"chart={type(image).__name__}: expected a matplotlib Figure or "
                              "Axes, a ControlChart or PNG bytes")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    # a tight bounding box draws the figure twice: apps that redraw often pass tight=False
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    return buffer.getvalue()
+
+
+def png_base64(image) -> str:
+    """:func:`png_bytes` as base64 text, for a ``data:image/png;base64,`` URL.
+
+    >>> png_base64(b"\\x89PNG...")[:8]
+    'iVBORy4u'
+    """
+    return base64.b64encode(png_bytes(image)).decode("ascii")
 
 
 def _fishbone_png(cycle) -> str | None:

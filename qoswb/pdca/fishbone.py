@@ -113,7 +113,8 @@ def fishbone(causes, problem: str = "", categories=None, *, ax=None, max_causes:
     return ax
 
 
-def pareto(counts, *, ax=None, top: int = 10, title: str = "", label: str = "cases"):
+def pareto(counts, *, baseline=None, ax=None, top: int = 10, title: str = "",
+           label: str = "cases"):
     """Draw a Pareto chart: bars largest first and the cumulative share as a line.
 
     Parameters
@@ -121,6 +122,9 @@ def pareto(counts, *, ax=None, top: int = 10, title: str = "", label: str = "cas
     counts : Series, dict or DataFrame
         Counts by category (a Series or dict), or a frame whose first column is the
         category and second the count.
+    baseline : Series or dict, optional
+        What each category would count if it kept its baseline share (drawn as a
+        black tick on its bar), to see what grew.
     top : int
         Categories shown; the rest are summed into "other".
     title, label : str
@@ -141,11 +145,20 @@ def pareto(counts, *, ax=None, top: int = 10, title: str = "", label: str = "cas
         bad = counts.index[(counts.isna() | (counts < 0)).to_numpy()][0]
         raise DataError(f"pareto: the count for {bad!r} is not a count")
     counts = counts.sort_values(ascending=False, kind="stable")
+    expected = None if baseline is None else pd.Series(baseline, dtype=float).reindex(
+        counts.index).fillna(0.0)
     if len(counts) > top:
         counts = pd.concat([counts.iloc[:top], pd.Series({"other": counts.iloc[top:].sum()})])
+        if expected is not None:
+            expected = pd.concat([expected.iloc[:top],
+                                  pd.Series({"other": expected.iloc[top:].sum()})])
     ax = _new_axes(ax, (8, 4.5))
     positions = np.arange(len(counts))
     ax.bar(positions, counts.to_numpy(), color="#5d8aa8")
+    if expected is not None:
+        ax.scatter(positions, expected.to_numpy(), marker="_", s=600, color="black", zorder=3,
+                   label="at baseline share")
+        ax.legend(loc="upper right", fontsize=8)
     ax.set_xticks(positions, [_plain(name, 14) for name in counts.index], rotation=30,
                   ha="right", fontsize=8)
     ax.set_ylabel(_plain(label, 30))

@@ -176,6 +176,17 @@ class Store:
         s.add(History(at=utcnow(), author=self.author, cycle_id=cycle_id, entity=entity,
                       entity_id=entity_id, field=field, old=_as_text(old), new=_as_text(new)))
 
+    def _last_typing(self, s: Session, cycle_id, entity, entity_id, field, seconds):
+        """The cycle's latest history row if it is this same field typed just now, else None."""
+        if not seconds:
+            return None
+        last = s.scalars(select(History).where(History.cycle_id == cycle_id)
+                         .order_by(History.id.desc()).limit(1)).first()
+        recent = last is not None and (utcnow() - last.at).total_seconds() <= seconds
+        same = last is not None and (last.entity, last.entity_id, last.field, last.author) == (
+            entity, entity_id, field, self.author)
+        return last if recent and same else None
+
     @staticmethod
     def _row(obj) -> dict:
         return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
@@ -255,8 +266,13 @@ class Store:
                 self._touch(s, cycle_id)
             return self._row(obj)
 
-    def update(self, entity: str, entity_id: int, **fields) -> dict:
+    def update(self, entity: str, entity_id: int, *, typing: float = 0, **fields) -> dict:
         """Change fields of one cycle, cause, why, action or change; history keeps old and new.
+
+        ``typing`` (seconds): an app saving every keystroke passes e.g. 60, so that
+        a burst of typing in one field by one author, with no other edit of the
+        cycle in between, stays one history row (its old value from before the
+        burst, its new value and time the latest) instead of one row per key.
 
         >>> store = Store("sqlite://")
         >>> cid = store.new_cycle("Queue")["id"]
@@ -273,7 +289,11 @@ class Store:
                 old = getattr(obj, name)
                 if old != value:
                     setattr(obj, name, value)
-                    self._log(s, cycle_id, entity, obj.id, name, old, value)
+                    last = self._last_typing(s, cycle_id, entity, obj.id, name, typing)
+                    if last is None:
+                        self._log(s, cycle_id, entity, obj.id, name, old, value)
+                    else:
+                        last.new, last.at = _as_text(value), utcnow()
             self._touch(s, cycle_id)
             s.flush()
             return self._row(obj)
@@ -287,7 +307,7 @@ class Store:
         """
         return self._create("cycle", {"title": title, **fields})
 
-    def update_cycle(self, cycle_id: int, **fields) -> dict:
+    def update_cycle(self, cycle_id: int, *, typing: float = 0, **fields) -> dict:
         """Set title, problem, team, kpi, baseline, target, stage, decision, standardised,
         follow_up, notes or next_cycle_id of a cycle.
 
@@ -295,7 +315,7 @@ class Store:
         >>> store.update_cycle(store.new_cycle("Waits")["id"], decision="adopt")["decision"]
         'adopt'
         """
-        return self.update("cycle", cycle_id, **fields)
+        return self.update("cycle", cycle_id, typing=typing, **fields)
 
     def add_cause(self, cycle_id: int, text: str, category: str = "process",
                   is_root: bool = False) -> dict:

@@ -1,0 +1,230 @@
+"""The Explorer: pick a team, a KPI and periods; read the control chart; open a signal.
+
+The logic lives in plain methods (``series``, ``chart``, ``signals``, ``reading``,
+``drilldown``) that the widgets call and tests call directly; the widgets only
+hold the choices and show the results (PNG images, so the app looks the same in
+JupyterLab, Voila and a headless test).
+
+>>> from qoswb.widgets import Explorer
+>>> app = Explorer()                       # the demo data          # doctest: +SKIP
+>>> app.team.value = "Returns"             # the chart redraws      # doctest: +SKIP
+>>> app.signals().head()                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import pandas as pd
+
+from qoswb.errors import QoswbError
+from qoswb.widgets import figures
+from qoswb.widgets.source import DRILL_BY, Source
+
+CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
+DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
+
+
+def _direction_word(direction: int, polarity) -> str:
+    if not direction:
+        return "signal"
+    if not polarity:
+        return "up" if direction > 0 else "down"
+    return "improvement" if direction * polarity > 0 else "deterioration"
+
+
+class Explorer:
+    """Control charts of a KPI table with their signals and what lies behind them.
+
+    Parameters
+    ----------
+    source
+        Demo data (default), interactions (and ``surveys``), or a KPI table; see
+        :class:`qoswb.widgets.source.Source`.
+    freq : str
+        Period of the KPI table when it is computed here ("D", "W", "M", "Q").
+    team, kpi : str, optional
+        The first selection.
+
+    The widgets: ``team``, ``kpi``, ``periods`` (range), ``kind`` (chart kind or
+    "auto"), ``signal_list``, ``drill_by``; the outputs ``chart_image``,
+    ``reading_html``, ``pareto_image``, ``drill_html``; the whole app is ``ui``.
+    """
+
+    def __init__(self, source=None, surveys=None, *, freq: str = "W", team=None, kpi=None):
+        import ipywidgets as w
+
+        self.source = source if isinstance(source, Source) else Source(source, surveys, freq=freq)
+        teams = self.source.teams()
+        team = team if team in teams else teams[0]
+        kpis = self.source.kpis(team)
+        periods = self.source.periods()
+        self._holding = False
+        self._cache: dict = {}
+        self.last_chart, self.notes = None, []
+        self.team = w.Dropdown(options=teams, value=team, description="Team")
+        self.kpi = w.Dropdown(options=kpis, value=kpi if kpi in kpis else kpis[0],
+                              description="KPI")
+        self.periods = w.SelectionRangeSlider(
+            options=[(f"{p:%Y-%m-%d}", p) for p in periods], index=(0, len(periods) - 1),
+            description="Periods", continuous_update=False, layout=w.Layout(width="70%"))
+        self.kind = w.Dropdown(options=CHART_KINDS, value="auto", description="Chart")
+        self.signal_list = w.Select(options=[], description="Signals", rows=6,
+                                    layout=w.Layout(width="45%"))
+        drill = DRILL_BY if self.source.interactions is not None else ()
+        self.drill_by = w.ToggleButtons(options=drill, description="Behind it",
+                                        value=drill[0] if drill else None)
+        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.reading_html = w.HTML()
+        self.pareto_image = w.Image(format="png", layout=w.Layout(width="60%"))
+        self.drill_html = w.HTML()
+        self.ui = w.VBox([
+            w.HBox([self.team, self.kpi, self.kind]), self.periods, self.chart_image,
+            self.reading_html, w.HBox([self.signal_list, self.drill_by]),
+            w.HBox([self.pareto_image, self.drill_html])])
+        self.team.observe(self._team_changed, "value")
+        for widget in (self.kpi, self.periods, self.kind):
+            widget.observe(lambda _change: self.redraw(), "value")
+        self.signal_list.observe(lambda _change: self.show_signal(), "value")
+        self.drill_by.observe(lambda _change: self.show_signal(), "value")
+        self.redraw()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.ui)
+
+    # ---- the logic ---------------------------------------------------------------
+    def selection(self) -> dict:
+        """The current choices: team, kpi, first and last period, chart kind."""
+        start, end = self.periods.value
+        return {"team": self.team.value, "kpi": self.kpi.value, "start": start, "end": end,
+                "kind": self.kind.value}
+
+    def series(self) -> pd.DataFrame:
+        """The selected team × KPI series of the KPI table, cut to the selected periods."""
+        s = self.selection()
+        return self.source.series(s["team"], s["kpi"], s["start"], s["end"])
+
+    def chart(self):
+        """The ControlChart of the selection (cached): with kind "auto" the kind
+        :func:`qoswb.metrics.charts` chooses (p′ when over-dispersed), else that kind."""
+        s = self.selection()
+        key = tuple(s.values())
+        if key not in self._cache:
+            series = self.series()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                if s["kind"] == "auto":
+                    from qoswb.metrics import charts
+
+                    result = charts(series)
+                    if not result.charts:
+                        reason = result.summary["reason"].iloc[0] if len(result.summary) else ""
+                        raise QoswbError(f"no chart for this series: {reason}")
+                    chart = next(iter(result.charts.values()))
+                else:
+                    from qoswb.pdca.check import kpi_chart
+
+                    chart = kpi_chart(series, s["kind"])
+            self._cache[key] = (chart, [str(c.message) for c in caught])
+            if len(self._cache) > 64:  # keep memory bounded in a long workshop
+                self._cache.pop(next(iter(self._cache)))
+        chart, self.notes = self._cache[key]
+        return chart
+
+    def signals(self) -> pd.DataFrame:
+        """The signals of the chart: ``period``, ``value``, ``rules``, ``meaning``
+        (improvement / deterioration, from the KPI's polarity), latest first."""
+        chart = self.chart()
+        frame = chart.frame
+        hits = frame.loc[frame["signal"].to_numpy(bool)]
+        meaning = [_direction_word(int(d), chart.polarity) for d in hits["direction"]]
+        out = pd.DataFrame({"period": pd.to_datetime(hits["x"]).to_numpy(),
+                            "value": hits["y"].to_numpy(), "rules": hits["rules"].to_numpy(),
+                            "meaning": meaning})
+        return out.iloc[::-1].reset_index(drop=True)
+
+    def reading(self) -> str:
+        """A plain-language reading of the chart: what it says and its latest signal."""
+        s = self.selection()
+        chart = self.chart()
+        summary = chart.summary().iloc[-1]
+        signals = self.signals()
+        text = (f"{s['kpi']} for {s['team']} ({chart.kind} chart, centre "
+                f"{summary['centre']:.3g}): {summary['verdict']}.")
+        if len(signals):
+            latest = signals.iloc[0]
+            text += (f" {len(signals)} signal(s); the latest, {latest['period']:%Y-%m-%d}, "
+                     f"reads as {latest['meaning']} ({latest['rules']}).")
+        else:
+            text += " No signal: the variation is what this process usually shows."
+        return text
+
+    def drilldown(self, period=None, by: str | None = None) -> pd.DataFrame:
+        """What lies behind a signal's period (default: the one selected): its cases
+        counted by ``by`` against the other periods of the selection."""
+        period = self.signal_list.value if period is None else period
+        by = by or self.drill_by.value
+        s = self.selection()
+        baseline = [p for p in self.series()["period"] if p != pd.Timestamp(period)]
+        return self.source.drilldown(s["team"], period, by, baseline=baseline)
+
+    # ---- the widgets ---------------------------------------------------------------
+    def _team_changed(self, _change):
+        kpis = self.source.kpis(self.team.value)
+        self._holding = True  # one redraw for the team change, not one per option update
+        try:
+            current = self.kpi.value
+            self.kpi.options = kpis
+            self.kpi.value = current if current in kpis else kpis[0]
+        finally:
+            self._holding = False
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Recompute the chart of the current selection and show it, its reading and signals."""
+        if self._holding:
+            return
+        s = self.selection()
+        try:
+            chart = self.chart()
+            signals = self.signals()
+        except QoswbError as exc:  # bad choice of kind, too few points: say it, don't crash
+            self.last_chart = None
+            self.chart_image.value = figures.empty_png(str(exc))
+            self.reading_html.value = f"<p><b>No chart:</b> {html.escape(str(exc))}</p>"
+            self.signal_list.options = []
+            return
+        self.last_chart = chart
+        self.chart_image.value = figures.chart_png(chart, f"{s['kpi']} — {s['team']}")
+        notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
+        self.reading_html.value = f"<p>{html.escape(self.reading())}{notes}</p>"
+        self.signal_list.options = [
+            (f"{row.period:%Y-%m-%d} {row.meaning} ({row.rules})", row.period)
+            for row in signals.itertuples()]
+        self.signal_list.value = None
+        self.show_signal()
+
+    def show_signal(self) -> None:
+        """Show the Pareto of the selected signal's period against the baseline."""
+        period, by = self.signal_list.value, self.drill_by.value
+        if period is None or by is None:
+            self.pareto_image.value = b""
+            self.drill_html.value = ("<p>Pick a signal to see what lies behind it.</p>"
+                                     if by else "<p>(no cases to drill into)</p>")
+            return
+        try:
+            table = self.drilldown(period, by)
+        except QoswbError as exc:
+            self.pareto_image.value = b""
+            self.drill_html.value = f"<p>{html.escape(str(exc))}</p>"
+            return
+        title = f"{self.team.value}, {pd.Timestamp(period):%Y-%m-%d}, by {by}"
+        self.pareto_image.value = figures.pareto_png(table, by, title) if len(table) else b""
+        rows = "".join(
+            f"<tr><td>{html.escape(str(r[0]))}</td><td>{int(r[1])}</td><td>{r[3]:.1f}</td>"
+            f"<td>{r[4]:+.1f}</td></tr>" for r in table.head(DRILL_ROWS).itertuples(index=False))
+        self.drill_html.value = (f"<table><tr><th>{html.escape(by)}</th><th>cases</th>"
+                                 f"<th>at baseline share</th><th>excess</th></tr>{rows}</table>")
