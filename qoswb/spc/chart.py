@@ -157,8 +157,8 @@ def _points(spec, t: Tidy, freeze, excluded) -> Points:
     base = np.isfinite(t.y)
     if t.n is not None:
         base &= np.isfinite(t.n) & (t.n > 0)
-    pos = np.arange(len(t.seg)) - t.start[t.seg]
     if freeze is not None:
+        pos = np.arange(len(t.seg)) - np.repeat(t.start, np.diff(np.append(t.start, len(t.seg))))
         base &= pos < freeze
     if excluded is not None:
         base &= ~excluded
@@ -169,7 +169,9 @@ def _points(spec, t: Tidy, freeze, excluded) -> Points:
 
 
 def _enough(p: Points, t: Tidy):
-    count = np.bincount(p.seg[p.base], minlength=p.nseg)
+    from .limits import segment_count
+
+    count = segment_count(p, p.base)
     few = np.flatnonzero(count < 2)
     if len(few):
         names = []
@@ -193,13 +195,16 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
     valid = np.isfinite(r.stat)
     zstat = r.stat if r.zstat is None else r.zstat
     zcentre = r.cl if r.zcentre is None else r.zcentre
+    zones = any(rules_mod.RULES[rid].needs == "zones" for rid in rule_ids)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (zstat - zcentre) / r.zsigma if r.zsigma is not None else np.full(N, np.nan)
+        z = ((zstat - zcentre) / r.zsigma if r.zsigma is not None and zones
+             else np.full(N, np.nan))
         beyond = r.beyond if r.beyond is not None else (r.stat > r.ucl) | (r.stat < r.lcl)
     everything = valid.all()
     pick = (lambda a: a) if everything else (lambda a: a[valid])  # noqa: E731
     ctx = rules_mod.Context(seg=pick(p.seg), stat=pick(r.stat), cl=pick(r.cl), z=pick(z),
-                            beyond=pick(beyond), nseg=p.nseg)
+                            beyond=pick(beyond), nseg=p.nseg,
+                            start=p.start if everything else None)
     out = {}
     for rid, flags in rules_mod.evaluate(rule_ids, ctx).items():
         if everything:
@@ -212,18 +217,21 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
 
 
 def _rule_labels(rule_ids, flags, N):
-    """The ``rules`` column: comma-separated ids per point, as a categorical (fast)."""
-    code = np.zeros(N, dtype=np.int64)
-    for i, rid in enumerate(rule_ids):
-        code |= flags[rid].astype(np.int64) << i
-    hit = np.flatnonzero(code)
+    """The ``rules`` column (comma-separated ids per point, a categorical) and ``signal``."""
+    signal = np.zeros(N, dtype=bool)
+    for rid in rule_ids:
+        signal |= flags[rid]
+    hit = np.flatnonzero(signal)
     cats = [""]
     cat_codes = np.zeros(N, dtype=np.int32)
     if len(hit):
-        uniq, inv = np.unique(code[hit], return_inverse=True)
+        code = np.zeros(len(hit), dtype=np.int64)
+        for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
+            code |= flags[rid][hit].astype(np.int64) << i
+        uniq, inv = np.unique(code, return_inverse=True)
         cats += [",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq]
         cat_codes[hit] = inv + 1
-    return pd.Categorical.from_codes(cat_codes, categories=cats), code != 0
+    return pd.Categorical.from_codes(cat_codes, categories=cats), signal
 
 
 class ControlChart:
@@ -261,8 +269,9 @@ class ControlChart:
         cols["signal"] = signal
         cols["rules"] = labels
         with np.errstate(invalid="ignore"):
-            side = np.sign(r.stat - r.cl)
-        cols["direction"] = np.where(signal, np.nan_to_num(side), 0).astype(np.int8)
+            direction = (r.stat > r.cl).astype(np.int8) - (r.stat < r.cl).astype(np.int8)
+        direction[~signal] = 0
+        cols["direction"] = direction
         cols["baseline"] = p.base
         cols.update(r.extra)
         return pd.DataFrame(cols, copy=False)

@@ -33,21 +33,21 @@ class SPCWarning(UserWarning):
 
 def lag1_autocorrelation(p: Points):
     """Lag-1 autocorrelation r1 (statsmodels' acf definition) and its Ljung–Box p-value per segment."""
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi-square survival function, without scipy.stats overhead
 
     ok = np.isfinite(p.y)
-    idx = np.flatnonzero(ok)
-    seg, y = p.seg[idx], p.y[idx]
-    m = np.bincount(seg, minlength=p.nseg)
+    m = segment_count(p, ok)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(seg, weights=y, minlength=p.nseg) / m
-        dev = y - mean[seg]
-        den = np.bincount(seg, weights=dev * dev, minlength=p.nseg)
-        same = seg[1:] == seg[:-1]
-        num = np.bincount(seg[1:][same], weights=(dev[1:] * dev[:-1])[same], minlength=p.nseg)
+        mean = segment_sum(p, p.y, ok) / m
+        dev = np.where(ok, p.y - p.expand(mean), 0.0)  # a gap contributes nothing
+        den = segment_sum(p, dev * dev)
+        lagged = np.zeros_like(dev)
+        lagged[1:] = dev[1:] * dev[:-1]
+        lagged[p.start] = 0.0  # no product across a segment start
+        num = segment_sum(p, lagged)
         r1 = num / den
         q = m * (m + 2) * r1 ** 2 / (m - 1)
-        pvalue = chi2.sf(q, 1)
+        pvalue = chdtrc(1, q)
     return r1, np.where(m >= 10, pvalue, np.nan)
 
 
@@ -56,7 +56,7 @@ def dispersion(p: Points, kind: str, centre):
     from scipy.stats import chi2
 
     mask = p.base
-    c = centre[p.seg]
+    c = p.expand(centre)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = p.n * c if kind == "u" else p.n * c * (1 - c)
         resid = (p.y - p.n * c) ** 2 / var

@@ -87,12 +87,52 @@ def _column(data, key, name):
 
 
 def _codes(values, name):
-    """Integer codes (sorted labels) and the labels; missing labels are a DataError."""
-    codes, uniques = pd.factorize(values, sort=True)
+    """Integer codes per row and the labels, groups in order of first appearance.
+
+    When each group's rows are already together (the usual output of a
+    groupby), the codes come from comparing neighbours, cheaper than hashing
+    every value. A categorical column keeps its category order. Missing
+    labels are a DataError.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        labels = s.cat.categories
+    else:
+        codes, labels = _contiguous_codes(s)
+        if codes is None:
+            codes, labels = pd.factorize(s, sort=False)
+            codes = codes.astype(np.int64, copy=False)
     if (codes < 0).any():
-        rows = np.flatnonzero(codes < 0)
-        raise DataError(f"column {name!r} is missing on rows {_where(rows)}")
-    return codes.astype(np.int64, copy=False), uniques
+        raise DataError(f"column {name!r} is missing on rows {_where(np.flatnonzero(codes < 0))}")
+    return codes, labels
+
+
+def _contiguous_codes(s: pd.Series):
+    """Codes by neighbour comparison when every label occupies one block of rows, else None."""
+    n = len(s)
+    if n < 2 or s.hasnans:
+        return None, None
+    arr = s.array
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
+        v = s.to_numpy()
+        change = v[1:] != v[:-1]
+    elif hasattr(arr, "_pa_array"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        a = pa.chunked_array(arr._pa_array)
+        change = pc.not_equal(a.slice(1), a.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    else:
+        return None, None
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    new[1:] = change
+    starts = np.flatnonzero(new)
+    labels = pd.Index(s.take(starts).array)
+    if not labels.is_unique:
+        return None, None
+    return np.cumsum(new) - 1, labels
 
 
 def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
@@ -131,6 +171,8 @@ def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
 def _sorted(input_kind, y, n, x, group, phase, index):
     N = len(y)
     gcode, glabels = _codes(group, "group") if group is not None else (None, None)
+    if glabels is not None and not isinstance(glabels, pd.Index):
+        glabels = pd.Index(glabels)
     xarr = xkey = None
     if x is not None:
         xs = x if isinstance(x, pd.Series) else pd.Series(x)
@@ -168,7 +210,7 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         new[1:] |= pcode[1:] != pcode[:-1]
     seg = np.cumsum(new) - 1
     out = Tidy(seg=seg, start=np.flatnonzero(new), y=take(y), n=None if n is None else take(n),
-               x=xs_sorted, group=None if gs is None else glabels.take(gs),
+               x=xs_sorted, group=None if gs is None else pd.Categorical.from_codes(gs, glabels),
                phase=None if pcode is None else plabels.take(pcode), row=row)
     if input_kind == "subgroups":
         if x is None:
@@ -197,14 +239,11 @@ def _is_sorted(keys):
     if len(keys[0]) < 2:
         return True
     major = keys[-1]
-    d = np.diff(major)
-    if (d < 0).any():
-        return False
+    up = major[1:] > major[:-1]
     if len(keys) == 1:
-        return True
+        return bool((up | (major[1:] == major[:-1])).all())
     minor = keys[0]
-    tie = d == 0
-    return not (minor[1:][tie] < minor[:-1][tie]).any()
+    return bool((up | ((major[1:] == major[:-1]) & (minor[1:] >= minor[:-1]))).all())
 
 
 def _subgroup_matrix(values, x=None):

@@ -98,23 +98,19 @@ def _individual_sigma(p: Points, values, o: Options):
     return lim.mr_sigma(p, values, p.base, screen=o.screen_mr)[0]
 
 
-def _full(seg_values, p):
-    return seg_values[p.seg]
-
-
 # --- continuous, one value per point ----------------------------------------------------
 
 def _run(p, o):
     centre = lim.segment_median(p, p.y, p.base)
     nan = np.full(len(p.y), np.nan)
-    return Limits(stat=p.y, cl=centre[p.seg], lcl=nan, ucl=nan, seg_centre=centre,
+    return Limits(stat=p.y, cl=p.expand(centre), lcl=nan, ucl=nan, seg_centre=centre,
                   seg_sigma=np.full(p.nseg, np.nan))
 
 
 def _i(p, o):
     centre = lim.segment_mean(p, p.y, p.base)
     sigma = _individual_sigma(p, p.y, o)
-    return _symmetric(p, p.y, centre[p.seg], sigma[p.seg], _multiple(o),
+    return _symmetric(p, p.y, p.expand(centre), p.expand(sigma), _multiple(o),
                       seg_centre=centre, seg_sigma=sigma)
 
 
@@ -125,7 +121,7 @@ def _mr(p, o):
     ok = p.base & np.isfinite(mr)
     centre = lim.segment_mean(p, mr, ok)
     sigma = centre / d2(2)
-    out = _symmetric(p, mr, centre[p.seg], (d3(2) * sigma)[p.seg], o.sigma, low=0.0,
+    out = _symmetric(p, mr, p.expand(centre), p.expand(d3(2) * sigma), o.sigma, low=0.0,
                      seg_centre=centre, seg_sigma=sigma)
     return out
 
@@ -139,10 +135,10 @@ def _t(p, o):
     centre = lim.segment_mean(p, yt, p.base)
     sigma = _individual_sigma(p, yt, o)
     L = _multiple(o)
-    low = (centre - L * sigma)[p.seg]
-    return Limits(stat=p.y, cl=centre[p.seg] ** 3.6, lcl=np.where(low > 0, low, 0.0) ** 3.6,
-                  ucl=((centre + L * sigma)[p.seg]) ** 3.6, seg_centre=centre ** 3.6,
-                  seg_sigma=sigma, zstat=yt, zcentre=centre[p.seg], zsigma=sigma[p.seg])
+    low = p.expand(centre - L * sigma)
+    return Limits(stat=p.y, cl=p.expand(centre) ** 3.6, lcl=np.where(low > 0, low, 0.0) ** 3.6,
+                  ucl=p.expand(centre + L * sigma) ** 3.6, seg_centre=centre ** 3.6,
+                  seg_sigma=sigma, zstat=yt, zcentre=p.expand(centre), zsigma=p.expand(sigma))
 
 
 # --- attributes: counts with sizes ------------------------------------------------------
@@ -155,7 +151,7 @@ def _rate(p):
 def _p(p, o):
     stat = _rate(p)
     pbar = lim.segment_ratio(p, p.y, p.n, p.base)
-    cl = pbar[p.seg]
+    cl = p.expand(pbar)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(cl * (1 - cl) / p.n)
     return _symmetric(p, stat, cl, se, o.sigma, low=0.0, high=1.0,
@@ -164,22 +160,22 @@ def _p(p, o):
 
 def _np(p, o):
     pbar = lim.segment_ratio(p, p.y, p.n, p.base)
-    cl = p.n * pbar[p.seg]
-    se = np.sqrt(cl * (1 - pbar[p.seg]))
+    cl = p.n * p.expand(pbar)
+    se = np.sqrt(cl * (1 - p.expand(pbar)))
     return _symmetric(p, p.y, cl, se, o.sigma, low=0.0, high=p.n,
                       seg_centre=pbar, seg_sigma=np.full(p.nseg, np.nan))
 
 
 def _c(p, o):
     centre = lim.segment_mean(p, p.y, p.base)
-    return _symmetric(p, p.y, centre[p.seg], np.sqrt(centre)[p.seg], o.sigma, low=0.0,
+    return _symmetric(p, p.y, p.expand(centre), p.expand(np.sqrt(centre)), o.sigma, low=0.0,
                       seg_centre=centre, seg_sigma=np.sqrt(centre))
 
 
 def _u(p, o):
     stat = _rate(p)
     ubar = lim.segment_ratio(p, p.y, p.n, p.base)
-    cl = ubar[p.seg]
+    cl = p.expand(ubar)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(cl / p.n)
     return _symmetric(p, stat, cl, se, o.sigma, low=0.0,
@@ -194,7 +190,7 @@ def _laney(p, o, base_chart):
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (out.stat - out.cl) / out.zsigma
     sigma_z = lim.mr_sigma(p, z, p.base & np.isfinite(z), screen=o.screen_mr)[0]
-    se = out.zsigma * sigma_z[p.seg]
+    se = out.zsigma * p.expand(sigma_z)
     high = 1.0 if base_chart is _p else None
     res = _symmetric(p, out.stat, out.cl, se, o.sigma, low=0.0, high=high,
                      seg_centre=out.seg_centre, seg_sigma=sigma_z)
@@ -220,14 +216,14 @@ def _g(p, o):
         prob = 1 / mean
         tail = (1 - o.confidence) / 2
         lcl, ucl = _qgeom(tail, prob), _qgeom(1 - tail, prob)
-        return Limits(stat=p.y, cl=mean[p.seg], lcl=lcl[p.seg], ucl=ucl[p.seg],
+        return Limits(stat=p.y, cl=p.expand(mean), lcl=p.expand(lcl), ucl=p.expand(ucl),
                       seg_centre=mean, seg_sigma=np.sqrt(1 - prob) / prob,
-                      zcentre=mean[p.seg], zsigma=sd[p.seg])
+                      zcentre=p.expand(mean), zsigma=p.expand(sd))
     median = lim.segment_median(p, p.y, p.base)
-    out = _symmetric(p, p.y, mean[p.seg], sd[p.seg], o.sigma, low=0.0,
+    out = _symmetric(p, p.y, p.expand(mean), p.expand(sd), o.sigma, low=0.0,
                      seg_centre=median, seg_sigma=sd)
     out.zcentre = out.cl
-    out.cl = median[p.seg]
+    out.cl = p.expand(median)
     return out
 
 
@@ -254,17 +250,17 @@ def _within_sigma(p, o, by):
     per point (``pooled``: pooled s / c4(n_i), as qicharts2)."""
     if o.sigma_method == "pooled":
         sp = _pooled_sd(p)
-        return (sp[p.seg] / c4(p.n)), sp
+        return (p.expand(sp) / c4(p.n)), sp
     unbiased = p.rng / d2(p.n) if by == "range" else p.sd / c4(p.n)
     sigma = lim.segment_mean(p, unbiased, p.base & np.isfinite(unbiased))
-    return sigma[p.seg], sigma
+    return p.expand(sigma), sigma
 
 
 def _xbar(by):
     def compute(p, o):
         centre = _weighted_centre(p, p.y)
         sig_pt, sigma = _within_sigma(p, o, by)
-        return _symmetric(p, p.y, centre[p.seg], sig_pt / np.sqrt(p.n), _multiple(o),
+        return _symmetric(p, p.y, p.expand(centre), sig_pt / np.sqrt(p.n), _multiple(o),
                           seg_centre=centre, seg_sigma=sigma)
     return compute
 
@@ -273,7 +269,7 @@ def _r(p, o):
     # qcc: a constant centre (size-weighted mean range) and limits that vary with n_i.
     centre = _weighted_centre(p, p.rng)
     sig_pt, sigma = _within_sigma(p, o, "range")
-    return _symmetric(p, p.rng, centre[p.seg], d3(p.n) * sig_pt, o.sigma, low=0.0,
+    return _symmetric(p, p.rng, p.expand(centre), d3(p.n) * sig_pt, o.sigma, low=0.0,
                       seg_centre=centre, seg_sigma=sigma)
 
 
@@ -282,11 +278,11 @@ def _s(p, o):
     if o.sigma_method == "pooled":
         # qicharts2 with unequal sizes: centre = pooled s, limits B3/B4(n_i) × centre.
         centre = sigma
-        sig_pt = centre[p.seg] / c4(p.n)
+        sig_pt = p.expand(centre) / c4(p.n)
     else:
         centre = _weighted_centre(p, p.sd)
     se = sig_pt * np.sqrt(1 - c4(p.n) ** 2)
-    return _symmetric(p, p.sd, centre[p.seg], se, o.sigma, low=0.0,
+    return _symmetric(p, p.sd, p.expand(centre), se, o.sigma, low=0.0,
                       seg_centre=centre, seg_sigma=sigma)
 
 
@@ -320,7 +316,7 @@ def _cusum(p, o):
     h = float(o.params.get("h", 5.0))
     start = float(o.params.get("head_start", 0.0))
     centre, sigma = _target_and_sd(p, o)
-    z, pos = _padded(p, (p.y - centre[p.seg]) / sigma[p.seg])
+    z, pos = _padded(p, (p.y - p.expand(centre)) / p.expand(sigma))
     upper = np.empty_like(z)
     lower = np.empty_like(z)
     cu = np.full(p.nseg, start)
@@ -355,8 +351,8 @@ def _ewma(p, o):
         z[:, j] = cur
     stat = z[p.seg, pos]
     stat[~np.isfinite(p.y)] = np.nan
-    width = L * sigma[p.seg] * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
-    cl = centre[p.seg]
+    width = L * p.expand(sigma) * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
+    cl = p.expand(centre)
     return Limits(stat=stat, cl=cl, lcl=cl - width, ucl=cl + width, seg_centre=centre,
                   seg_sigma=sigma, extra={"value": p.y})
 

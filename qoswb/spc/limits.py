@@ -44,8 +44,16 @@ class Points:
         return len(self.start)
 
     @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(np.append(self.start, len(self.seg)))
+
+    @property
     def pos(self) -> np.ndarray:
-        return np.arange(len(self.seg)) - self.start[self.seg]
+        return np.arange(len(self.seg)) - np.repeat(self.start, self.lengths)
+
+    def expand(self, per_segment) -> np.ndarray:
+        """A per-segment array repeated onto the points (faster than fancy indexing)."""
+        return np.repeat(per_segment, self.lengths)
 
     @classmethod
     def from_segments(cls, seg, y, n=None, base=None):
@@ -58,14 +66,24 @@ class Points:
         return cls(seg=seg, start=start, y=y, base=base, n=n)
 
 
-def segment_sum(p: Points, values, mask) -> np.ndarray:
-    """Sum of ``values`` over the points of each segment where ``mask`` holds."""
-    return np.bincount(p.seg[mask], weights=values[mask], minlength=p.nseg)
+def segment_sum(p: Points, values, mask=None) -> np.ndarray:
+    """Sum of ``values`` over the points of each segment where ``mask`` holds.
+
+    ``np.add.reduceat`` over the segment starts (every segment has at least one
+    point), several times faster than a weighted ``bincount``.
+    """
+    if mask is not None and not mask.all():
+        values = np.where(mask, values, 0.0)
+    if len(values) == 0:
+        return np.zeros(p.nseg)
+    return np.add.reduceat(values, p.start)
 
 
 def segment_count(p: Points, mask) -> np.ndarray:
     """Number of points of each segment where ``mask`` holds."""
-    return np.bincount(p.seg[mask], minlength=p.nseg)
+    if len(mask) == 0:
+        return np.zeros(p.nseg, dtype=np.int64)
+    return np.add.reduceat(mask.astype(np.int64), p.start)
 
 
 def segment_mean(p: Points, values, mask) -> np.ndarray:
@@ -104,13 +122,25 @@ def moving_ranges(p: Points, values, mask):
     of its moving ranges are missing), so a gap is never bridged.
     Returns (moving ranges, their segment ids), valid ones only.
     """
+    if mask.all():  # the common case: no baseline cut, no exclusions, no gaps
+        same = p.seg[1:] == p.seg[:-1]
+        mr = np.abs(values[1:] - values[:-1])
+        return mr[same], p.seg[1:][same]
     idx = np.flatnonzero(mask | ~np.isfinite(values))
     a, b = idx[:-1], idx[1:]
-    same = p.seg[a] == p.seg[b]
-    keep = same & mask[a] & mask[b]
+    keep = (p.seg[a] == p.seg[b]) & mask[a] & mask[b]
     mr = np.abs(values[b[keep]] - values[a[keep]])
     ok = np.isfinite(mr)
     return mr[ok], p.seg[b[keep]][ok]
+
+
+def _mr_all(p: Points, values):
+    """Average moving range per segment when every point counts (no mask, no gap)."""
+    mr = np.empty(len(values))
+    mr[1:] = np.abs(values[1:] - values[:-1])
+    mr[p.start] = 0.0  # no moving range across a segment start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return mr, np.add.reduceat(mr, p.start) / (p.lengths - 1)
 
 
 def mr_sigma(p: Points, values, mask, screen: bool = False):
@@ -120,6 +150,14 @@ def mr_sigma(p: Points, values, mask, screen: bool = False):
     (Nelson 1982; Provost & Murray; qicharts2 and NHS Making Data Count).
     Returns (sigma, average moving range used).
     """
+    if mask.all() and np.isfinite(values).all():
+        mr, amr = _mr_all(p, values)
+        if screen:
+            keep = mr < MR_SCREEN * p.expand(amr)
+            keep[p.start] = False
+            with np.errstate(invalid="ignore", divide="ignore"):
+                amr = segment_sum(p, mr, keep) / segment_count(p, keep)
+        return amr / d2(2), amr
     mr, seg = moving_ranges(p, values, mask)
     with np.errstate(invalid="ignore", divide="ignore"):
         amr = np.bincount(seg, weights=mr, minlength=p.nseg) / np.bincount(seg, minlength=p.nseg)
@@ -134,7 +172,7 @@ def sd_sigma(p: Points, values, mask) -> np.ndarray:
     """Sigma per segment from the sample standard deviation / c4(m) (qcc ``std.dev="SD"``)."""
     m = segment_count(p, mask)
     mean = segment_mean(p, values, mask)
-    dev = np.where(mask, values - mean[p.seg], 0.0)
+    dev = np.where(mask, values - p.expand(mean), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(np.bincount(p.seg, weights=dev * dev, minlength=p.nseg) / (m - 1))
         return sd / c4(m)

@@ -39,100 +39,166 @@ import numpy as np
 class Context:
     """What the rules look at, on the points that are not gaps (compacted)."""
 
-    seg: np.ndarray       # segment id per point
+    seg: np.ndarray       # segment id per point (segments contiguous)
     stat: np.ndarray      # plotted statistic
     cl: np.ndarray        # centre line (sides, runs)
     z: np.ndarray         # (zstat - zcentre) / zsigma: distance in sigmas (NaN: no sigma)
     beyond: np.ndarray    # outside the limits
     nseg: int
 
+    start: np.ndarray | None = None  # first index of each segment (computed if not given)
 
-# --- building blocks over flat arrays --------------------------------------------------
+    def __post_init__(self):
+        n = len(self.seg)
+        if self.start is None:
+            self.start = np.flatnonzero(np.r_[True, self.seg[1:] != self.seg[:-1]]) if n else \
+                np.zeros(0, dtype=np.int64)
+        self.lengths = np.diff(np.append(self.start, n))
+        self.new = np.zeros(n, dtype=bool)  # first point of a segment
+        self.new[self.start] = True
+        self.cache = {}
 
-def _first(seg):
-    """Index of the first point of each point's segment (segments contiguous)."""
-    i = np.arange(len(seg))
-    new = np.ones(len(seg), dtype=bool)
-    new[1:] = seg[1:] != seg[:-1]
+    @property
+    def i(self):
+        if "i" not in self.cache:
+            self.cache["i"] = np.arange(len(self.seg))
+        return self.cache["i"]
+
+    @property
+    def first(self):
+        if "first" not in self.cache:
+            self.cache["first"] = np.repeat(self.start, self.lengths)
+        return self.cache["first"]
+
+    @property
+    def pos(self):
+        if "pos" not in self.cache:
+            self.cache["pos"] = self.i - self.first
+        return self.cache["pos"]
+
+    def head(self, k):
+        """Indices of the first ``k`` points of every segment (segments × k) and which exist."""
+        key = ("head", k)
+        if key not in self.cache:
+            at = self.start[:, None] + np.arange(k)[None, :]
+            ok = np.arange(k)[None, :] < self.lengths[:, None]
+            self.cache[key] = (np.where(ok, at, 0), ok)
+        return self.cache[key]
+
+    def side(self):
+        """+1 above the centre line, -1 below, 0 on it."""
+        if "side" not in self.cache:
+            up, down = self.above_below()
+            self.cache["side"] = up.view(np.int8) - down.view(np.int8)
+        return self.cache["side"]
+
+    def above_below(self):
+        """Boolean arrays: strictly above, strictly below the centre line."""
+        if "ab" not in self.cache:
+            with np.errstate(invalid="ignore"):
+                self.cache["ab"] = (self.stat > self.cl, self.stat < self.cl)
+        return self.cache["ab"]
+
+    def steps(self):
+        """Sign of each step from the previous point of the segment (0 at its start)."""
+        if "steps" not in self.cache:
+            d = np.zeros(len(self.stat), dtype=np.int8)
+            d[1:] = np.sign(self.stat[1:] - self.stat[:-1])
+            d[self.new] = 0
+            self.cache["steps"] = d
+        return self.cache["steps"]
+
+
+# --- building blocks over flat arrays (windows and runs never cross a segment start) ---
+
+def _first_of_new(new, i):
     return np.maximum.accumulate(np.where(new, i, 0))
 
 
-def _window_count(b, first, w):
-    """How many of the last ``w`` points (within the segment) satisfy ``b``."""
-    cs = np.concatenate(([0], np.cumsum(b)))
-    i = np.arange(len(b))
-    return cs[i + 1] - cs[np.maximum(i - w + 1, first)]
+def _window_count(b, ctx, w):
+    """How many of the last ``w`` points (within the segment) satisfy ``b``.
 
-
-def _run_length(b, first):
-    """Length of the run of True ending at each point (0 where False)."""
-    i = np.arange(len(b))
-    last_false = np.maximum.accumulate(np.where(b, -1, i))
-    return np.where(b, i - np.maximum(last_false, first - 1), 0)
-
-
-def _whole_run(b, rl, first, min_len):
-    """Flag every point of each run of True of at least ``min_len`` points."""
+    Shifted adds of small integers (w passes over a byte array) beat a
+    cumulative sum; contributions that leaked across a segment start are then
+    taken back, touching only the first w - 1 points of each segment.
+    """
     n = len(b)
-    i = np.arange(n)
-    nxt = np.r_[b[1:], False] & np.r_[first[1:] == first[:-1], False]
-    end = b & ~nxt
-    end_idx = np.minimum.accumulate(np.where(end, i, n)[::-1])[::-1]
-    total = np.zeros(n, dtype=np.int64)
-    total[b] = rl[end_idx[b]]
-    return b & (total >= min_len)
+    c = b.astype(np.int8 if w < 128 else np.int32)
+    for lag in range(1, min(w, n)):
+        c[lag:] += b[:-lag]
+    if w > 1 and n:
+        at, ok = ctx.head(w - 1)
+        heads = np.where(ok, b[at], False)
+        c[at[ok]] = np.cumsum(heads, axis=1, dtype=c.dtype)[ok]
+    return c
+
+
+def _all_of_last(b, ctx, w):
+    """``b`` holds for each of the last ``w`` points of the segment (a run of at least w)."""
+    return _window_count(b, ctx, w) >= w
+
+
+def _equal_run(key, ctx, new=None):
+    """Length of the run of equal ``key`` values ending at each point, inside its segment."""
+    brk = ctx.new.copy() if new is None else new.copy()
+    brk[1:] |= key[1:] != key[:-1]
+    return ctx.i - _first_of_new(brk, ctx.i) + 1
+
+
+def _whole_run(hit_end, rl, ctx):
+    """Extend flags at the end points of runs back over the whole run (rl points each)."""
+    idx = np.flatnonzero(hit_end)
+    out = np.zeros(len(rl), dtype=bool)
+    if len(idx):
+        # the last qualifying point of each run carries the run start
+        starts = idx - rl[idx] + 1
+        marks = np.zeros(len(rl) + 1, dtype=np.int32)
+        np.add.at(marks, starts, 1)
+        np.add.at(marks, idx + 1, -1)
+        out = np.cumsum(marks[:-1]) > 0
+    return out
 
 
 def _side_runs(ctx, min_len, whole=False):
     """Runs of ``min_len`` points on one side of the centre; on-centre points skipped."""
-    side = np.sign(ctx.stat - ctx.cl)
-    keep = side != 0
-    idx = np.flatnonzero(keep)
-    s, first = side[idx], _first(ctx.seg[idx])
-    out = np.zeros(len(side), dtype=bool)
-    for direction in (1, -1):
-        b = s == direction
-        rl = _run_length(b, first)
-        hit = _whole_run(b, rl, first, min_len) if whole else rl >= min_len
-        out[idx[hit]] = True
+    up, down = ctx.above_below()
+    if len(up) == 0 or (up | down).all():
+        if whole:
+            rl = _equal_run(ctx.side(), ctx)
+            return _whole_run(rl >= min_len, rl, ctx)
+        return _all_of_last(up, ctx, min_len) | _all_of_last(down, ctx, min_len)
+    keep = np.flatnonzero(up | down)  # rare: points exactly on the centre line
+    sub = Context(seg=ctx.seg[keep], stat=ctx.stat[keep], cl=ctx.cl[keep], z=ctx.z[keep],
+                  beyond=ctx.beyond[keep], nseg=ctx.nseg)
+    out = np.zeros(len(up), dtype=bool)
+    out[keep] = _side_runs(sub, min_len, whole)
     return out
-
-
-def _steps(ctx):
-    """Sign of each step from the previous point of the segment (0 at the start)."""
-    d = np.sign(np.diff(ctx.stat, prepend=np.nan))
-    d[_first(ctx.seg) == np.arange(len(d))] = 0
-    return np.nan_to_num(d)
 
 
 def _trend(ctx, points, whole=False):
-    """``points`` consecutive points rising (or falling): ``points - 1`` steps."""
-    d, first = _steps(ctx), _first(ctx.seg)
-    out = np.zeros(len(d), dtype=bool)
-    for direction in (1, -1):
-        b = d == direction
-        rl = _run_length(b, first)
-        if whole:
-            hit = _whole_run(b, rl, first, points - 1)
-            hit = hit | np.r_[hit[1:], False] & (np.r_[first[1:], -1] == first)
-        else:
-            hit = rl >= points - 1
-        out |= hit
-    return out
+    """``points`` consecutive points rising (or falling): ``points - 1`` equal steps."""
+    d = ctx.steps()
+    rl = np.where(d != 0, _equal_run(d, ctx), 0)
+    hit = rl >= points - 1
+    if not whole:
+        return hit
+    steps = _whole_run(hit, rl, ctx)
+    steps[:-1] |= steps[1:] & ~ctx.new[1:]  # the point a trend starts from belongs to it
+    return steps
 
 
 def _k_of_m(ctx, k, m, zone):
     """``k`` of the last ``m`` points beyond ``zone`` sigma on one side, this one included."""
-    first = _first(ctx.seg)
     out = np.zeros(len(ctx.z), dtype=bool)
     with np.errstate(invalid="ignore"):
         for b in (ctx.z > zone, ctx.z < -zone):
-            out |= b & (_window_count(b, first, m) >= k)
+            out |= b & (_window_count(b, ctx, m) >= k)
     return out
 
 
 def _run_of(b, ctx, length):
-    return _run_length(b, _first(ctx.seg)) >= length
+    """``length`` points in a row satisfying ``b``."""
+    return _all_of_last(b, ctx, length)
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -141,25 +207,35 @@ def _beyond(ctx):
     return ctx.beyond
 
 
+def _alternating(ctx):
+    """A step opposite in sign to the previous step (zigzag)."""
+    d = ctx.steps()
+    alt = np.zeros(len(d), dtype=bool)
+    alt[1:] = (d[1:] * d[:-1]) < 0
+    return alt
+
+
 def _two_of_three_whole(ctx):
-    first = _first(ctx.seg)
     out = np.zeros(len(ctx.z), dtype=bool)
     with np.errstate(invalid="ignore"):
         for b in (ctx.z > 2, ctx.z < -2):
-            end = _window_count(b, first, 3) >= 2
-            i = np.arange(len(b))
+            end = _window_count(b, ctx, 3) >= 2
             hit = end.copy()
-            for lag in (1, 2):
-                later = np.r_[end[lag:], np.zeros(lag, dtype=bool)]
-                same = np.r_[first[lag:], np.full(lag, -1)] == first
-                hit |= later & same & (i + lag < len(b))
+            for lag in (1, 2):  # the earlier points of a qualifying window, same segment
+                hit[:-lag] |= end[lag:] & (ctx.pos[lag:] >= lag)
             out |= b & hit
     return out
 
 
 def _anhoej(ctx):
     """Anhøj runs analysis per segment: (run flags, crossing flags, per-segment table)."""
-    side = np.sign(ctx.stat - ctx.cl)
+    if "anhoej" not in ctx.cache:
+        ctx.cache["anhoej"] = _anhoej_runs(ctx)
+    return ctx.cache["anhoej"]
+
+
+def _anhoej_runs(ctx):
+    side = ctx.side()
     idx = np.flatnonzero(side != 0)
     s, seg = side[idx], ctx.seg[idx]
     useful = np.bincount(seg, minlength=ctx.nseg)
@@ -210,15 +286,15 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("n3", "6 points in a row increasing or decreasing", "centre",
          lambda c: _trend(c, 6)),
     Rule("n4", "14 points in a row alternating up and down", "centre",
-         lambda c: _run_of((_steps(c) * np.r_[0, _steps(c)[:-1]]) < 0, c, 12)),
+         lambda c: _run_of(_alternating(c), c, 12)),
     Rule("n5", "2 of 3 points beyond 2 sigma on one side", "zones",
          lambda c: _k_of_m(c, 2, 3, 2.0)),
     Rule("n6", "4 of 5 points beyond 1 sigma on one side", "zones",
          lambda c: _k_of_m(c, 4, 5, 1.0)),
     Rule("n7", "15 points in a row within 1 sigma of the centre", "zones",
-         lambda c: _run_of(np.abs(np.nan_to_num(c.z, nan=np.inf)) < 1, c, 15)),
+         lambda c: _run_of(np.abs(c.z) < 1, c, 15)),
     Rule("n8", "8 points in a row with none within 1 sigma", "zones",
-         lambda c: _run_of(np.abs(np.nan_to_num(c.z, nan=0.0)) > 1, c, 8)),
+         lambda c: _run_of(np.abs(c.z) > 1, c, 8)),
     Rule("anhoej_run", "an unusually long run on one side of the centre (Anhøj)", "centre",
          lambda c: _anhoej(c)[0]),
     Rule("anhoej_cross", "unusually few crossings of the centre line (Anhøj)", "centre",
