@@ -20,7 +20,7 @@ proportion Σ numerator / Σ denominator.
 ...                       "complete": True})
 >>> f = funnel(table, "fcr")
 >>> round(f.centre, 4), f.points.set_index("team")["band"].to_dict()["c"]
-(0.8, 'below 99.8%')
+(0.8615, 'below 99.8%')
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ vectorised pass per family) and the canonical columns it needs. Adding a KPI
 is one row here and, if it is of a new family, one function in ``compute``.
 
 >>> from qoswb.metrics.registry import KPIS
->>> KPIS.loc["sla_response", ["unit", "polarity", "chart"]].tolist()
-['proportion', 1, 'p']
+>>> KPIS.loc["sla_response", ["unit", "chart"]].tolist(), int(KPIS.loc["sla_response", "polarity"])
+(['proportion', 'p'], 1)
 """
 
 from __future__ import annotations
