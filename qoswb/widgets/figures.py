@@ -38,6 +38,12 @@ def draw_chart(cc, ax, changes=()) -> None:
             ax.step(x, frame[limit], where="mid", color="#c0392b", lw=1, ls="--")
         signal = frame["signal"].to_numpy(bool)
         ax.scatter(x[signal], frame["y"][signal], color="#c0392b", zorder=3, s=25)
+        if pd.api.types.is_datetime64_any_dtype(x):
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator(maxticks=8)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     for when, label in changes:
         ax.axvline(pd.Timestamp(when), color="#8e44ad", lw=1.5, ls=":")
         ax.annotate(label, (pd.Timestamp(when), 1), xycoords=("data", "axes fraction"),

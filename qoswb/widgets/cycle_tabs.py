@@ -1,0 +1,194 @@
+"""The Do, Check and Act tabs of the Workshop.
+
+Do records the changes made and their dates (drawn on the chart); Check splits
+the limits at the change and judges the after-phase (run rules through
+:mod:`qoswb.spc`, a test through :func:`qoswb.pdca.check.check_kpi`); Act records
+the decision, what is standardised, and opens the next cycle or exports the A3.
+"""
+
+from __future__ import annotations
+
+import html
+
+from qoswb.errors import QoswbError
+from qoswb.widgets import figures
+
+VERDICT_COLOURS = {"improved": "#1e8449", "worse": "#c0392b", "no evidence yet": "#7f8c8d"}
+
+
+def close_all(box) -> None:
+    """Close a box's rows (and their widgets) before new ones replace them."""
+    for row in box.children:
+        for child in getattr(row, "children", ()):
+            child.close()
+        row.close()
+
+
+class DoTab:
+    """Do: the changes made to the process, with the date each took effect."""
+
+    def __init__(self, workshop):
+        import ipywidgets as w
+
+        self.ws = workshop
+        self.what = w.Text(description="Change", placeholder="what was changed",
+                           layout=w.Layout(width="45%"))
+        self.changed_on = w.DatePicker(description="From")
+        self.notes = w.Text(description="Notes")
+        self.add_button = w.Button(description="Record change", button_style="primary")
+        self.changes_html = w.HTML()
+        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.ui = w.VBox([w.HBox([self.what, self.changed_on, self.notes, self.add_button]),
+                          self.changes_html, self.chart_image])
+        self.add_button.on_click(lambda _b: self.add_change())
+
+    def add_change(self) -> None:
+        """Record the typed change and its date."""
+        what = self.what.value.strip()
+        if not what or not self.ws.require_cycle():
+            return
+        if self.changed_on.value is None:
+            self.ws.saved("", error="Give the date the change took effect.")
+            return
+        self.ws.store.add_change(self.ws.cycle_id, what, self.changed_on.value,
+                                 notes=self.notes.value.strip())
+        self.what.value = self.notes.value = ""
+        self.ws.reload("change")
+
+    def load(self, cycle: dict | None) -> None:
+        """Show the cycle's changes and its chart with the change dates marked."""
+        changes = (cycle or {}).get("changes") or []
+        items = "".join(f"<li>{c['changed_on']:%Y-%m-%d}: {html.escape(c['what'])}"
+                        f"{' — ' + html.escape(c['notes']) if c['notes'] else ''}</li>"
+                        for c in changes)
+        self.changes_html.value = f"<ul>{items}</ul>" if items else "<p>No change recorded yet.</p>"
+        self.chart_image.value = self.ws.chart_png(cycle)
+
+
+class CheckTab:
+    """Check: limits recomputed at the change, a test with effect and CI, and a verdict."""
+
+    def __init__(self, workshop):
+        import ipywidgets as w
+
+        self.ws = workshop
+        self.min_effect = w.FloatText(value=0.0, description="Smallest effect",
+                                      tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
+        self.run_button = w.Button(description="Check the effect", button_style="primary")
+        self.verdict_html = w.HTML()
+        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.ui = w.VBox([w.HBox([self.min_effect, self.run_button]), self.verdict_html,
+                          self.chart_image])
+        self.run_button.on_click(lambda _b: self.run())
+        self.result = None
+
+    def run(self):
+        """Judge the periods after the latest change against those before; store the result."""
+        from qoswb.pdca.check import check_kpi
+
+        if not self.ws.require_cycle():
+            return None
+        cycle = self.ws.cycle()
+        if not cycle["changes"] or not cycle.get("team") or not cycle.get("kpi"):
+            self.ws.saved("", error="The check needs the cycle's team and KPI (Plan) "
+                                    "and a recorded change (Do).")
+            return None
+        changed_on = max(c["changed_on"] for c in cycle["changes"])
+        series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
+        try:
+            result = check_kpi(series, changed_on, min_effect=self.min_effect.value or None)
+        except QoswbError as exc:
+            self.ws.saved("", error=str(exc))
+            return None
+        self.result = result
+        self.ws.store.record_check(self.ws.cycle_id, result)
+        self.ws.reload("check")
+        return result
+
+    def load(self, cycle: dict | None) -> None:
+        """Show the latest stored check and the phase chart."""
+        checks = (cycle or {}).get("checks") or []
+        if not checks:
+            self.verdict_html.value = "<p>Not checked yet.</p>"
+        else:
+            last = checks[-1]
+            colour = VERDICT_COLOURS.get(last["verdict"], "black")
+            notes = "".join(f"<br><small>{html.escape(n)}</small>"
+                            for n in last["details"].get("notes", []))
+            self.verdict_html.value = (
+                f"<p style='font-size:1.2em;color:{colour}'><b>{html.escape(last['verdict'])}"
+                f"</b></p><p>{html.escape(last['reading'] or '')}{notes}</p>")
+        self.chart_image.value = self.ws.chart_png(cycle)
+
+
+class ActTab:
+    """Act: adopt, adapt or abandon; what is standardised; the next cycle; the A3."""
+
+    def __init__(self, workshop):
+        import ipywidgets as w
+
+        from qoswb.widgets.plan import _text
+
+        self.ws = workshop
+        self.decision = w.ToggleButtons(options=[("undecided", ""), ("adopt", "adopt"),
+                                                 ("adapt", "adapt"), ("abandon", "abandon")],
+                                        value="", description="Decision")
+        self.standardised = _text("Standardised", "what becomes the new standard", area=True)
+        self.follow_up = _text("Follow-up", "what to watch, when to look again", area=True)
+        self.next_button = w.Button(description="Open the next cycle")
+        self.export_button = w.Button(description="Export the A3 report")
+        self.export_html = w.HTML()
+        self.ui = w.VBox([self.decision, self.standardised, self.follow_up,
+                          w.HBox([self.next_button, self.export_button]), self.export_html])
+        self.decision.observe(self._decided, "value")
+        for field in ("standardised", "follow_up"):
+            getattr(self, field).observe(workshop.plan._typed(field), "value")
+        self.next_button.on_click(lambda _b: self.next_cycle())
+        self.export_button.on_click(lambda _b: self.export())
+
+    def _decided(self, change) -> None:
+        if self.ws.loading or not self.ws.require_cycle():
+            return
+        fields = {"decision": change["new"] or None}
+        if change["new"]:
+            fields["stage"] = "act"
+        self.ws.store.update_cycle(self.ws.cycle_id, **fields)
+        self.ws.saved("decision")
+
+    def next_cycle(self) -> int | None:
+        """Open the next cycle on the same team and KPI, linked from this one; returns its id."""
+        if not self.ws.require_cycle():
+            return None
+        cycle = self.ws.cycle()
+        new = self.ws.store.new_cycle(f"{cycle['title']} (next)", team=cycle.get("team"),
+                                      kpi=cycle.get("kpi"), baseline=cycle.get("baseline"))
+        self.ws.store.update_cycle(self.ws.cycle_id, next_cycle_id=new["id"])
+        self.ws.open(new["id"])
+        return new["id"]
+
+    def export(self, folder=None):
+        """Write the A3 report (HTML and Markdown) to ``folder`` (default data_dir()/a3)."""
+        from pathlib import Path
+
+        from qoswb.config import data_dir
+        from qoswb.pdca.export import write_report
+
+        if not self.ws.require_cycle():
+            return None
+        folder = Path(folder) if folder else data_dir() / "a3"
+        folder.mkdir(parents=True, exist_ok=True)
+        cycle = self.ws.cycle()
+        chart = self.ws.chart_png(cycle, blank=False) or None
+        paths = [write_report(cycle, folder / f"cycle-{cycle['id']}.{suffix}", chart=chart)
+                 for suffix in ("html", "md")]
+        self.export_html.value = "Written: " + ", ".join(
+            f"<code>{html.escape(str(p))}</code>" for p in paths)
+        return paths
+
+    def load(self, cycle: dict | None) -> None:
+        """Fill the tab from a cycle."""
+        c = cycle or {}
+        self.decision.value = c.get("decision") or ""
+        self.standardised.value = c.get("standardised") or ""
+        self.follow_up.value = c.get("follow_up") or ""
+        self.export_html.value = ""
