@@ -112,7 +112,7 @@ def test_mapped_column_not_in_header_is_an_error_with_suggestion(tmp_path):
 def test_missing_optional_columns_are_notes_not_errors(tmp_path):
     r = load_interactions(write(tmp_path, "id,team,opened_at\nA,T,2024-01-01\n"))
     assert r.ok
-    assert any("no first_response_at column" in n for n in r.notes)
+    assert any("optional columns absent: first_response_at" in n for n in r.notes)
     assert any("read as UTC" in n for n in r.notes)
 
 

@@ -255,10 +255,12 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:
     notes = []
-    for name, column in SCHEMAS[kind].items():
-        if name not in found and not column.required and not (kind == "aggregates" and name in
-                                                             ("value", "numerator", "denominator")):
-            notes.append(f"no {name} column: what needs it (KPIs, charts) is left out")
+    absent = [name for name, column in SCHEMAS[kind].items()
+              if name not in found and not column.required
+              and not (kind == "aggregates" and name in ("value", "numerator", "denominator"))]
+    if absent:
+        notes.append(f"optional columns absent: {', '.join(absent)} (what needs them, KPIs or charts, "
+                     "is left out)")
     timed = [n for n, c in SCHEMAS[kind].items() if c.type == "timestamp" and n in found]
     if timed and timezone is None:
         naive = any(pa.types.is_string(raw.table.schema.field(spec["column"]).type)

@@ -205,8 +205,9 @@ def generate(seed: int = 2024, *, start="2024-01-01", weeks: int = 78, teams=12,
     res_min = res_min + reopened * (2880.0 + rng.exponential(2000.0, n))
 
     end_local = (days[-1] + pd.Timedelta(days=1)).to_datetime64().astype("datetime64[us]")
-    first_at = local + (fr_min * 60e6).astype("timedelta64[us]")
-    resolved_at = first_at + (res_min * 60e6).astype("timedelta64[us]")
+    # whole seconds, as service systems log them
+    first_at = local + np.maximum(np.rint(fr_min * 60), 1).astype("timedelta64[s]")
+    resolved_at = first_at + np.maximum(np.rint(res_min * 60), 1).astype("timedelta64[s]")
     stuck = rng.random(n) < 0.002  # never closed: forgotten in the queue
     resolved_at = np.where((resolved_at >= end_local) | stuck, np.datetime64("NaT"), resolved_at)
     unrecorded = rng.random(n) < 0.008  # first response never logged
@@ -248,7 +249,7 @@ def _surveys(rng, it: pd.DataFrame, causes: pd.DataFrame, end_local, timezone, r
     pick = np.flatnonzero(resolved & (rng.random(len(it)) < rate))
     cases = it.iloc[pick]
     delay = np.exp(np.log(240.0) + 1.2 * rng.standard_normal(len(cases)))  # minutes, median 4 h
-    answered = cases["resolved_at"] + pd.to_timedelta(delay, unit="min")
+    answered = cases["resolved_at"] + pd.to_timedelta(np.rint(delay * 60), unit="s")
     keep = (answered.dt.tz_localize(None) < pd.Timestamp(end_local)).to_numpy()
     cases, answered = cases[keep], answered[keep]
     m = len(cases)
