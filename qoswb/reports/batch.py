@@ -71,7 +71,8 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     remove_partials(output)  # leftovers of a killed batch: never mistaken for reports
     cache_dir = info = None
     if params.data is not None:
-        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume)
+        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume,
+                                     targets=params.targets)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
@@ -104,7 +105,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     try:
         if todo:
             kwargs = dict(workers=workers, timeout=timeout, retries=retries, on_result=finished,
-                          prewarm=prewarm)
+                          prewarm=prewarm, preload=params.preload)
             if scheduler:
                 runner.run_dask(todo, output, scheduler=scheduler, **kwargs)
             else:

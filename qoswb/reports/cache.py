@@ -6,7 +6,9 @@ writes ``<output>/_cache/``:
 
 - ``interactions.parquet``, ``surveys.parquet`` (with the ``team`` of the rated
   interaction, so a team's slice is one filter) — or ``aggregates.parquet``;
-- ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (when available);
+- ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis`; ``charts.parquet`` and
+  ``chart_summary.parquet``: every team × KPI chart (:func:`qoswb.metrics.charts`, one
+  vectorised pass); ``matrix.parquet``: variation and assurance against the targets;
 - ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
 - ``meta.json``: the load summaries, teams, first and last timestamps, a key
   of the data specification (so ``--resume`` reuses a cache of the same data).
@@ -109,25 +111,41 @@ def _load(data: dict):
     return frames, summaries, rejected
 
 
-def _kpis(frames: dict, kinds: str):
-    """The KPI table, or None when qoswb.metrics is not there (the templates then say so)."""
+def derived(frames: dict, kind: str, targets: dict | None = None) -> dict:
+    """The KPI table, every team × KPI chart, and the matrix — computed once for all teams.
+
+    Returns ``{"kpis": ..., "charts": ..., "chart_summary": ..., "matrix": ...}``, or
+    ``{}`` when :mod:`qoswb.metrics` is not installed (templates then say so).
+    """
+    import warnings
+
     try:
         from qoswb import metrics
-        compute = metrics.kpis
+        compute, chart_all, overview = metrics.kpis, metrics.charts, metrics.matrix
     except (ImportError, AttributeError):
-        return None
-    if kinds == "aggregates":
-        return compute(frames["aggregates"])
-    return compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)
+        return {}
+    if kind == "aggregates":
+        table = compute(frames["aggregates"])
+    else:
+        table = compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)
+    out = {"kpis": table}
+    with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
+        warnings.simplefilter("ignore")
+        result = chart_all(table)
+        out["matrix"] = overview(result, targets=targets or None)
+    out["charts"] = result.frame
+    out["chart_summary"] = result.summary
+    return out
 
 
-def build(data: dict, grain: str, output: str | Path, reuse: bool = False) -> Path:
+def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
+          targets: dict | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data specification is kept as it is.
     """
     folder = Path(output) / CACHE
-    fingerprint = key(data, grain)
+    fingerprint = key(dict(data, _targets=targets or {}), grain)
     if reuse and folder.exists():
         try:
             if meta(folder).get("key") == fingerprint:
@@ -141,22 +159,26 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False) -> Pa
     if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
         teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
         frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
-    kpis = _kpis(frames, data["kind"])
-    if kpis is not None:
-        frames["kpis"] = kpis
+    frames.update(derived(frames, data["kind"], targets))
+    kpis = frames.get("kpis")
     if rejected:
         frames["rejected"] = rejected[0]
     time_column = "period" if data["kind"] == "aggregates" else "opened_at"
     info = {"key": fingerprint, "kind": data["kind"], "source": data["source"], "grain": grain,
-            "kpi_freq": None if kpis is None else KPI_FREQ, "summaries": summaries,
+            "chart_grain": None if kpis is None else ("week" if data["kind"] != "aggregates" else grain),
+            "summaries": summaries,
             "teams": sorted(str(t) for t in main["team"].dropna().unique()),
             "first": str(main[time_column].min()), "last": str(main[time_column].max()),
             "tables": sorted(frames)}
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".cache-", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is as visible as the reports
+    for name in ("interactions", "aggregates"):
+        if name in frames:  # sorted by team: a team's slice is a few row groups, found by statistics
+            frames[name] = frames[name].sort_values(["team", time_column], kind="stable")
     try:
         for name, frame in frames.items():
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            frame.to_parquet(tmp / f"{name}.parquet", index=False, row_group_size=20_000)
         (tmp / "meta.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
@@ -191,3 +213,14 @@ def last_periods(info: dict, grain: str, count: int, origin: str = "parameters")
         out.insert(0, period((pd.Timestamp(out[0].start) - pd.Timedelta(days=1)).date().isoformat(),
                              grain, origin))
     return out
+
+
+def demo_cache(targets: dict | None = None) -> Path:
+    """The cache of the demo data (made on first use, reused after), for templates' defaults.
+
+    >>> cache = demo_cache({"sla_response": 0.9})   # doctest: +SKIP
+    """
+    from qoswb.config import data_dir
+
+    return build({"source": "demo", "kind": "interactions"}, "month", data_dir() / "demo-reports",
+                 reuse=True, targets=targets)

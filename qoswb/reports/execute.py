@@ -123,8 +123,10 @@ class Kernels:
     >>> km = kernels.take(); ...; kernels.release(km); kernels.close()  # doctest: +SKIP
     """
 
-    def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None):
+    def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None,
+                 preload: list[str] | tuple = ()):
         self.kernel_name, self.prewarm, self.cwd = kernel_name, prewarm, cwd
+        self.preload = [m for m in preload if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
         self._next = None
 
     def _start(self):
@@ -135,6 +137,9 @@ class Kernels:
         # The kernel's own chatter (e.g. its TCP warning) is not the report's business.
         run_sync(km.start_kernel)(cwd=self.cwd or os.getcwd(), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
+        if self.preload:
+            threading.Thread(target=_preload, args=(km.get_connection_info(), self.preload),
+                             daemon=True, name="qoswb-kernel-preload").start()
         return km
 
     def warm(self) -> None:
@@ -169,6 +174,36 @@ class Kernels:
         if self._next is not None:
             self.release(self._next)
             self._next = None
+
+
+def _preload(connection: dict, modules: list[str], timeout: float = 120) -> None:
+    """Import ``modules`` in a fresh kernel while the worker's current job runs.
+
+    A silent execution: no output, no execution count, nothing in the notebook;
+    the report's own ``import pandas`` then finds the module loaded. The notebook's
+    first cell simply queues behind this request if it comes early.
+    """
+    from jupyter_client.blocking import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_info(connection)
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=timeout)
+        imports = "\n".join(f"try:\n    import {m}\nexcept Exception:\n    pass" for m in modules)
+        msg_id = client.execute(imports, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reply = client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    except Exception:  # a kernel that dies or is taken down meanwhile: nothing to warm
+        pass
+    finally:
+        try:
+            client.stop_channels()
+        except Exception:
+            pass
 
 
 def _alive(km) -> bool:

@@ -15,6 +15,7 @@ and periods, with which KPIs and targets, and where to write the reports::
     kpis: [volume, sla_response, first_response_median, csat]
     targets: {sla_response: 0.9}
     output: ../reports/demo
+    preload: [pandas, matplotlib.pyplot]   # imported in each kernel before its job arrives
 
 Relative paths (data, mapping, templates given as paths, output) are read from
 the folder of the parameters file, so a batch runs the same from anywhere.
@@ -30,6 +31,7 @@ what was expected.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,9 @@ from qoswb.errors import ParameterError
 
 GRAINS = {"month": "M", "quarter": "Q", "week": "W"}
 KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets",
-        "output", "timeout", "workers", "retries", "title"}
+        "output", "timeout", "workers", "retries", "title", "preload"}
+# modules nearly every report imports: loaded in each kernel while it waits for its job
+DEFAULT_PRELOAD = ["pandas", "matplotlib.pyplot"]
 DATA_KEYS = {"source", "kind", "table", "query", "mapping", "surveys", "timezone"}
 DATA_KINDS = {"interactions", "aggregates"}
 REPO = Path(__file__).resolve().parents[2]
@@ -85,6 +89,7 @@ class BatchParameters:
     workers: int | None = None
     retries: int = 2
     title: str = "Service reports"
+    preload: list[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_PRELOAD))
 
 
 def _fail(origin: str, key: str, expected: str, got: Any = dataclasses.MISSING) -> ParameterError:
@@ -299,12 +304,17 @@ def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> Batch
     retries = raw.get("retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise _fail(origin, "retries", "a whole number, 0 or more", retries)
+    preload = raw.get("preload", DEFAULT_PRELOAD)
+    if not isinstance(preload, list) or not all(
+            isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in preload):
+        raise _fail(origin, "preload", "a list of module names to import in each kernel ahead "
+                    "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
     return BatchParameters(
         origin=origin, templates=templates, data=data, teams=teams, periods=periods,
         grain=grain, last=last, kpis=kpis, targets={k: float(v) for k, v in targets.items()},
         output=(base / output).resolve(), timeout=_number(raw, "timeout", origin),
         workers=_number(raw, "workers", origin, int), retries=retries,
-        title=str(raw.get("title", "Service reports")))
+        title=str(raw.get("title", "Service reports")), preload=list(preload))
 
 
 def load(path: str | Path) -> BatchParameters:

@@ -25,13 +25,13 @@ from multiprocessing.connection import wait
 GRACE = 30.0  # seconds past the job's own timeout before the driver kills the whole worker
 
 
-def _worker_main(conn, output: str, timeout, prewarm: bool) -> None:
+def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
     """A local worker: receive jobs, run them one at a time, send results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     _die_with_parent()
     from qoswb.reports.execute import Kernels, exporter, run_job
 
-    kernels = Kernels(prewarm=prewarm, cwd=output)
+    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
     try:
         kernels.warm()  # the first kernel boots while this worker imports papermill and nbconvert
         import papermill  # noqa: F401
@@ -69,9 +69,9 @@ def _die_with_parent() -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, output, timeout, prewarm):
+    def __init__(self, ctx, output, timeout, prewarm, preload=()):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, output, timeout, prewarm),
+        self.process = ctx.Process(target=_worker_main, args=(child, output, timeout, prewarm, preload),
                                    daemon=True, name="qoswb-report-worker")
         self.process.start()
         child.close()
@@ -116,13 +116,14 @@ class _Retries:
         return bool(result.get("retryable")) and self.attempts[job["id"]] <= self.retries
 
 
-def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True):
+def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True,
+              preload=()):
     """Run ``jobs`` (dicts with an ``id``) on ``workers`` local processes; returns the results."""
     ctx = multiprocessing.get_context("spawn")  # no fork: the driver may hold threads and data
     pending = collections.deque(jobs)
     tries = _Retries(retries)
     results = {}
-    pool = [_Worker(ctx, str(output), timeout, prewarm) for _ in range(max(1, min(workers, len(jobs))))]
+    pool = [_Worker(ctx, str(output), timeout, prewarm, preload) for _ in range(max(1, min(workers, len(jobs))))]
     try:
         while pending or any(w.job for w in pool):
             for worker in pool:
@@ -150,7 +151,7 @@ def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, 
                 job, worker.job = worker.job, None
                 if result.get("pid") is None:  # the worker is gone or stuck: replace it
                     worker.stop(kill=True)
-                    pool[i] = _Worker(ctx, str(output), timeout, prewarm)
+                    pool[i] = _Worker(ctx, str(output), timeout, prewarm, preload)
                 if tries.again(job, result):
                     pending.appendleft(job)
                     continue
@@ -166,7 +167,7 @@ def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, 
 _dask_kernels = None
 
 
-def _dask_task(job, output, timeout, prewarm):
+def _dask_task(job, output, timeout, prewarm, preload=()):
     """Runs on a Dask worker: one kernel pool per worker process, kept between tasks."""
     global _dask_kernels
     from qoswb.reports.execute import Kernels, run_job
@@ -174,14 +175,14 @@ def _dask_task(job, output, timeout, prewarm):
     if _dask_kernels is None:
         import atexit
 
-        _dask_kernels = Kernels(prewarm=prewarm, cwd=output)
+        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
         atexit.register(_dask_kernels.close)
         _dask_kernels.warm()
     return run_job(job, output, timeout, _dask_kernels)
 
 
 def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2,
-             on_result=None, prewarm=True):
+             on_result=None, prewarm=True, preload=()):
     """Run ``jobs`` on a Dask cluster: ``scheduler`` an address, or "local" for a LocalCluster.
 
     The output folder must be reachable at the same path from every Dask worker
@@ -200,7 +201,7 @@ def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2
     try:
         def submit(job):
             tries.start(job)
-            future = client.submit(_dask_task, job, str(output), timeout, prewarm, pure=False,
+            future = client.submit(_dask_task, job, str(output), timeout, prewarm, preload, pure=False,
                                    key=f"qoswb-report-{job['id']}-{tries.attempts[job['id']]}")
             by_future[future.key] = job
             return future

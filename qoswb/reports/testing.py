@@ -44,6 +44,7 @@ def make_parameters(folder: Path, **keys) -> Path:
     import yaml
 
     keys.setdefault("output", "out")
+    keys.setdefault("preload", [])  # tiny templates import nothing: keep test kernels lean
     path = Path(folder) / "batch.yaml"
     path.write_text(yaml.safe_dump(keys, allow_unicode=True), encoding="utf-8")
     return path

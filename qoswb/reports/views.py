@@ -1,0 +1,215 @@
+"""What a report shows, read from the batch cache: one team's period, or the whole portfolio's.
+
+Templates call these and only lay out the result, so the logic is tested here,
+once, and a template stays a handful of short cells.
+
+Limits come from the whole history in the cache (computed once for every team
+by the batch driver); points after the report's period are not shown, and the
+matrix reads the latest complete point up to the period's end.
+
+>>> view = team_view(cache, "Returns", "2025-05-01", "2025-06-01", kpis=None, targets={})  # doctest: +SKIP
+>>> view.matrix[["kpi", "variation"]]                                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+
+from qoswb.reports import cache as rc
+from qoswb.reports import narrative as nv
+
+
+@dataclasses.dataclass
+class TeamView:
+    """One team's period: chart points (up to the period end), matrix rows, tickets and answers."""
+
+    team: str
+    charts: object   # DataFrame: the team's chart points up to the period's end
+    matrix: object   # DataFrame: variation and assurance per KPI (metrics.matrix)
+    tickets: object  # DataFrame: the team's interactions opened in the period (or None)
+    answers: object  # DataFrame: survey answers rating those interactions (or None)
+    units: dict
+    grain: str
+    period_end: str
+
+
+def _local(ts, like):
+    """``ts`` (a date) as a timestamp in the timezone of the datetime column ``like``."""
+    import pandas as pd
+
+    ts = pd.Timestamp(ts)
+    tz = getattr(like.dtype, "tz", None)
+    return ts.tz_localize(tz) if tz is not None else ts
+
+
+def matrix_up_to(chart_rows, period_end, targets, by=("team",)):
+    """Variation and assurance (qoswb.metrics.matrix) as they stood at the end of a period."""
+    import pandas as pd
+
+    from qoswb.metrics import matrix
+
+    shown = chart_rows[chart_rows["period"] < pd.Timestamp(period_end)]
+    return matrix(types.SimpleNamespace(frame=shown, by=list(by)), targets=targets or None), shown
+
+
+def units() -> dict:
+    """KPI name -> unit, from the KPI registry."""
+    from qoswb.metrics import KPIS
+
+    return KPIS["unit"].to_dict()
+
+
+def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
+    """Everything a team report needs for one period, read from the cache (the team's rows only)."""
+    info = rc.meta(cache)
+    charts = rc.read(cache, "charts", team=team)
+    if kpis:
+        charts = charts[charts["kpi"].isin(kpis)]
+    m, shown = matrix_up_to(charts, period_end, targets)
+    tickets = answers = None
+    if rc.has(cache, "interactions"):
+        tickets = rc.read(cache, "interactions", team=team)
+        opened = tickets["opened_at"]
+        tickets = tickets[(opened >= _local(period_start, opened)) & (opened < _local(period_end, opened))]
+        if rc.has(cache, "surveys"):
+            answers = rc.read(cache, "surveys", team=team)
+            answers = answers[answers["id"].isin(tickets["id"])]
+    return TeamView(team, shown, m, tickets, answers, units(), info.get("chart_grain") or "week",
+                    period_end)
+
+
+def readings(view: TeamView) -> list[tuple[str, str]]:
+    """(kpi, sentence) for each KPI of the team, in the matrix's order."""
+    out = []
+    for kpi, rows in view.charts.groupby("kpi", sort=False):
+        out.append((kpi, nv.reading(rows, kpi, unit=view.units.get(kpi, ""), grain=view.grain)))
+    return out
+
+
+def headline(matrix_rows) -> str:
+    """A one-line status for the index page, e.g. "2 deteriorating, 1 improving · 1 target missed".
+
+    >>> import pandas as pd
+    >>> headline(pd.DataFrame({"variation": ["special cause deteriorating", "common cause"],
+    ...                        "assurance": ["consistently missed", ""]}))
+    '1 deteriorating · 1 target consistently missed'
+    """
+    v, a = matrix_rows["variation"], matrix_rows["assurance"]
+    parts = []
+    for word in ("deteriorating", "improving"):
+        count = int(v.str.endswith(word).sum())
+        if count:
+            parts.append(f"{count} {word}")
+    status = ", ".join(parts) or "common cause only"
+    missed = int(a.eq("consistently missed").sum())
+    return status + (f" · {missed} target{'s' if missed > 1 else ''} consistently missed" if missed else "")
+
+
+def behind_worst(view: TeamView, top: int = 8):
+    """(kpi, what was counted, Pareto table) for the KPI most in need of attention, or None."""
+    kpi = nv.worst(view.matrix)
+    if kpi is None or view.tickets is None:
+        return None
+    row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
+    what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"], period_end=view.period_end)
+    if cases is None or not len(cases):
+        return kpi, what, None
+    if "comment" in cases.columns and "category" not in cases.columns:
+        from qoswb.metrics import tag_themes
+
+        themes = tag_themes(cases[cases["comment"].notna()])
+        return kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None
+    return kpi, what + " (by category)", nv.pareto(cases["category"], top)
+
+
+def comments(view: TeamView, n: int = 8, seed: int = 0):
+    """A sample of the period's comments: the lowest-rated half, the rest at random."""
+    import pandas as pd
+
+    if view.answers is None or "comment" not in view.answers:
+        return None
+    said = view.answers[view.answers["comment"].notna()]
+    if said.empty:
+        return said
+    score = "csat" if "csat" in said else None
+    low = said.sort_values(score).head(n // 2) if score else said.head(0)
+    rest = said.drop(low.index)
+    rest = rest.sample(min(len(rest), n - len(low)), random_state=seed)
+    cols = [c for c in ("answered_at", "csat", "nps", "ces", "comment") if c in said]
+    return pd.concat([low, rest])[cols].reset_index(drop=True)
+
+
+def data_quality(cache, team=None):
+    """(load summaries, rejected rows by reason — the team's when rows carry a team)."""
+    import pandas as pd
+
+    info = rc.meta(cache)
+    if not rc.has(cache, "rejected"):
+        return info["summaries"], pd.DataFrame({"reason": [], "rows": []})
+    rejected = rc.read(cache, "rejected")
+    if team is not None and "team" in rejected:
+        rejected = rejected[rejected["team"] == team]
+    counts = rejected.groupby(["table", "reason"] if "table" in rejected else ["reason"]).size()
+    return info["summaries"], counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+
+
+@dataclasses.dataclass
+class PortfolioView:
+    """Every team's period: chart points up to the period's end, matrix, KPI table of the period."""
+
+    teams: list
+    charts: object
+    matrix: object
+    kpis: object     # DataFrame: the KPI table rows of the period's weeks (all teams)
+    units: dict
+    grain: str
+    period_start: str
+    period_end: str
+
+
+def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
+    """Everything a portfolio report needs for one period, read from the cache."""
+    import pandas as pd
+
+    info = rc.meta(cache)
+    teams = list(teams or info["teams"])
+    charts = rc.read(cache, "charts")
+    keep = charts["team"].isin(teams)
+    charts = charts[keep & charts["kpi"].isin(kpis)] if kpis else charts[keep]
+    m, shown = matrix_up_to(charts, period_end, targets)
+    table = rc.read(cache, "kpis")
+    start, end = pd.Timestamp(period_start), pd.Timestamp(period_end)
+    table = table[table["team"].isin(teams) & (table["period"] >= start) & (table["period"] < end)]
+    return PortfolioView(teams, shown, m, table, units(), info.get("chart_grain") or "week",
+                         period_start, period_end)
+
+
+def funnels(view: PortfolioView, limit: int = 3) -> list:
+    """Funnel plots (qoswb.metrics.funnel) of the period's proportion KPIs, pooled over its weeks."""
+    from qoswb.metrics import funnel
+
+    table = view.kpis[view.kpis["complete"].astype(bool)]
+    wanted = [k for k in dict.fromkeys(view.matrix["kpi"]) if view.units.get(k) == "proportion"]
+    out = []
+    for kpi in wanted[:limit]:
+        rows = table[table["kpi"] == kpi]
+        if rows["denominator"].fillna(0).sum() > 0 and rows["team"].nunique() > 1:
+            out.append(funnel(rows, kpi))
+    return out
+
+
+def signals(view: PortfolioView):
+    """One row per team × KPI with a special cause in the period's complete points, with a reading."""
+    import pandas as pd
+
+    rows = view.charts
+    inside = (rows["period"] >= pd.Timestamp(view.period_start)) & rows["complete"].astype(bool)
+    flagged = rows[inside & rows["signal"].astype(bool)][["team", "kpi"]].drop_duplicates()
+    out = []
+    for team, kpi in flagged.itertuples(index=False):
+        series = rows[(rows["team"] == team) & (rows["kpi"] == kpi)]
+        out.append({"team": team, "kpi": kpi, "reading": nv.reading(
+            series, kpi, unit=view.units.get(kpi, ""), grain=view.grain,
+            recent=int(inside[series.index].sum()) or 1)})
+    return pd.DataFrame(out, columns=["team", "kpi", "reading"])
