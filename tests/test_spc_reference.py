@@ -12,6 +12,8 @@ Tolerances (relative, on cl/lcl/ucl/stat):
   ours D4 = 1 + 3·d3(2)/d2(2) = 3.26729 (9e-5 relative).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -76,20 +78,9 @@ def build(case):
                   k=prm["se_shift"] / 2, head_start=prm["head_start"])
     if kind == "ewma":
         kw.update(lam=prm["lambda"], L=prm["nsigmas"])
-    with pytest.warns() if False else _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the checks' warnings are not under test here
         return chart(kind, **kw)
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
 
 
 def _frame(case):
@@ -142,3 +133,25 @@ def test_runs_analysis(spc_reference, case_id):
         assert part.crossings == want["n_crossings"], case_id
         assert part.crossings_min == want["n_crossings_min"], case_id
         assert bool(part.runs_signal) == want["runs_signal"], case_id
+
+
+@pytest.mark.parametrize("case_id, column, key", [
+    ("qcc_syn_cusum_fir", "cusum_upper", "cusum_upper"),
+    ("qcc_syn_cusum_fir", "cusum_lower", "cusum_lower"),  # qcc reports the lower sum negated
+    ("qcc_syn_ewma_shift", "value", "data_stat"),
+])
+def test_time_weighted_extras(spc_reference, case_id, column, key):
+    """CUSUM sums and the EWMA's raw values agree with qcc 3.0."""
+    case = spc_reference[case_id]
+    got = build(case).frame[column].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, _nan(case["expect"][key]), rtol=1e-9, atol=1e-12)
+
+
+def test_ewma_sigma_and_point_limits(spc_reference):
+    """qcc_syn_ewma_shift (qcc 3.0): sigma from the first 40 moving ranges and the exact
+    time-varying half-widths L·sigma·sqrt(lam/(2-lam)·(1-(1-lam)^(2i)))."""
+    case = spc_reference["qcc_syn_ewma_shift"]
+    cc = build(case)
+    assert cc.summary().sigma[0] == pytest.approx(case["expect"]["sigma"], rel=1e-12)
+    half = (cc.frame.ucl - cc.frame.cl).to_numpy() / 3
+    np.testing.assert_allclose(half, case["expect"]["ewma_sigma"], rtol=1e-9)

@@ -155,9 +155,10 @@ def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
         yv = _column(None, yv, "data" if y is None else "y")
         index = None
     N = len(yv)
-    yf = _numeric(yv, "y" if y is not None else "data", index if index is not None else pd.RangeIndex(N))
+    rows = index if index is not None else pd.RangeIndex(N)
+    yf = _numeric(yv, y if isinstance(y, str) else ("y" if y is not None else "data"), rows)
     nv = _column(frame, n, "n")
-    nf = None if nv is None else _numeric(nv, "n", index if index is not None else pd.RangeIndex(N))
+    nf = None if nv is None else _numeric(nv, n if isinstance(n, str) else "n", rows)
     xv, gv, pv = (_column(frame, x, "x"), _column(frame, group, "group"),
                   _column(frame, phase, "phase"))
     for name, v in (("n", nf), ("x", xv), ("group", gv), ("phase", pv)):
