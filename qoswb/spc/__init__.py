@@ -9,7 +9,7 @@ row per group and phase, with a verdict), ``.plot()`` and ``.facet()``.
 >>> from qoswb.spc import chart
 >>> cc = chart("i", [5.0, 6, 5, 7, 6, 5, 6, 7])
 >>> round(float(cc.frame.ucl[0]), 3)
-9.033
+8.915
 """
 
 from .chart import ControlChart, chart

@@ -1,9 +1,9 @@
 """``chart()``: one entry point for every control chart, and the ``ControlChart`` it returns.
 
->>> import numpy as np
->>> cc = chart("i", np.array([10.0, 12, 11, 13, 12, 11, 30, 12]))
->>> cc.frame.loc[6, ["y", "signal", "rules"]].tolist()
-[30.0, True, 'we1']
+>>> cc = chart("i", [10.0, 12, 11, 13, 12, 11, 12, 11, 10, 12, 11, 13, 12, 11, 12, 30])
+>>> row = cc.frame.loc[15]
+>>> float(row.y), bool(row.signal), row.rules
+(30.0, True, 'we1')
 """
 
 import numpy as np
@@ -42,7 +42,7 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     ...                    "met": [45, 40, 47, 18, 20, 19], "calls": [50, 50, 52, 20, 25, 21]})
     >>> cc = chart("p", df, y="met", n="calls", x="week", group="team")
     >>> cc.summary()[["group", "centre", "points"]].round(3).values.tolist()
-    [['a', 0.868, 3], ['b', 0.865, 3]]
+    [['a', 0.868, 3], ['b', 0.864, 3]]
     """
     spec = kinds_mod.get(kind)
     options, exclude = _options(spec, sigma, params)
@@ -54,7 +54,7 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
         raise ParameterError(f"freeze must be a whole number of points >= 2, got {freeze!r}")
     t = tidy(spec.input, data, y=y, n=n, x=x, group=group, phase=phase)
     index = data.index if isinstance(data, pd.DataFrame) else None
-    _validate(spec, t, index)
+    _validate(spec, t, index, y if isinstance(y, str) else "y", n if isinstance(n, str) else "n")
     points = _points(spec, t, freeze, _excluded(exclude, data, t))
     _enough(points, t)
     result = spec.compute(points, options)
@@ -108,21 +108,21 @@ def _rows(t: Tidy, mask, index):
     return index[rows] if index is not None else rows
 
 
-def _validate(spec, t: Tidy, index):
+def _validate(spec, t: Tidy, index, y_name, n_name):
     from .inputs import _where
 
     y = t.y
     with np.errstate(invalid="ignore"):
         checks = []
         if spec.name in ("p", "np", "pp", "c", "u", "up", "g"):
-            checks.append((y < 0, "y", "negative counts"))
+            checks.append((y < 0, y_name, "negative counts"))
         if spec.name == "t":
-            checks.append((y <= 0, "y", "times between events must be > 0"))
+            checks.append((y <= 0, y_name, "times between events must be > 0"))
         if spec.input == "counts":
-            checks.append((t.n < 0, "n", "negative sizes"))
-            checks.append(((t.n == 0) & (y > 0), "n", "size 0 with a positive count"))
+            checks.append((t.n < 0, n_name, "negative sizes"))
+            checks.append(((t.n == 0) & (y > 0), n_name, "size 0 with a positive count"))
             if spec.name in ("p", "np", "pp"):
-                checks.append((y > t.n, "y", "counts above n"))
+                checks.append((y > t.n, y_name, "counts above n"))
     for mask, col, what in checks:
         if mask.any():
             raise DataError(f"column {col!r}: {what} on rows {_where(_rows(t, mask, index))}")
