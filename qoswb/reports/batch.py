@@ -72,7 +72,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     cache_dir = info = None
     if params.data is not None:
         cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume,
-                                     targets=params.targets)
+                                     targets=params.targets, kpis=params.kpis)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)

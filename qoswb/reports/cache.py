@@ -91,9 +91,14 @@ def _load(data: dict):
                 {"interactions": summary}, [])
     import qoswb.data as qd
 
+    source, mapping = data["source"], data.get("mapping")
+    if source.startswith("dataset:"):  # a data set packaged with qoswb, with its own mapping
+        name = source.split(":", 1)[1]
+        source = qd.datasets.path(name)
+        mapping = mapping or qd.datasets.mapping_path(name)
     options = {k: data[k] for k in ("table", "query", "timezone") if data.get(k)}
     loader = qd.load_aggregates if data["kind"] == "aggregates" else qd.load_interactions
-    result = loader(data["source"], mapping=data.get("mapping"), **options)
+    result = loader(source, mapping=mapping, **options)
     frames = {data["kind"]: result.data}
     summaries = {data["kind"]: result.summary}
     rejected = [result.rejected.assign(table=data["kind"])]
@@ -111,7 +116,7 @@ def _load(data: dict):
     return frames, summaries, rejected
 
 
-def derived(frames: dict, kind: str, targets: dict | None = None) -> dict:
+def derived(frames: dict, kind: str, targets: dict | None = None, kpis: list | None = None) -> dict:
     """The KPI table, every team × KPI chart, and the matrix — computed once for all teams.
 
     Returns ``{"kpis": ..., "charts": ..., "chart_summary": ..., "matrix": ...}``, or
@@ -124,8 +129,8 @@ def derived(frames: dict, kind: str, targets: dict | None = None) -> dict:
         compute, chart_all, overview = metrics.kpis, metrics.charts, metrics.matrix
     except (ImportError, AttributeError):
         return {}
-    if kind == "aggregates":
-        table = compute(frames["aggregates"])
+    if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
+        table = compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)
     else:
         table = compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)
     out = {"kpis": table}
@@ -139,13 +144,13 @@ def derived(frames: dict, kind: str, targets: dict | None = None) -> dict:
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          targets: dict | None = None) -> Path:
+          targets: dict | None = None, kpis: list | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data specification is kept as it is.
     """
     folder = Path(output) / CACHE
-    fingerprint = key(dict(data, _targets=targets or {}), grain)
+    fingerprint = key(dict(data, _targets=targets or {}, _kpis=kpis or []), grain)
     if reuse and folder.exists():
         try:
             if meta(folder).get("key") == fingerprint:
@@ -159,7 +164,7 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
         teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
         frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
-    frames.update(derived(frames, data["kind"], targets))
+    frames.update(derived(frames, data["kind"], targets, kpis))
     kpis = frames.get("kpis")
     if rejected:
         frames["rejected"] = rejected[0]

@@ -5,7 +5,7 @@ and periods, with which KPIs and targets, and where to write the reports::
 
     templates: [team_report, portfolio_report]   # names in templates/, or paths
     data:
-      source: demo            # or a CSV/Parquet/Excel path, a DuckDB file, a SQLAlchemy URL
+      source: demo            # or dataset:NAME, a CSV/Parquet/Excel path, a DuckDB file, a SQLAlchemy URL
       kind: interactions      # or aggregates
       table: tickets          # DuckDB/SQL: a table ...
       query: null             # ... or a query
@@ -221,9 +221,10 @@ def _data(raw: Any, origin: str, base: Path) -> dict | None:
 
 
 def resolve_source(source: Any, base: Path) -> str:
-    """'demo', a URL (has '://') as given, or a path made absolute from the parameters folder."""
+    """'demo', 'dataset:NAME' (a data set packaged with qoswb), a URL (has '://') as given,
+    or a path made absolute from the parameters folder."""
     text = str(source)
-    if text == "demo" or "://" in text:
+    if text == "demo" or "://" in text or text.startswith("dataset:"):
         return text
     return str((base / text).resolve())
 

@@ -53,11 +53,15 @@ def matrix_up_to(chart_rows, period_end, targets, by=("team",)):
     return matrix(types.SimpleNamespace(frame=shown, by=list(by)), targets=targets or None), shown
 
 
-def units() -> dict:
-    """KPI name -> unit, from the KPI registry."""
+def units(cache=None) -> dict:
+    """KPI name -> unit, from the KPI registry and, for KPIs it does not know, the cached table."""
     from qoswb.metrics import KPIS
 
-    return KPIS["unit"].to_dict()
+    known = KPIS["unit"].to_dict()
+    if cache is not None and rc.has(cache, "kpis"):
+        table = rc.read(cache, "kpis", columns=["kpi", "unit"]).drop_duplicates("kpi")
+        known = {**dict(zip(table["kpi"], table["unit"])), **known}
+    return known
 
 
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
@@ -75,7 +79,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         if rc.has(cache, "surveys"):
             answers = rc.read(cache, "surveys", team=team)
             answers = answers[answers["id"].isin(tickets["id"])]
-    return TeamView(team, shown, m, tickets, answers, units(), info.get("chart_grain") or "week",
+    return TeamView(team, shown, m, tickets, answers, units(cache), info.get("chart_grain") or "week",
                     period_end)
 
 
@@ -181,7 +185,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     table = rc.read(cache, "kpis")
     start, end = pd.Timestamp(period_start), pd.Timestamp(period_end)
     table = table[table["team"].isin(teams) & (table["period"] >= start) & (table["period"] < end)]
-    return PortfolioView(teams, shown, m, table, units(), info.get("chart_grain") or "week",
+    return PortfolioView(teams, shown, m, table, units(cache), info.get("chart_grain") or "week",
                          period_start, period_end)
 
 
