@@ -91,9 +91,7 @@ class PlanTab:
             getattr(self, field).observe(self._typed(field), "value")
         self.use_chart_button.on_click(lambda _b: self.use_chart())
         self.add_cause_button.on_click(lambda _b: self.add_cause())
-        self.cause_text.on_submit(lambda _t: self.add_cause())
         self.add_why_button.on_click(lambda _b: self.add_why())
-        self.why_text.on_submit(lambda _t: self.add_why())
         self.why_cause.observe(lambda _c: self._show_whys(), "value")
         self.add_action_button.on_click(lambda _b: self.add_action())
         self._cycle = None
@@ -183,8 +181,11 @@ class PlanTab:
         self.kpi_html.value = (f"<b>Team</b> {html.escape(c.get('team') or '—')} · "
                                f"<b>KPI</b> {html.escape(c.get('kpi') or '—')}")
         causes = c.get("causes") or []
-        self.fishbone_image.value = (figures.fishbone_png(causes, c.get("problem") or
-                                                          c.get("title", "")) if causes else b"")
+        self.fishbone_image.value = self.ws.memo(
+            ("fishbone", c.get("problem") or c.get("title", ""),
+             tuple((x["category"], x["text"], x["votes"], x["is_root"]) for x in causes)),
+            lambda: figures.fishbone_png(causes, c.get("problem") or c.get("title", ""))
+            if causes else b"")
         rows = []
         for cause in causes:
             vote = w.Button(description=f"+1 ({cause['votes']})", layout=w.Layout(width="80px"))

@@ -56,6 +56,7 @@ class Workshop:
         self.store = store if isinstance(store, Store) else Store(store)
         self.cycle_id = None
         self.loading = False
+        self._figures: dict = {}
         self.cycle_picker = w.Dropdown(description="Cycle", options=[],
                                        layout=w.Layout(width="40%"))
         self.new_title = w.Text(placeholder="name the problem", layout=w.Layout(width="30%"))
@@ -72,7 +73,6 @@ class Workshop:
         self.ui = w.VBox([w.HBox([self.cycle_picker, self.new_title, self.new_button,
                                   self.stage]), self.status, self.tabs])
         self.new_button.on_click(lambda _b: self.new_cycle(self.new_title.value))
-        self.new_title.on_submit(lambda _t: self.new_cycle(self.new_title.value))
         self.cycle_picker.observe(self._picked, "value")
         self.stage.observe(self._staged, "value")
         self._refresh_picker()
@@ -134,13 +134,26 @@ class Workshop:
             self.status.value = (f"<small>saved {html.escape(what)} at "
                                  f"{dt.datetime.now():%H:%M:%S}</small>")
 
+    def memo(self, key, make):
+        """A figure made once per content (a reload redraws only what changed)."""
+        if key not in self._figures:
+            if len(self._figures) > 32:
+                self._figures.pop(next(iter(self._figures)))
+            self._figures[key] = make()
+        return self._figures[key]
+
     def chart_png(self, cycle: dict | None, blank: bool = True) -> bytes:
         """The cycle's KPI chart: phases split at the latest change, change dates marked."""
-        from qoswb.pdca.check import kpi_chart, phase_chart
-
         cycle = cycle or {}
         if not cycle.get("team") or not cycle.get("kpi"):
             return figures.empty_png("Choose the team and KPI in Plan.") if blank else b""
+        changes = tuple((c["changed_on"], c["what"]) for c in cycle.get("changes") or [])
+        key = ("chart", cycle["team"], cycle["kpi"], changes, blank)
+        return self.memo(key, lambda: self._draw_chart(cycle, blank))
+
+    def _draw_chart(self, cycle: dict, blank: bool) -> bytes:
+        from qoswb.pdca.check import kpi_chart, phase_chart
+
         changes = cycle.get("changes") or []
         try:
             series = self.explorer.source.series(cycle["team"], cycle["kpi"])

@@ -1,0 +1,147 @@
+"""The Workshop, headless: set widget values and click buttons; check the store rows that follow."""
+
+import datetime as dt
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+from test_widgets_source import demo, source  # noqa: E402,F401  (shared fixtures)
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # SPC checks on short series
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'pdca.sqlite'}"
+
+
+@pytest.fixture
+def app(source, url):
+    from qoswb.widgets import Workshop
+
+    app = Workshop(source, store=url)
+    app.explorer.team.value = "Returns"
+    app.explorer.kpi.value = "first_response_median"
+    return app
+
+
+def test_a_new_cycle_takes_team_kpi_and_baseline_from_the_chart(app):
+    assert app.cycle_id is None and "Open a cycle" not in app.status.value
+    app.new_title.value = "Slow first response"
+    app.new_button.click()
+    cycle = app.cycle()
+    assert (cycle["title"], cycle["team"], cycle["kpi"]) == (
+        "Slow first response", "Returns", "first_response_median")
+    summary = app.explorer.chart().summary().iloc[-1]
+    assert cycle["baseline"].startswith(f"centre {summary['centre']:.3g}, limits "
+                                        f"{summary['lcl']:.3g} to {summary['ucl']:.3g}")
+    assert app.plan.baseline.value == cycle["baseline"]
+    assert app.cycle_picker.value == cycle["id"]
+
+
+def test_every_plan_edit_is_in_the_store_at_once(app):
+    from qoswb.pdca.store import Store
+
+    cid = app.new_cycle("Slow first response")
+    plan = app.plan
+    for text in ("Median", "Median first response", "Median first response doubled"):
+        plan.problem.value = text  # keystrokes arrive one by one
+    plan.target.value = "under 4 minutes"
+    plan.cause_category.value = "people"
+    plan.cause_text.value = "Lunch breaks overlap"
+    plan.add_cause_button.click()
+    plan.cause_category.value = "supplier"  # a bone of the room's own
+    plan.cause_text.value = "Courier portal slow"
+    plan.add_cause_button.click()
+    first = plan.causes_box.children[0]
+    first.children[0].click()  # +1
+    first = plan.causes_box.children[0]
+    first.children[0].click()  # +1 again, on the redrawn row
+    plan.causes_box.children[0].children[1].value = True  # root cause
+    plan.why_cause.value = app.cycle()["causes"][0]["id"]
+    plan.why_text.value = "Everyone eats at 12"
+    plan.add_why_button.click()
+    plan.why_text.value = "The rota was never staggered"
+    plan.add_why_button.click()
+    plan.action_text.value = "Stagger lunch"
+    plan.action_owner.value = "Ana"
+    plan.action_due.value = dt.date(2024, 3, 1)
+    plan.add_action_button.click()
+    plan.actions_box.children[0].children[0].value = "doing"
+
+    # read back through a second, independent store: what another kernel would see
+    cycle = Store(app.store.engine.url).get_cycle(cid)
+    assert cycle["problem"] == "Median first response doubled"
+    assert cycle["target"] == "under 4 minutes"
+    lunch, courier = cycle["causes"]
+    assert (lunch["category"], lunch["votes"], lunch["is_root"]) == ("people", 2, True)
+    assert (courier["category"], courier["votes"], courier["is_root"]) == ("supplier", 0, False)
+    assert [w["text"] for w in lunch["whys"]] == ["Everyone eats at 12",
+                                                 "The rota was never staggered"]
+    action = cycle["actions"][0]
+    assert (action["action"], action["owner"], action["due"], action["status"]) == (
+        "Stagger lunch", "Ana", dt.date(2024, 3, 1), "doing")
+    history = app.store.history(cid)
+    assert len(history.query("field == 'problem'")) == 1  # a burst of typing: one row
+    assert history.query("field == 'votes'")["new"].tolist() == ["1", "2"]
+    # the figures and lists show it
+    assert plan.fishbone_image.value[:4] == b"\x89PNG"
+    assert "Courier portal slow" in plan.causes_box.children[1].children[3].value
+    assert "The rota was never staggered" in plan.whys_html.value
+    assert plan.cause_text.value == "" and plan.action_text.value == ""
+
+
+def test_do_check_act_record_the_change_verdict_and_decision(app, demo, tmp_path):
+    step = demo.special_causes.query("kind == 'step'").iloc[0]
+    cid = app.new_cycle("Returns responses")
+    app.check.run_button.click()  # nothing to check yet: said in the status line
+    assert "needs" in app.status.value and app.cycle()["checks"] == []
+    app.do.what.value = "New rota"
+    app.do.changed_on.value = step["start"].date()
+    app.do.add_button.click()
+    assert "New rota" in app.do.changes_html.value
+    app.check.run_button.click()
+    cycle = app.cycle()
+    check = cycle["checks"][-1]
+    assert check["verdict"] == "worse" and check["test"] == "Mann-Whitney U"
+    assert check["details"]["after"]["periods"] == 20 - 9
+    assert "worse" in app.check.verdict_html.value
+    assert app.check.chart_image.value[:4] == b"\x89PNG"
+
+    app.act.decision.value = "abandon"
+    app.act.standardised.value = "Back to the old rota"
+    cycle = app.cycle()
+    assert (cycle["decision"], cycle["stage"], cycle["standardised"]) == (
+        "abandon", "act", "Back to the old rota")
+    assert app.stage.value == "act" or app.cycle()["stage"] == "act"
+    html_path, md_path = app.act.export(tmp_path / "a3")
+    text = html_path.read_text()
+    assert "Returns responses" in text and "New rota" in text and "Verdict: worse" in text
+    assert text.count("data:image/png;base64,") == 1  # the chart; no causes, so no fishbone
+    nxt = app.act.next_cycle()
+    assert app.cycle_id == nxt and app.store.get_cycle(cid)["next_cycle_id"] == nxt
+    assert app.cycle()["team"] == "Returns" and app.plan.problem.value == ""
+
+
+def test_reopening_shows_what_the_store_holds(app, source, url):
+    from qoswb.widgets import Workshop
+
+    cid = app.new_cycle("Queue at lunch")
+    app.plan.problem.value = "Long waits 12-14h"
+    app.plan.cause_text.value = "<b>Nobody</b> on the phones"
+    app.plan.add_cause_button.click()
+    again = Workshop(source, store=url)  # a fresh kernel on the same store
+    assert again.cycle_id == cid  # the most recently edited cycle
+    assert again.plan.problem.value == "Long waits 12-14h"
+    label = again.plan.causes_box.children[0].children[3].value
+    assert "&lt;b&gt;Nobody&lt;/b&gt;" in label and "<b>Nobody</b>" not in label
+    # loading a cycle into the widgets wrote nothing
+    assert len(again.store.history(cid)) == len(app.store.history(cid))
+
+
+def test_edits_without_an_open_cycle_are_refused_plainly(app):
+    app.plan.cause_text.value = "orphan"
+    app.plan.add_cause_button.click()
+    assert "Open a cycle" in app.status.value
+    assert app.store.list_cycles().empty
+    app.new_button.click()  # no title typed
+    assert "Name the problem" in app.status.value and app.store.list_cycles().empty
