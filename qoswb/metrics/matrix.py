@@ -5,7 +5,8 @@ Variation (from the latest ``recent`` complete points of each chart and the KPI'
 * "common cause" — none of them is a signal;
 * "special cause improving" / "special cause deteriorating" — a signal among
   them, on the good / bad side of the centre line (for volume, polarity 0:
-  "special cause higher" / "special cause lower").
+  "special cause higher" / "special cause lower"); ``direction`` says whether
+  the signal lies above ("higher") or below ("lower") the centre line.
 
 Assurance (only where a target is given), from where the target lies against
 the process limits at the latest complete point, as Making Data Count defines it
@@ -73,6 +74,7 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
         [side.isna(), out["polarity"].eq(0) & side.gt(0), out["polarity"].eq(0) & side.lt(0), good > 0, good < 0],
         ["common cause", "special cause higher", "special cause lower", "special cause improving",
          "special cause deteriorating"], default="special cause")
+    out["direction"] = np.select([side.gt(0), side.lt(0)], ["higher", "lower"], default="")
     out["signal_rules"] = signalled["rules"].reindex(out.index).fillna("")
     out = out.reset_index()
     out["target"] = _targets(targets, out, by).to_numpy()
@@ -113,14 +115,15 @@ def matrix_plot(m: pd.DataFrame, ax=None):
     rows, cols = list(dict.fromkeys(labels)), list(dict.fromkeys(m["kpi"]))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.45 * len(rows) + 1.5))
-    short = {"common cause": "~", "special cause improving": "▲ good", "special cause deteriorating": "▼ bad",
-             "special cause higher": "▲", "special cause lower": "▼"}
+    arrow = {"higher": "▲", "lower": "▼", "": "~"}
+    verdict = {"special cause improving": " good", "special cause deteriorating": " bad"}
     mark = {"consistently met": "P", "consistently missed": "F", "hit and miss": "?", "": "", "no direction": ""}
     for label, (_, row) in zip(labels, m.iterrows()):
         i, j = rows.index(label), cols.index(row["kpi"])
         colour = _cell_colour(row["variation"]).replace("background-color: ", "") or "white"
         ax.add_patch(plt.Rectangle((j, i), 0.95, 0.9, color=colour))
-        ax.text(j + 0.47, i + 0.45, f"{short.get(row['variation'], '?')} {mark.get(row['assurance'], '')}",
+        label = arrow[row["direction"]] + verdict.get(row["variation"], "")
+        ax.text(j + 0.47, i + 0.45, f"{label} {mark.get(row['assurance'], '')}",
                 ha="center", va="center", fontsize=8)
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(rows), 0)
