@@ -122,9 +122,10 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
     if "column" in spec:
         source = table[spec["column"]]
     elif "columns" in spec:
-        parts = [parse(table[c], "string").values for c in spec["columns"]]
-        source = pc.binary_join_element_wise(*parts, spec.get("sep", " "), null_handling="skip")
-        source = pc.if_else(pc.equal(source, ""), pa.scalar(None, pa.string()), source)
+        parts = [parse(table[c], "string").values.cast(pa.large_string()) for c in spec["columns"]]
+        sep = pa.scalar(spec.get("sep", " "), pa.large_string())
+        source = pc.binary_join_element_wise(*parts, sep, null_handling="skip")
+        source = pc.if_else(pc.equal(source, ""), pa.scalar(None, source.type), source)
     elif "value" in spec:
         source = pa.array(np.full(n, spec["value"], dtype=object if isinstance(spec["value"], str) else None))
     else:

@@ -190,7 +190,8 @@ def _duplicates(kind: str, parsed: dict, rejected: np.ndarray) -> tuple[np.ndarr
     dup = np.zeros(len(rejected), bool)
     reason = f"duplicate {' and '.join(keys)}"
     if len(keys) == 1 and candidates.sum() > 1:
-        ids = _combine(parsed[keys[0]].values.filter(pa.array(candidates)))
+        ids = parsed[keys[0]].values
+        ids = _combine(ids if candidates.all() else ids.filter(pa.array(candidates)))
         if pc.all(pc.less_equal(ids[:-1], ids[1:])).as_py():  # sorted: repeats are neighbours
             dup[candidates] = np.concatenate([[False], _mask(pc.equal(ids[1:], ids[:-1]))])
             return dup, reason
@@ -230,8 +231,8 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
     arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
     for name in extra:
         column = kept(raw.table[name])
-        if pa.types.is_string(column.type):
-            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         arrays[name if name not in arrays else f"{name} (source)"] = column
     data = pa.table(arrays).to_pandas(types_mapper=_TYPES.get) if arrays else pd.DataFrame(index=range(0))
 
@@ -263,9 +264,10 @@ def _notes(kind: str, found: dict, raw, timezone) -> list:
                      "is left out)")
     timed = [n for n, c in SCHEMAS[kind].items() if c.type == "timestamp" and n in found]
     if timed and timezone is None:
-        naive = any(pa.types.is_string(raw.table.schema.field(spec["column"]).type)
-                    or getattr(raw.table.schema.field(spec["column"]).type, "tz", "x") is None
-                    for n, spec in found.items() if n in timed and "column" in spec)
+        types = [raw.table.schema.field(spec["column"]).type for n, spec in found.items()
+                 if n in timed and "column" in spec]
+        naive = any(pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(t, "tz", "x") is None
+                    for t in types)
         if naive:
             notes.append("no timezone given: timestamps without an offset were read as UTC "
                          "(set 'timezone' in the mapping, e.g. Europe/London)")

@@ -233,7 +233,8 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     path = Path(path)
     layout = layout or sniff_csv(path, options)
     names, notes, types = layout.names, list(layout.notes), dict(types or {})
-    column_types = {n: types.get(n, pa.string()) for n in names}
+    # large_string is what pandas' string dtype holds: reading it directly spares a copy later
+    column_types = {n: types.get(n, pa.large_string()) for n in names}
 
     def attempt(encoding, threads):
         bad = []
@@ -294,7 +295,7 @@ def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: st
         return table, numbers
     blank = None
     for column in table.columns:
-        if pa.types.is_string(column.type):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             empty = pc.equal(column, "")
         else:
             empty = pc.is_null(column)
