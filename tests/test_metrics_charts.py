@@ -66,8 +66,11 @@ def test_a_team_with_one_period_gets_no_chart_but_a_reason():
     summary = result.summary.set_index("team")
     assert summary.loc["new", "chart"] == "none" and "1 complete point" in summary.loc["new", "reason"]
     assert set(result.frame["team"]) == {"long"}
-    with pytest.raises(DataError, match="enough complete points"):
-        charts(table("csat_mean", {"new": [4.0]}, "i"))
+    alone = charts(table("csat_mean", {"new": [4.0]}, "i"))  # a documented result, not an error
+    assert alone.frame.empty and alone.charts == {} and alone.summary["chart"].tolist() == ["none"]
+    assert matrix(alone).empty
+    with pytest.raises(DataError, match="no values"):
+        charts(table("csat_mean", {"new": [np.nan]}, "i"))
     with pytest.raises(DataError, match="empty"):
         charts(table("csat_mean", {"new": [4.0]}, "i").iloc[:0])
 

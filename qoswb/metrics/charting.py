@@ -19,7 +19,9 @@ then checked against the data, series by series:
   limits (``exclude=``) and their signals are cleared afterwards.
 * Points without data (denominator 0, no survey answers) are not plotted.
   A series with fewer than ``min_points`` complete points gets no chart; it is
-  listed in the summary with kind "none" and the reason.
+  listed in the summary with kind "none" and the reason (when no series has
+  enough points, ``frame`` is empty and ``charts`` too; only an empty table or
+  one with no values at all is an error).
 
 One ``qoswb.spc.chart(kind, ..., group=...)`` call per KPI and kind: a thousand
 teams cost a handful of calls.
@@ -41,6 +43,8 @@ from qoswb.metrics.registry import PROPORTION_CHARTS
 _SEP = " | "
 _PRIME = {"p": "pp", "c": "i"}
 _PRIME_LABEL = {"pp": "p′", "i": "XmR"}
+_FRAME_COLUMNS = ["_series", "kpi", "chart", "phase", "period", "y", "n", "cl", "lcl", "ucl", "signal", "rules",
+                  "complete", "polarity"]
 
 
 @dataclass
@@ -178,9 +182,10 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
             objects[(kpi, kind)] = chart
             frames.append(_tidy(chart, part, kpi, kind))
             spc_summaries.append(chart.summary().rename(columns={"group": "_series"}).assign(kpi=kpi))
-    if not frames:
-        raise DataError("no series has enough complete points to chart")
-    frame = pd.concat(frames, ignore_index=True)
+    if not plans:
+        raise DataError("the KPI table has no values to chart (every value is missing)")
+    # no series with enough points: an empty frame, and the summary says why for each series
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_FRAME_COLUMNS)
     summary = _summary(pd.concat(plans, ignore_index=True), spc_summaries, frame)
     keys = table[["_series", *by]].drop_duplicates("_series")
     frame = keys.merge(frame, on="_series", how="right").drop(columns="_series")
@@ -203,7 +208,8 @@ def _tidy(chart, part: pd.DataFrame, kpi: str, kind: str) -> pd.DataFrame:
 
 def _summary(plan: pd.DataFrame, spc_summaries: list, frame: pd.DataFrame) -> pd.DataFrame:
     """Plan (kind used and why) + ControlChart summaries; signals recounted over complete points only."""
-    spc_part = pd.concat(spc_summaries, ignore_index=True)
+    spc_part = pd.concat(spc_summaries, ignore_index=True) if spc_summaries else pd.DataFrame(
+        columns=["_series", "kpi"])
     # the kind and the dispersion test are already in the plan (same Pearson statistic as qoswb.spc's check)
     spc_part = spc_part.drop(columns=[c for c in ("chart", "kind", "reason", "dispersion", "points", "overdispersion",
                                                   "dispersion_ratio") if c in spc_part])
