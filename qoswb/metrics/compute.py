@@ -16,6 +16,9 @@ Definitions (the registry in :mod:`qoswb.metrics.registry` holds units, polarity
 * durations in minutes (calendar time between the absolute instants, or working
   time with ``calendar=``); medians and p90 are type-7 quantiles (see
   :mod:`qoswb.metrics.quantiles`) over the cases that have the end timestamp.
+  Resolution figures of the latest periods describe the cases resolved *so far*:
+  the slow ones are often still open, so those values read low until they close
+  (compare ``denominator``, the resolved cases, with ``volume``).
 * ``fcr``: resolved cases with ``contacts == 1`` / resolved cases with ``contacts``.
 * ``reopen_rate``: resolved cases reopened / resolved cases with ``reopened``.
 * ``backlog``: cases opened by the period's end and not resolved before it.
@@ -52,6 +55,8 @@ from qoswb.metrics.registry import KPI_NAMES, KPIS
 
 _MINUTE_NS = 60_000_000_000
 _CHUNK = 1 << 20
+# clock -> (the timestamp that stops it, the prefix of its duration KPIs)
+_CLOCKS = {"response": ("first_response_at", "first_response"), "resolution": ("resolved_at", "resolution")}
 COLUMNS = ["period", "kpi", "numerator", "denominator", "value", "se", "unit", "polarity", "chart", "complete"]
 
 
@@ -145,10 +150,8 @@ def _interaction_kpis(frame, grid, wanted, sla, calendar, notes):
     if "volume" in wanted:
         volume = grid.count()
         yield "volume", volume, np.full(grid.size, np.nan), volume, None
-    clocks = {"response": "first_response_at", "resolution": "resolved_at"}
-    for clock, column in clocks.items():
-        names = [k for k in (f"sla_{clock}", f"{'first_response' if clock == 'response' else 'resolution'}_median",
-                             f"{'first_response' if clock == 'response' else 'resolution'}_p90") if k in wanted]
+    for clock, (column, prefix) in _CLOCKS.items():
+        names = [k for k in (f"sla_{clock}", f"{prefix}_median", f"{prefix}_p90") if k in wanted]
         if not names:
             continue
         dur = _durations(frame, column, opened_ns, grid, pairs)
@@ -197,7 +200,7 @@ def _backlog(frame, grid, resolved) -> np.ndarray:
     P = grid.n_periods
     opened = grid.count().reshape(-1, P).cumsum(axis=1)
     res_period = periods.codes(periods.wall_clock(frame["resolved_at"], "resolved_at")[resolved], grid.freq)
-    offset = res_period - grid.first_period
+    offset = np.maximum(res_period - grid.first_period, 0)  # (resolved before opening is refused elsewhere)
     inside = offset < P  # resolved after the last period: still open at every period end shown
     slots = grid.group[resolved][inside] * P + offset[inside]
     closed = np.bincount(slots, minlength=grid.size).reshape(-1, P).cumsum(axis=1)
