@@ -45,3 +45,27 @@ def test_qoswb_demo_prints_a_summary(small_demo, capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "interactions in 5 teams" in out and "special causes" in out and "Orders" in out
+
+
+def _make_store(_):
+    from qoswb.data.demo import demo_data
+
+    return len(demo_data().interactions)
+
+
+def test_processes_racing_to_make_the_store_all_get_it(small_demo):
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(3) as pool:  # forked: they share the small generator
+        sizes = pool.map(_make_store, range(3))
+    assert len(set(sizes)) == 1 and sizes[0] > 0
+    assert demo_module.demo_data().interactions.shape[0] == sizes[0]
+    leftovers = [p.name for p in small_demo.iterdir() if p.name.startswith(".demo")]
+    assert leftovers == []
+
+
+def test_refresh_remakes_a_current_store(small_demo):
+    demo_module.demo_data()
+    stamp = (small_demo / "demo" / "meta.json").stat().st_mtime_ns
+    demo_module.demo_data(refresh=True)
+    assert (small_demo / "demo" / "meta.json").stat().st_mtime_ns != stamp

@@ -47,11 +47,12 @@ def _is_current(path: Path) -> bool:
     return meta == _meta() and all((path / f"{t}.parquet").exists() for t in TABLES)
 
 
-def write_store(path: Path | None = None) -> Path:
+def write_store(path: Path | None = None, replace: bool = False) -> Path:
     """Generate the demo data and write the store; safe when several processes race.
 
     The files are written to a temporary folder beside the store and moved into
-    place in one rename, so a reader never sees half a store.
+    place in one rename, so a reader never sees half a store. A current store that
+    another process finished meanwhile is kept, unless ``replace``.
 
     >>> write_store(tmp / "demo")    # doctest: +SKIP
     """
@@ -67,7 +68,11 @@ def write_store(path: Path | None = None) -> Path:
             getattr(data, name).to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "meta.json").write_text(json.dumps(_meta()))
         if path.exists():
-            shutil.rmtree(path, ignore_errors=True)
+            if _is_current(path) and not replace:
+                return path
+            old = Path(tempfile.mkdtemp(prefix=".demo-old-", dir=path.parent))
+            os.replace(path, old / "store")  # out of the way in one step, then deleted
+            shutil.rmtree(old, ignore_errors=True)
         try:
             os.replace(tmp, path)
         except OSError:
@@ -94,7 +99,7 @@ def demo_data(refresh: bool = False):
 
     path = demo_path()
     if refresh or not _is_current(path):
-        write_store(path)
+        write_store(path, replace=refresh)
     try:
         frames = {name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES}
     except OSError as exc:

@@ -30,7 +30,7 @@ newlines; default True).
 >>> result = load_interactions(raw, {"id": "Case", "team": "Team", "opened_at": "Opened",
 ...                                  "timezone": "Europe/London"})
 >>> result.summary["accepted"], result.summary["rejected_by_reason"]
-(1, {'missing team': 1})
+(1, {"missing team ('Team')": 1})
 """
 
 import numpy as np
