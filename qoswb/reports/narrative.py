@@ -51,8 +51,10 @@ def fmt(value: float, unit: str = "") -> str:
         return f"{100 * value:.1f}%"
     if unit == "minutes":
         return f"{value:,.0f} min" if abs(value) >= 10 else f"{value:.1f} min"
-    if unit == "interactions" or float(value).is_integer():
+    if float(value).is_integer():
         return f"{value:,.0f}"
+    if unit == "interactions":  # counts are whole; their limits and centres are not
+        return f"{value:,.1f}"
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 

@@ -1,0 +1,100 @@
+"""The batch cache: loaded once from a real file through qoswb.data, then read by slices."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from qoswb.data.synthetic import generate
+from qoswb.errors import DataError
+from qoswb.reports import cache as rc
+from qoswb.reports import views
+
+pytestmark = pytest.mark.slow  # builds two caches (KPIs and charts of 3 teams × 16 weeks)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """16 weeks of three teams as Parquet files, plus two rows that the loader must reject."""
+    folder = tmp_path_factory.mktemp("source")
+    demo = generate(seed=11, weeks=16, teams=["Billing", "Returns", "Orders"])
+    tickets = demo.interactions
+    bad = tickets.head(2).assign(id=["BAD1", "BAD2"], team="Returns")
+    bad["resolved_at"] = bad["opened_at"] - pd.Timedelta(hours=1)  # resolved before opened
+    pd.concat([tickets, bad]).to_parquet(folder / "tickets.parquet", index=False)
+    demo.surveys.to_parquet(folder / "answers.parquet", index=False)
+    return folder, demo
+
+
+@pytest.fixture(scope="module")
+def cache(source, tmp_path_factory):
+    folder, _ = source
+    data = {"source": str(folder / "tickets.parquet"), "kind": "interactions",
+            "surveys": {"source": str(folder / "answers.parquet")}}
+    return rc.build(data, "month", tmp_path_factory.mktemp("out"), targets={"sla_response": 0.9})
+
+
+def test_the_cache_holds_every_table_and_the_load_summary(cache, source):
+    _, demo = source
+    info = rc.meta(cache)
+    assert info["teams"] == ["Billing", "Orders", "Returns"]
+    assert set(info["tables"]) == {"interactions", "surveys", "kpis", "charts", "chart_summary", "matrix",
+                                   "rejected"}
+    s = info["summaries"]["interactions"]
+    assert s["rows_read"] == len(demo.interactions) + 2 and s["rejected"] == 2
+    assert s["accepted"] == len(demo.interactions)
+
+
+def test_a_slice_is_exactly_that_teams_rows(cache, source):
+    _, demo = source
+    mine = rc.read(cache, "interactions", team="Orders")
+    expected = demo.interactions[demo.interactions["team"] == "Orders"]
+    assert sorted(mine["id"]) == sorted(expected["id"])
+    answers = rc.read(cache, "surveys", team="Orders")
+    assert set(answers["id"]) <= set(expected["id"]) and len(answers) == demo.surveys["id"].isin(expected["id"]).sum()
+    assert set(rc.read(cache, "charts", team="Orders")["team"]) == {"Orders"}
+
+
+def test_team_view_keeps_to_the_period(cache):
+    view = views.team_view(cache, "Returns", "2024-03-01", "2024-04-01", kpis=["sla_response", "csat"],
+                           targets={"sla_response": 0.9})
+    opened = view.tickets["opened_at"].dt.tz_localize(None)
+    assert opened.min() >= pd.Timestamp("2024-03-01") and opened.max() < pd.Timestamp("2024-04-01")
+    assert len(view.tickets) > 0 and set(view.answers["id"]) <= set(view.tickets["id"])
+    assert view.charts["period"].max() < pd.Timestamp("2024-04-01")
+    assert set(view.matrix["kpi"]) == {"sla_response", "csat"}
+    assert view.matrix.set_index("kpi").loc["sla_response", "target"] == 0.9
+    assert isinstance(views.headline(view.matrix), str)
+    sample = views.comments(view, n=6)
+    assert len(sample) <= 6 and sample["comment"].notna().all()
+
+
+def test_data_quality_lists_the_teams_rejected_rows(cache):
+    summaries, rejected = views.data_quality(cache, "Returns")
+    assert summaries["interactions"]["rejected"] == 2
+    assert rejected["rows"].sum() == 2 and rejected["reason"].str.contains("before").all()
+    assert views.data_quality(cache, "Billing")[1].empty
+
+
+def test_a_cache_of_the_same_data_is_reused_and_a_changed_one_rebuilt(source, tmp_path):
+    folder, _ = source
+    data = {"source": str(folder / "tickets.parquet"), "kind": "interactions"}
+    first = rc.build(data, "month", tmp_path)
+    stamp = (first / "meta.json").stat().st_mtime_ns
+    assert rc.build(data, "month", tmp_path, reuse=True) == first
+    assert (first / "meta.json").stat().st_mtime_ns == stamp
+    rc.build(data, "month", tmp_path, reuse=True, targets={"fcr": 0.7})
+    assert json.loads((first / "meta.json").read_text())["key"] != ""
+    assert (first / "meta.json").stat().st_mtime_ns != stamp
+
+
+def test_last_periods_skip_a_period_the_data_does_not_finish():
+    info = {"last": "2025-06-29 23:42:45+01:00"}
+    assert [p.label for p in rc.last_periods(info, "month", 2)] == ["2025-04", "2025-05"]
+    assert [p.label for p in rc.last_periods(info, "week", 1)] == ["2025-W26"]
+    assert [p.label for p in rc.last_periods({"last": "2019-03-01", "kind": "aggregates"}, "month", 1)] == ["2019-03"]
+
+
+def test_a_missing_table_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="has no kpis table"):
+        rc.read(tmp_path, "kpis")
