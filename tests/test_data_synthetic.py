@@ -1,5 +1,7 @@
 """The synthetic demo data: canonical shape, realism, determinism, injected causes."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +106,30 @@ def test_same_seed_same_data_other_seed_other_data():
     c = generate(seed=6, weeks=3, teams=2)
     assert len(c.interactions) != len(a.interactions) or not np.array_equal(
         c.interactions["opened_at"], a.interactions["opened_at"])
+
+
+def test_weekly_control_charts_find_each_injected_cause(demo):
+    """The causes are big enough for a weekly individuals chart with a 20-week baseline to find them,
+    and the chart gives no signal in the cause's direction before it starts (the yearly wave in
+    volume may give signals the other way: seasonality is real, and a chart rightly sees it)."""
+    spc = pytest.importorskip("qoswb.spc")
+    it, sv, causes = demo.interactions, demo.surveys, demo.special_causes.set_index("kind")
+    minutes = (it["first_response_at"] - it["opened_at"]).dt.total_seconds() / 60
+    cases = sv.merge(it[["id", "team", "opened_at"]], on="id")
+    series = {
+        "step": _weekly(it, "opened_at", minutes.where(it["team"] == causes.loc["step", "team"])).median(),
+        "spike": _weekly(it, "opened_at", (it["team"] == causes.loc["spike", "team"]).astype(int)).sum(),
+        "drift": _weekly(cases, "opened_at",
+                         cases["csat"].astype(float).where(cases["team"] == causes.loc["drift", "team"])).mean(),
+    }
+    for kind, weekly in series.items():
+        cause = causes.loc[kind]
+        with warnings.catch_warnings():  # weekly series with a wave are autocorrelated: known here
+            warnings.simplefilter("ignore")
+            frame = spc.chart("i", weekly.to_numpy(), freeze=20, rules=["we1", "we2"]).frame
+        frame.index = weekly.index
+        wanted = 1 if cause["direction"] == "up" else -1
+        hits = frame.index[frame["signal"] & (frame["direction"] == wanted)]
+        assert len(hits) and cause["start"] <= hits[0] <= cause["start"] + pd.Timedelta(weeks=8), kind
+        before = frame.index < cause["start"]
+        assert not (frame["signal"] & (frame["direction"] == wanted))[before].any(), kind
