@@ -176,3 +176,18 @@ def test_repeated_header_names(tmp_path):
 def test_missing_file():
     with pytest.raises(DataError, match="nowhere.csv: file not found"):
         load_interactions("nowhere.csv")
+
+
+def test_excel_with_typed_cells_and_a_sheet_name(tmp_path):
+    path = tmp_path / "typed.xlsx"
+    f = pd.DataFrame({"id": ["A1", "A2"], "team": ["N", "S"],
+                      "opened_at": pd.to_datetime(["2024-07-01 09:00", "2024-07-02 10:30"]),
+                      "contacts": [2, 1], "reopened": [True, False], "sla_minutes": [30.0, 480.0]})
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="cover", index=False)
+        f.to_excel(writer, sheet_name="cases", index=False)
+    r = load_interactions(path, sheet="cases", timezone="Europe/London")
+    assert r.ok and r.data["opened_at"].iloc[1] == pd.Timestamp("2024-07-02 10:30", tz="Europe/London")
+    assert r.data["contacts"].tolist() == [2, 1] and r.data["reopened"].tolist() == [True, False]
+    with pytest.raises(DataError, match="typed.xlsx"):
+        load_interactions(path, sheet="nope")
