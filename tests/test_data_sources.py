@@ -191,3 +191,10 @@ def test_excel_with_typed_cells_and_a_sheet_name(tmp_path):
     assert r.data["contacts"].tolist() == [2, 1] and r.data["reopened"].tolist() == [True, False]
     with pytest.raises(DataError, match="typed.xlsx"):
         load_interactions(path, sheet="nope")
+
+
+def test_dataframe_with_nanosecond_timestamps():
+    f = frame().assign(opened_at=pd.to_datetime(["2024-01-01 09:00:00.000000001", "2024-01-02 10:30:00.0"],
+                                                format="ISO8601"))
+    r = load_interactions(f)
+    assert r.ok and r.data["opened_at"].iloc[0] == pd.Timestamp("2024-01-01 09:00", tz="UTC")

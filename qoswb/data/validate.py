@@ -186,8 +186,9 @@ def _localise(naive, instants, timezone: str):
 
 def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
-        ts = arr.cast(pa.timestamp(UNIT, arr.type.tz)) if pa.types.is_timestamp(arr.type) \
-            else arr.cast(pa.timestamp(UNIT))
+        # to microseconds; nanoseconds are dropped, not an error (no service clock logs them)
+        ts = pc.cast(arr, pa.timestamp(UNIT, arr.type.tz), safe=False) if pa.types.is_timestamp(arr.type) \
+            else pc.cast(arr, pa.timestamp(UNIT))
         missing = _np(pc.is_null(ts))
         if naive_result:
             values = ts if ts.type.tz is None else ts.cast(pa.timestamp(UNIT))
