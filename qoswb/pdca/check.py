@@ -415,6 +415,9 @@ def kpi_chart(kpi: pd.DataFrame, kind: str | None = None, *, x: str = "period",
     y, n = ("numerator", "denominator") if counts else ("value", None)
     if "value" in kpi.columns:
         kpi = kpi.loc[kpi["value"].notna().to_numpy()]
+    if "complete" in kpi.columns and "exclude" not in params and not kpi["complete"].all():
+        # a period the data do not fully cover is drawn but kept out of the limits
+        params["exclude"] = ~kpi["complete"].to_numpy(bool)
     return spc.chart(kind, kpi, y=y, n=n, x=x, phase=phase, polarity=polarity, **params)
 
 

@@ -78,7 +78,10 @@ def png_bytes(image, dpi: int = 90, tight: bool = True) -> bytes:
                              "Axes, a ControlChart or PNG bytes")
     buffer = io.BytesIO()
     # a tight bounding box draws the figure twice: apps that redraw often pass tight=False
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    if tight:
+        figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    else:  # the fast path: one draw, light compression
+        figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

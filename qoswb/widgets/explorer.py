@@ -62,6 +62,7 @@ class Explorer:
         periods = self.source.periods()
         self._holding = False
         self._cache: dict = {}
+        self._plans: dict = {}
         self.last_chart, self.notes = None, []
         self.team = w.Dropdown(options=teams, value=team, description="Team")
         self.kpi = w.Dropdown(options=kpis, value=kpi if kpi in kpis else kpis[0],
@@ -116,23 +117,34 @@ class Explorer:
             series = self.series()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                if s["kind"] == "auto":
-                    from qoswb.metrics import charts
+                kind, reason = (self.chart_plan(s["team"], s["kpi"]) if s["kind"] == "auto"
+                                else (s["kind"], ""))
+                from qoswb.pdca.check import kpi_chart
 
-                    result = charts(series)
-                    if not result.charts:
-                        reason = result.summary["reason"].iloc[0] if len(result.summary) else ""
-                        raise QoswbError(f"no chart for this series: {reason}")
-                    chart = next(iter(result.charts.values()))
-                else:
-                    from qoswb.pdca.check import kpi_chart
-
-                    chart = kpi_chart(series, s["kind"])
-            self._cache[key] = (chart, [str(c.message) for c in caught])
+                chart = kpi_chart(series, kind)
+            notes = [reason] if reason else []
+            self._cache[key] = (chart, notes + [str(c.message) for c in caught])
             if len(self._cache) > 64:  # keep memory bounded in a long workshop
                 self._cache.pop(next(iter(self._cache)))
         chart, self.notes = self._cache[key]
         return chart
+
+    def chart_plan(self, team: str, kpi: str) -> tuple[str, str]:
+        """The chart kind :func:`qoswb.metrics.charts` gives this team × KPI over all its
+        periods (p′ when over-dispersed…), and why; cached, so a range change is cheap."""
+        key = (team, kpi)
+        if key not in self._plans:
+            from qoswb.metrics import charts
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the chart of the selection warns, not this
+                summary = charts(self.source.series(team, kpi)).summary
+            row = summary.iloc[0] if len(summary) else {"chart": "none", "reason": "no data"}
+            self._plans[key] = (str(row["chart"]), str(row["reason"] or ""))
+        kind, reason = self._plans[key]
+        if kind == "none":
+            raise QoswbError(f"no chart for this series: {reason}")
+        return kind, reason
 
     def signals(self) -> pd.DataFrame:
         """The signals of the chart: ``period``, ``value``, ``rules``, ``meaning``
