@@ -39,7 +39,9 @@ def lag1_autocorrelation(p: Points):
     m = segment_count(p, ok)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = segment_sum(p, p.y, ok) / m
-        dev = np.where(ok, p.y - p.expand(mean), 0.0)  # a gap contributes nothing
+        dev = p.y - p.expand(mean)
+        if not ok.all():
+            dev = np.where(ok, dev, 0.0)  # a gap contributes nothing
         den = segment_sum(p, dev * dev)
         lagged = np.zeros_like(dev)
         lagged[1:] = dev[1:] * dev[:-1]

@@ -83,6 +83,8 @@ def segment_count(p: Points, mask) -> np.ndarray:
     """Number of points of each segment where ``mask`` holds."""
     if len(mask) == 0:
         return np.zeros(p.nseg, dtype=np.int64)
+    if mask.all():
+        return p.lengths
     return np.add.reduceat(mask.astype(np.int64), p.start)
 
 
