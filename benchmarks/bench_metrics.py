@@ -49,6 +49,14 @@ FROM t GROUP BY team, period
 """
 
 
+# The same query with weeks counted in UTC by integer arithmetic: DuckDB's local-time date_trunc (ICU) is
+# most of its time, so this is a lower bound for any SQL baseline (not the same answer: cases opened near
+# midnight on Sunday/Monday fall in another week, which is why qoswb counts in local time).
+QUERY_UTC = QUERY.replace("date_trunc('week', opened_at)::DATE AS period,        -- local week (session TimeZone), Monday start",
+                          "(epoch_us(opened_at) // 86400000000 + 3) // 7 AS period,  -- UTC Monday weeks")
+assert QUERY_UTC != QUERY
+
+
 def make_frame(rows: int, teams: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     weights = 1 / np.arange(1, teams + 1) ** 0.8
@@ -99,11 +107,11 @@ def run_qoswb(frame):
     return kpis(frame, kpis=["volume", "sla_response", "first_response_median"], freq="W")
 
 
-def run_duckdb(frame, end_us):
+def run_duckdb(frame, end_us, query=QUERY):
     con = duckdb.connect()
     con.execute(f"SET TimeZone = '{TZ}'")
     con.register("frame", frame)
-    out = con.execute(QUERY.replace("$end_us", str(end_us))).df()
+    out = con.execute(query.replace("$end_us", str(end_us))).df()
     con.close()
     return out
 
@@ -139,7 +147,7 @@ def main():
           f"(made in {time.perf_counter() - t:.1f} s)")
     end_us = int(max(frame["opened_at"].max(), frame["first_response_at"].max()).value // 1000)
 
-    times = {"qoswb": [], "duckdb": []}
+    times = {"qoswb": [], "duckdb": [], "duckdb_utc": []}
     for _ in range(args.repeats):  # alternate, so both see the same machine load
         t = time.perf_counter()
         ours = run_qoswb(frame)
@@ -147,7 +155,11 @@ def main():
         t = time.perf_counter()
         theirs = run_duckdb(frame, end_us)
         times["duckdb"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        utc = run_duckdb(frame, end_us, QUERY_UTC)
+        times["duckdb_utc"].append(time.perf_counter() - t)
     check_agree(ours, theirs)
+    assert utc["volume"].sum() == theirs["volume"].sum() == len(frame)
     print(f"results agree: {len(theirs):,} team-weeks (volume, SLA met/known, median first response)")
 
     tracemalloc.start()
@@ -159,9 +171,11 @@ def main():
         run_duckdb(frame, end_us)
 
     ours_s, duck_s = statistics.median(times["qoswb"]), statistics.median(times["duckdb"])
-    print(f"{'':28}{'seconds (median)':>18}{'ratio':>8}")
-    print(f"{'DuckDB hand-written SQL':28}{duck_s:18.2f}{1.0:8.2f}")
-    print(f"{'qoswb.metrics.kpis':28}{ours_s:18.2f}{ours_s / duck_s:8.2f}   target <= 1.50")
+    utc_s = statistics.median(times["duckdb_utc"])
+    print(f"{'':36}{'seconds (median)':>18}{'qoswb / it':>12}")
+    print(f"{'DuckDB SQL, local weeks (same answer)':36}{duck_s:18.2f}{ours_s / duck_s:12.2f}   target <= 1.50")
+    print(f"{'DuckDB SQL, UTC weeks (lower bound)':36}{utc_s:18.2f}{ours_s / utc_s:12.2f}")
+    print(f"{'qoswb.metrics.kpis (local weeks)':36}{ours_s:18.2f}")
     print(f"peak memory of kpis(): traced {traced_peak / 1e6:,.0f} MB = {traced_peak / frame_bytes:.2f}x the input "
           f"frame, RSS rise {rss_ours.rise / 1e6:,.0f} MB = {rss_ours.rise / frame_bytes:.2f}x   target <= 2.00x")
     print(f"(DuckDB query RSS rise {rss_duck.rise / 1e6:,.0f} MB = {rss_duck.rise / frame_bytes:.2f}x)")

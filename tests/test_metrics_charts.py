@@ -10,6 +10,8 @@ import pytest
 from qoswb.errors import DataError
 from qoswb.metrics import charts, kpis, matrix, matrix_style
 
+pytestmark = pytest.mark.filterwarnings("ignore::qoswb.spc.SPCWarning")  # advice, checked in qoswb.spc
+
 WEEKS = pd.date_range("2024-01-01", periods=30, freq="7D")
 
 

@@ -158,6 +158,10 @@ def test_sla_targets_from_argument():
     table = kpis(by_priority, kpis=["sla_response"], sla={"P1": 30, "P2": 120})
     # A week 1: a1 P1 30<=30 met, a2 P2 60<=120 met, a3 P1 120>30 breach
     assert cell(table, "A", W1, "sla_response")[["numerator", "denominator"]].tolist() == [2, 3]
+    # a table per team: A's target 100 minutes (30, 60 met; 120 not), B's none (rows without a target left out)
+    per_team = kpis(cases(), kpis=["sla_response"], sla=pd.DataFrame({"team": ["A"], "minutes": [100.0]}))
+    assert cell(per_team, "A", W1, "sla_response")[["numerator", "denominator"]].tolist() == [2, 3]
+    assert cell(per_team, "B", W1, "sla_response")["denominator"] == 0
 
 
 def test_working_time_calendar():
