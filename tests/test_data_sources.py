@@ -198,3 +198,12 @@ def test_dataframe_with_nanosecond_timestamps():
                                                 format="ISO8601"))
     r = load_interactions(f)
     assert r.ok and r.data["opened_at"].iloc[0] == pd.Timestamp("2024-01-01 09:00", tz="UTC")
+
+
+def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('id,team,opened_at\nZ,West,2024-01-01\nA,"North,2024-01-01\nB,South,2024-01-02\n')
+    r = load_interactions(path)
+    assert r.summary["rows_read"] == 2 and r.data["id"].tolist() == ["Z"]
+    assert r.rejected["reason"].iloc[0].endswith("an unclosed quote ran 2 lines together")
+    assert "B,South" in r.rejected["row_text"].iloc[0]  # nothing lost: the text is all there

@@ -240,8 +240,11 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
         bad = []
 
         def on_bad_row(row):
-            bad.append((row.number, row.text, f"wrong number of cells ({row.actual_columns} "
-                                              f"instead of {row.expected_columns})"))
+            reason = f"wrong number of cells ({row.actual_columns} instead of {row.expected_columns})"
+            lines = row.text.count("\n") + 1
+            if lines > 1:  # a quote opened and never closed swallows the lines after it
+                reason += f"; an unclosed quote ran {lines} lines together"
+            bad.append((row.number, row.text, reason))
             return "skip"
 
         convert = pcsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
