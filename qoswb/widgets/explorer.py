@@ -80,6 +80,7 @@ class Explorer:
         self.reading_html = w.HTML()
         self.pareto_image = w.Image(format="png", layout=w.Layout(width="60%"))
         self.drill_html = w.HTML()
+        self.chart_image.add_class("qoswb-explorer-chart")  # a handle for browser tests and CSS
         self.ui = w.VBox([
             w.HBox([self.team, self.kpi, self.kind]), self.periods, self.chart_image,
             self.reading_html, w.HBox([self.signal_list, self.drill_by]),
