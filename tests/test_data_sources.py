@@ -207,3 +207,15 @@ def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path):
     assert r.summary["rows_read"] == 2 and r.data["id"].tolist() == ["Z"]
     assert r.rejected["reason"].iloc[0].endswith("an unclosed quote ran 2 lines together")
     assert "B,South" in r.rejected["row_text"].iloc[0]  # nothing lost: the text is all there
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("broken.xlsx", b"not a zip", "cannot be read as Excel"),
+    ("old.xls", b"\xd0\xcf\x11\xe0", "old Excel .xls files are not read"),
+    ("broken.parquet", b"PAR1 nonsense", "cannot be read as Parquet"),
+])
+def test_unreadable_binary_files(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=f"{name}: {message}"):
+        load_interactions(path)

@@ -33,7 +33,6 @@ import pyarrow as pa
 from qoswb.data.validate import FALSE, TRUE
 from qoswb.errors import DataError
 
-CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".gz", ".bz2"}
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 16
 
@@ -69,14 +68,8 @@ def read_source(source, options: dict | None = None) -> RawTable:
     path = Path(source)
     if not path.exists():
         raise DataError(f"{source}: file not found")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, options)
-    if suffix in (".duckdb", ".ddb"):
-        return _read_duckdb(path, options)
-    return read_csv(path, options)
+    reader = _READERS.get(path.suffix.lower())
+    return reader(path, options) if reader else read_csv(path, options)
 
 
 def _from_frame(frame, name: str, first_row: int) -> RawTable:
@@ -195,7 +188,7 @@ def is_delimited(source) -> bool:
 
     if isinstance(source, pd.DataFrame) or (isinstance(source, str) and "://" in source):
         return False
-    return Path(source).suffix.lower() not in (".parquet", ".pq", ".xlsx", ".xlsm", ".duckdb", ".ddb")
+    return Path(source).suffix.lower() not in _READERS
 
 
 def sniff_csv(path, options: dict) -> CsvLayout:
@@ -315,26 +308,30 @@ def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: st
 
 # --- other files and databases --------------------------------------------------------------
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, options: dict) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"{path}: cannot be read as Parquet: {exc}") from exc
-    raw = RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
-    return raw
+    return RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
 def _read_excel(path: Path, options: dict) -> RawTable:
+    import zipfile
+
     import pandas as pd
 
     try:
         frame = pd.read_excel(path, sheet_name=options.get("sheet", 0), dtype=str)
-    except (ValueError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot be read as Excel: {exc}") from exc
-    raw = _from_frame(frame, str(path), first_row=2)
-    return raw
+    return _from_frame(frame, str(path), first_row=2)
+
+
+def _read_old_excel(path: Path, options: dict) -> RawTable:
+    raise DataError(f"{path}: old Excel .xls files are not read; save it as .xlsx or CSV")
 
 
 def _table_or_query(name: str, options: dict) -> str:
@@ -379,3 +376,8 @@ def _read_sql(url: str, options: dict) -> RawTable:
     finally:
         engine.dispose()
     return _from_frame(frame, f"{shown} ({what})", first_row=1)
+
+
+# file suffix -> reader; anything else is read as delimited text
+_READERS = {".parquet": _read_parquet, ".pq": _read_parquet, ".xlsx": _read_excel, ".xlsm": _read_excel,
+            ".xls": _read_old_excel, ".duckdb": _read_duckdb, ".ddb": _read_duckdb}
