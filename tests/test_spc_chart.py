@@ -198,3 +198,35 @@ def test_overdispersion_check_suggests_laney(spc_reference):
 def test_too_few_points_is_flagged():
     s = chart("i", [1.0, 2.0, 1.5, 2.5, 1.0]).summary()
     assert s.too_few_points[0] and s.baseline_points[0] == 5
+
+
+def test_confidence_gives_probability_limits():
+    y = np.tile([10.0, 11.0, 10.5, 9.5], 5)
+    three = chart("i", y).frame
+    prob = chart("i", y, confidence=0.9973).frame  # normal quantile 2.99998
+    assert prob.ucl[0] == pytest.approx(three.ucl[0], rel=1e-5)
+    with pytest.raises(ParameterError, match="takes no parameter confidence"):
+        chart("p", y=[1, 2], n=[5, 5], confidence=0.99)
+
+
+def test_sigma_method_sd_uses_sample_sd_over_c4():
+    from qoswb.spc.constants import c4
+
+    y = np.array([3.0, 7, 4, 8, 5, 9, 4, 6, 5, 7])
+    s = chart("i", y, sigma_method="sd").summary()
+    assert s.sigma[0] == pytest.approx(np.std(y, ddof=1) / float(c4(len(y))))
+
+
+def test_screen_mr_drops_large_moving_ranges():
+    y = np.r_[np.tile([10.0, 11.0], 10), [40.0], np.tile([10.0, 11.0], 5)]
+    plain = chart("i", y).summary().sigma[0]
+    screened = chart("i", y, screen_mr=True).summary().sigma[0]
+    assert screened == pytest.approx(1 / 1.128) and plain > screened
+
+
+def test_cusum_lower_side_signals_downward_shift():
+    y = np.r_[np.full(20, 10.0), np.full(15, 8.5)]  # direction from the sum, not from y vs 0
+    f = chart("cusum", y, target=10.0, sd=1.0, polarity=1).frame
+    assert f.signal.iloc[20:].any() and not f.signal.iloc[:20].any()
+    first = int(np.flatnonzero(f.signal)[0])
+    assert f.cusum_lower[first] < -5 and f.direction[first] == -1

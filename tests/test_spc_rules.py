@@ -89,6 +89,7 @@ def test_rule_sets_and_pick_and_mix():
         resolve(["we1", "we9"])
 
 
+@pytest.mark.filterwarnings("ignore::qoswb.spc.SPCWarning")
 def test_gaps_are_skipped_by_the_rules():
     y = [1.0] * 4 + [np.nan] + [1.0] * 4 + [0.0] * 12
     f = chart("i", np.array(y), rules="we4").frame

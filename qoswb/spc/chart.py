@@ -268,8 +268,11 @@ class ControlChart:
         labels, signal = _rule_labels(self.rules, self._flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
-        with np.errstate(invalid="ignore"):
-            direction = (r.stat > r.cl).astype(np.int8) - (r.stat < r.cl).astype(np.int8)
+        if r.direction is not None:
+            direction = r.direction.copy()
+        else:
+            with np.errstate(invalid="ignore"):
+                direction = (r.stat > r.cl).astype(np.int8) - (r.stat < r.cl).astype(np.int8)
         direction[~signal] = 0
         cols["direction"] = direction
         cols["baseline"] = p.base

@@ -56,6 +56,7 @@ class Limits:
     zcentre: np.ndarray | None = None
     zsigma: np.ndarray | None = None
     beyond: np.ndarray | None = None
+    direction: np.ndarray | None = None  # which way a signal points, where not stat vs cl
     extra: dict = field(default_factory=dict)
 
 
@@ -342,6 +343,7 @@ def _cusum(p, o):
     N = len(p.y)
     return Limits(stat=p.y, cl=np.zeros(N), lcl=np.full(N, -h), ucl=np.full(N, h),
                   seg_centre=centre, seg_sigma=sigma, beyond=(up > h) | (low < -h),
+                  direction=(up > h).astype(np.int8) - (low < -h).astype(np.int8),
                   extra={"cusum_upper": up, "cusum_lower": low})
 
 
