@@ -262,6 +262,7 @@ def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kerne
         papermill.execute_notebook(
             job["template_path"], str(tmp_nb), parameters=job["parameters"], km=km,
             progress_bar=False, log_output=False, start_timeout=start_timeout,
+            request_save_on_cell_execute=False,  # one write at the end, not one per cell
             kernel_name=kernels.kernel_name)
         executed = nbformat.read(tmp_nb, as_version=4)
         write_synced(tmp_html, to_html(executed))
