@@ -265,7 +265,7 @@ def test_check_kpi_takes_kind_and_polarity_from_the_kpi_table(demo, kpi_table):
 @pytest.mark.filterwarnings("ignore:.*fewer than 15 points")
 def test_phase_chart_recomputes_limits_on_each_side_of_the_change(demo, kpi_table):
     from qoswb import spc
-    from qoswb.pdca.check import phase_chart
+    from qoswb.pdca.check import phase_chart, phase_reading
 
     step = demo.special_causes.query("kind == 'step'").iloc[0]
     series = kpi_table.query("team == 'Returns' and kpi == 'first_response_median'")
@@ -286,3 +286,18 @@ def test_phase_chart_recomputes_limits_on_each_side_of_the_change(demo, kpi_tabl
     sla = phase_chart(kpi_table.query("team == 'Returns' and kpi == 'sla_response'"),
                       step["start"])
     assert set(sla.frame["phase"]) == {"before", "after"}  # p chart on numerator/denominator
+    before_centre = frame.loc[frame["phase"] == "before", "cl"].iloc[0]
+    assert phase_reading(cc).endswith(f"centre {before_centre:.3g} before, "
+                                      f"{after['value'].mean():.3g} after.")
+
+
+@pytest.mark.filterwarnings("ignore:.*fewer than 15 points")
+def test_an_incomplete_period_is_drawn_but_kept_out_of_the_limits():
+    from qoswb.pdca.check import kpi_chart
+
+    kpi = pd.DataFrame({"period": pd.date_range("2026-01-05", periods=8, freq="7D"),
+                        "value": [5.0, 6, 5, 7, 6, 5, 6, 30], "chart": "i", "polarity": -1,
+                        "complete": [True] * 7 + [False]})
+    frame = kpi_chart(kpi).frame
+    assert len(frame) == 8  # drawn
+    assert frame["cl"].iloc[0] == pytest.approx(np.mean([5.0, 6, 5, 7, 6, 5, 6]))  # not in cl

@@ -207,6 +207,10 @@ def test_pareto_sorts_and_accumulates():
                                                              "other"]
     line = ax.right_ax.lines[0]
     assert list(line.get_ydata()) == pytest.approx([50, 75, 90, 100])
+    marked = pareto({"login": 25, "billing": 50}, baseline={"billing": 30, "login": 45},
+                    ax=Figure().subplots())
+    ticks = marked.collections[0].get_offsets()  # the baseline ticks, in bar order
+    assert ticks[:, 1].tolist() == [30, 45]
 
 
 def test_import_qoswb_pdca_stays_light():

@@ -30,3 +30,22 @@ def test_source_lists_teams_kpis_and_periods(source, demo):
     assert part["period"].tolist() == weeks[3:7]
     total = source.table.query("kpi == 'volume'")["value"].sum()
     assert total == len(demo.interactions)
+
+
+def test_import_qoswb_widgets_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, qoswb.widgets; heavy = [m for m in ('ipywidgets', 'matplotlib', "
+            "'sqlalchemy', 'statsmodels', 'pandas') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["qoswb.widgets", "qoswb.widgets.source", "qoswb.widgets.plan"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0

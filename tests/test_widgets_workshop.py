@@ -105,6 +105,9 @@ def test_do_check_act_record_the_change_verdict_and_decision(app, demo, tmp_path
     assert check["verdict"] == "worse" and check["test"] == "Mann-Whitney U"
     assert check["details"]["after"]["periods"] == 20 - 9
     assert "worse" in app.check.verdict_html.value
+    run_rules = check["details"]["notes"][-1]
+    assert run_rules.startswith("Run rules after the change: special cause")
+    assert "Run rules after the change" in app.check.verdict_html.value
     assert app.check.chart_image.value[:4] == b"\x89PNG"
 
     app.act.decision.value = "abandon"

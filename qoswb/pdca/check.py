@@ -481,3 +481,21 @@ def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None
     result = evaluate(before, after, kind=check_kind(kpi), polarity=polarity, **options)
     result.notes = notes + result.notes
     return result
+
+
+def phase_reading(chart) -> str:
+    """The run-rule view of a phase chart in words: centre before and after, signals after.
+
+    ``chart`` from :func:`phase_chart` (phases "before" and "after").
+    Example: ``phase_reading(phase_chart(series, "2026-04-01"))`` →
+    "Run rules after the change: common cause only (0 signals); centre 4.1 before, 3.2 after."
+    """
+    summary = chart.summary().set_index("phase")
+    if "after" not in summary.index:
+        return "Run rules: no periods after the change yet."
+    after = summary.loc["after"]
+    text = (f"Run rules after the change: {after['verdict']} ({int(after['signals'])} "
+            f"signal(s)); centre")
+    if "before" in summary.index:
+        text += f" {summary.loc['before', 'centre']:.3g} before,"
+    return text + f" {after['centre']:.3g} after."

@@ -9,6 +9,7 @@ the decision, what is standardised, and opens the next cycle or exports the A3.
 from __future__ import annotations
 
 import html
+import warnings
 
 from qoswb.errors import QoswbError
 from qoswb.widgets import figures
@@ -84,7 +85,7 @@ class CheckTab:
 
     def run(self):
         """Judge the periods after the latest change against those before; store the result."""
-        from qoswb.pdca.check import check_kpi
+        from qoswb.pdca.check import check_kpi, phase_chart, phase_reading
 
         if not self.ws.require_cycle():
             return None
@@ -97,6 +98,10 @@ class CheckTab:
         series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
         try:
             result = check_kpi(series, changed_on, min_effect=self.min_effect.value or None)
+            kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result.notes.append(phase_reading(phase_chart(series, changed_on, kind)))
         except QoswbError as exc:
             self.ws.saved("", error=str(exc))
             return None

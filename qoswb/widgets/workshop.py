@@ -157,12 +157,13 @@ class Workshop:
         changes = cycle.get("changes") or []
         try:
             series = self.explorer.source.series(cycle["team"], cycle["kpi"])
+            kind = self.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
             with warnings.catch_warnings():  # the Explorer shows the chart's warnings
                 warnings.simplefilter("ignore")
                 if changes:
-                    chart = phase_chart(series, max(c["changed_on"] for c in changes))
+                    chart = phase_chart(series, max(c["changed_on"] for c in changes), kind)
                 else:
-                    chart = kpi_chart(series)
+                    chart = kpi_chart(series, kind)
         except QoswbError as exc:
             return figures.empty_png(str(exc)) if blank else b""
         marks = [(c["changed_on"], c["what"][:30]) for c in changes]
