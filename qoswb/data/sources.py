@@ -87,12 +87,10 @@ def _from_frame(frame, name: str, first_row: int) -> RawTable:
 # --- CSV --------------------------------------------------------------------------------------
 
 def _sniff_encoding(head: bytes) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        head.decode("utf-8")
+    try:  # a UTF-8 BOM is no promise: some tools write one before Latin-1 text
+        head.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except UnicodeDecodeError as exc:
         if len(head) < SNIFF_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample's end
             return "latin-1"
@@ -203,7 +201,8 @@ def sniff_csv(path, options: dict) -> CsvLayout:
     encoding = options.get("encoding") or _sniff_encoding(head)
     notes = []
     try:
-        text = head.decode(encoding, errors="replace" if encoding.lower().startswith("utf") else "strict")
+        text = head.removeprefix(codecs.BOM_UTF8).decode(
+            encoding, errors="replace" if encoding.lower().startswith("utf") else "strict")
     except (LookupError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot decode with encoding {encoding!r}: {exc}") from exc
     header = _header_line(text.lstrip("\ufeff"))
