@@ -6,7 +6,8 @@ import warnings
 
 import pytest
 
-MODULES = ["__init__", "chart", "constants", "inputs", "kinds", "limits", "rules", "checks",
+MODULES = ["__init__", "base", "chart", "constants", "inputs", "kinds", "limits", "rules", "checks",
+           "timeweighted",
            "summary", "plot"]
 
 

@@ -268,12 +268,12 @@ class ControlChart:
         labels, signal = _rule_labels(self.rules, self._flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
+        direction = np.zeros(N, dtype=np.int8)
+        hit = np.flatnonzero(signal)  # only signals carry a direction
         if r.direction is not None:
-            direction = r.direction.copy()
+            direction[hit] = r.direction[hit]
         else:
-            with np.errstate(invalid="ignore"):
-                direction = (r.stat > r.cl).astype(np.int8) - (r.stat < r.cl).astype(np.int8)
-        direction[~signal] = 0
+            direction[hit] = np.sign(r.stat[hit] - r.cl[hit])
         cols["direction"] = direction
         cols["baseline"] = p.base
         cols.update(r.extra)

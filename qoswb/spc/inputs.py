@@ -125,14 +125,12 @@ def _contiguous_codes(s: pd.Series):
         change = pc.not_equal(a.slice(1), a.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     else:
         return None, None
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    new[1:] = change
-    starts = np.flatnonzero(new)
-    labels = pd.Index(s.take(starts).array)
-    if not labels.is_unique:
+    starts = np.r_[0, np.flatnonzero(change) + 1]
+    values = s.iloc[starts].tolist()
+    if len(set(values)) != len(values):  # a label comes back later: not contiguous
         return None, None
-    return np.cumsum(new) - 1, labels
+    lengths = np.diff(np.r_[starts, n])
+    return np.repeat(np.arange(len(starts)), lengths), pd.Index(values, dtype=s.dtype)
 
 
 def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:

@@ -14,50 +14,16 @@ most n) follows qcc and qicharts2: never for individuals or X̄.
 'counts'
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from . import limits as lim
+from .base import Limits, Options
 from .constants import c4, d2, d3
 from .limits import Points
-
-
-@dataclass
-class Options:
-    """Resolved options of one chart call (what ``chart(**params)`` asked for)."""
-
-    sigma: float = 3.0
-    confidence: float | None = None
-    screen_mr: bool = False
-    sigma_method: str | None = None
-    params: dict = field(default_factory=dict)
-
-
-@dataclass
-class Limits:
-    """What a kind computes: per point the plotted statistic and its limits.
-
-    ``zstat``/``zcentre``/``zsigma`` place points in sigma zones for the zone
-    rules (they differ from ``stat``/``cl`` only where the chart is drawn on
-    another scale: t charts, the g chart's median centre). ``beyond`` replaces
-    "outside the limits" where the signal is not stat vs limits (CUSUM).
-    ``seg_centre``/``seg_sigma`` are the per-segment estimates for the summary.
-    """
-
-    stat: np.ndarray
-    cl: np.ndarray
-    lcl: np.ndarray
-    ucl: np.ndarray
-    seg_centre: np.ndarray
-    seg_sigma: np.ndarray
-    zstat: np.ndarray | None = None
-    zcentre: np.ndarray | None = None
-    zsigma: np.ndarray | None = None
-    beyond: np.ndarray | None = None
-    direction: np.ndarray | None = None  # which way a signal points, where not stat vs cl
-    extra: dict = field(default_factory=dict)
+from .timeweighted import _cusum, _ewma
 
 
 @dataclass
@@ -294,78 +260,6 @@ def _s(p, o):
     se = sig_pt * np.sqrt(1 - c4(p.n) ** 2)
     return _symmetric(p, p.sd, p.expand(centre), se, o.sigma, low=0.0,
                       seg_centre=centre, seg_sigma=sigma)
-
-
-# --- time-weighted charts ---------------------------------------------------------------
-
-def _target_and_sd(p, o):
-    target = o.params.get("target")
-    centre = (np.full(p.nseg, float(target)) if target is not None
-              else lim.segment_mean(p, p.y, p.base))
-    sd = o.params.get("sd")
-    sigma = (np.full(p.nseg, float(sd)) if sd is not None
-             else lim.mr_sigma(p, p.y, p.base, screen=o.screen_mr)[0])
-    return centre, sigma
-
-
-def _padded(p, values):
-    """Values as a (segments × longest) matrix, NaN-padded, with the flat index map."""
-    pos = p.pos
-    width = int(pos.max()) + 1 if len(pos) else 0
-    mat = np.full((p.nseg, width), np.nan)
-    mat[p.seg, pos] = values
-    return mat, pos
-
-
-def _cusum(p, o):
-    # Tabular CUSUM on standardised values (Montgomery 9.1; qcc's cusum):
-    # C+ = max(0, C+ + z - k), C- = max(0, C- - z - k), started at head_start;
-    # a signal when either exceeds h. The recursion runs over time with all
-    # segments side by side (one NumPy step per position, not per group).
-    k = float(o.params.get("k", 0.5))
-    h = float(o.params.get("h", 5.0))
-    start = float(o.params.get("head_start", 0.0))
-    centre, sigma = _target_and_sd(p, o)
-    z, pos = _padded(p, (p.y - p.expand(centre)) / p.expand(sigma))
-    upper = np.empty_like(z)
-    lower = np.empty_like(z)
-    cu = np.full(p.nseg, start)
-    cl_ = np.full(p.nseg, start)
-    for j in range(z.shape[1]):
-        zj = z[:, j]
-        ok = np.isfinite(zj)  # a gap carries the sums over unchanged
-        cu = np.where(ok, np.maximum(0.0, cu + zj - k), cu)
-        cl_ = np.where(ok, np.maximum(0.0, cl_ - zj - k), cl_)
-        upper[:, j], lower[:, j] = cu, cl_
-    up, low = upper[p.seg, pos], -lower[p.seg, pos]
-    gap = ~np.isfinite(p.y)
-    up[gap], low[gap] = np.nan, np.nan
-    N = len(p.y)
-    return Limits(stat=p.y, cl=np.zeros(N), lcl=np.full(N, -h), ucl=np.full(N, h),
-                  seg_centre=centre, seg_sigma=sigma, beyond=(up > h) | (low < -h),
-                  direction=(up > h).astype(np.int8) - (low < -h).astype(np.int8),
-                  extra={"cusum_upper": up, "cusum_lower": low})
-
-
-def _ewma(p, o):
-    # EWMA (Montgomery 9.2; qcc's ewma): z_i = lam x_i + (1 - lam) z_{i-1},
-    # z_0 = target, exact time-varying limits.
-    lam = float(o.params.get("lam", 0.2))
-    L = float(o.params.get("L", 3.0))
-    centre, sigma = _target_and_sd(p, o)
-    x, pos = _padded(p, p.y)
-    z = np.empty_like(x)
-    cur = centre.copy()
-    for j in range(x.shape[1]):
-        xj = x[:, j]
-        cur = np.where(np.isfinite(xj), lam * xj + (1 - lam) * cur, cur)
-        z[:, j] = cur
-    stat = z[p.seg, pos]
-    stat[~np.isfinite(p.y)] = np.nan
-    width = L * p.expand(sigma) * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
-    cl = p.expand(centre)
-    return Limits(stat=stat, cl=cl, lcl=cl - width, ucl=cl + width, seg_centre=centre,
-                  seg_sigma=sigma, extra={"value": p.y})
 
 
 # --- the registry -----------------------------------------------------------------------
