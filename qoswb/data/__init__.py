@@ -17,6 +17,7 @@ _PUBLIC = {
     "load_interactions": "qoswb.data.loaders",
     "load_surveys": "qoswb.data.loaders",
     "load_aggregates": "qoswb.data.loaders",
+    "load": "qoswb.data.loaders",
     "read_mapping": "qoswb.data.mapping",
     "SyntheticData": "qoswb.data.synthetic",
     "generate": "qoswb.data.synthetic",
