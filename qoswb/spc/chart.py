@@ -231,7 +231,7 @@ def _rule_labels(rule_ids, flags, N):
         uniq, inv = np.unique(code, return_inverse=True)
         cats += [",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq]
         cat_codes[hit] = inv + 1
-    return pd.Categorical.from_codes(cat_codes, categories=cats), signal
+    return pd.Categorical.from_codes(cat_codes, categories=cats, validate=False), signal
 
 
 class ControlChart:
