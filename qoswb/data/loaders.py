@@ -216,6 +216,7 @@ def _reasons(checks: list, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResult:
+    """Build the result; empties ``parsed`` and ``raw.table`` on the way to keep the peak low."""
     n = raw.table.num_rows
     rejected = np.zeros(n, bool)
     for mask, _ in checks:
@@ -228,17 +229,26 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
     def kept(values):
         return values.filter(keep) if rejected.any() else values
 
+    index = np.flatnonzero(rejected)
+    as_read = reread().table if (reread is not None and len(index)) else raw.table
+    frame = as_read.take(pa.array(index, pa.int64())).to_pandas()
+    del as_read
+
     arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
     for name in extra:
         column = kept(raw.table[name])
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         arrays[name if name not in arrays else f"{name} (source)"] = column
-    data = pa.table(arrays).to_pandas(types_mapper=_TYPES.get) if arrays else pd.DataFrame(index=range(0))
+    # let go of what was read before converting, so arrow frees each column once it is in pandas
+    parsed.clear()
+    raw.table = None
+    table = pa.table(arrays) if arrays else None
+    arrays.clear()
+    data = table.to_pandas(types_mapper=_TYPES.get, self_destruct=True, split_blocks=True) \
+        if table is not None else pd.DataFrame(index=range(0))
+    del table
 
-    index = np.flatnonzero(rejected)
-    as_read = reread().table if (reread is not None and len(index)) else raw.table
-    frame = as_read.take(pa.array(index, pa.int64())).to_pandas()
     joined, first = _reasons(checks, index)
     frame["source_row"] = raw.source_rows[index]
     frame["reason"] = pd.array(joined, dtype="str")
