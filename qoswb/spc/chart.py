@@ -37,6 +37,13 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     CUSUM (``target``, ``k``, ``h``, ``head_start``, ``sd``) and EWMA
     (``target``, ``lam``, ``L``, ``sd``) settings.
 
+    The frame is sorted by group (in order of first appearance; a categorical
+    column keeps its category order) and then by ``x``; its ``group`` column
+    is categorical. Without ``x`` the points keep their input order and ``x``
+    is the position 0, 1, ... inside each group. A NaN value (or a count with
+    n = 0) is a gap: drawn as missing, never used for limits, never a signal,
+    and the rules treat its neighbours as consecutive.
+
     >>> import pandas as pd
     >>> df = pd.DataFrame({"team": ["a"] * 3 + ["b"] * 3, "week": [1, 2, 3] * 2,
     ...                    "met": [45, 40, 47, 18, 20, 19], "calls": [50, 50, 52, 20, 25, 21]})
