@@ -40,3 +40,16 @@ def test_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "s.csv" in err and "answered_at" in err
     assert main(["validate", str(tmp_path / "none.csv")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_database_url_with_table(tmp_path, capsys, monkeypatch):
+    import sqlite3
+
+    db = tmp_path / "cases.sqlite"
+    with sqlite3.connect(db) as con:
+        pd.DataFrame({"id": ["A", "A"], "team": ["T", "T"], "opened_at": ["2024-01-01", "2024-01-02"]}).to_sql(
+            "cases", con, index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", f"sqlite:///{db}", "--table", "cases"]) == 1
+    assert "duplicate id: 1" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "rejected.csv")["source_row"].tolist() == [2]
