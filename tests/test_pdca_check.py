@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from qoswb.errors import DataError, ParameterError
-from qoswb.pdca.check import evaluate, split_at
+from qoswb.pdca.check import evaluate
+from qoswb.pdca.phases import split_at
 
 # ---- published references ------------------------------------------------------------
 
@@ -245,7 +246,7 @@ def kpi_table(demo):
 
 
 def test_check_kpi_takes_kind_and_polarity_from_the_kpi_table(demo, kpi_table):
-    from qoswb.pdca.check import check_kpi
+    from qoswb.pdca.phases import check_kpi
 
     step = demo.special_causes.query("kind == 'step'").iloc[0]
     returns = kpi_table.query("team == 'Returns'")
@@ -265,7 +266,7 @@ def test_check_kpi_takes_kind_and_polarity_from_the_kpi_table(demo, kpi_table):
 @pytest.mark.filterwarnings("ignore:.*fewer than 15 points")
 def test_phase_chart_recomputes_limits_on_each_side_of_the_change(demo, kpi_table):
     from qoswb import spc
-    from qoswb.pdca.check import phase_chart, phase_reading
+    from qoswb.pdca.phases import phase_chart, phase_reading
 
     step = demo.special_causes.query("kind == 'step'").iloc[0]
     series = kpi_table.query("team == 'Returns' and kpi == 'first_response_median'")
@@ -293,7 +294,7 @@ def test_phase_chart_recomputes_limits_on_each_side_of_the_change(demo, kpi_tabl
 
 @pytest.mark.filterwarnings("ignore:.*fewer than 15 points")
 def test_an_incomplete_period_is_drawn_but_kept_out_of_the_limits():
-    from qoswb.pdca.check import kpi_chart
+    from qoswb.pdca.phases import kpi_chart
 
     kpi = pd.DataFrame({"period": pd.date_range("2026-01-05", periods=8, freq="7D"),
                         "value": [5.0, 6, 5, 7, 6, 5, 6, 30], "chart": "i", "polarity": -1,

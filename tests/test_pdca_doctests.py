@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["qoswb.pdca", "qoswb.pdca.model", "qoswb.pdca.store", "qoswb.pdca.check",
-           "qoswb.pdca.dates", "qoswb.pdca.export", "qoswb.pdca.fishbone"]
+           "qoswb.pdca.dates", "qoswb.pdca.export", "qoswb.pdca.fishbone", "qoswb.pdca.phases",
+           "qoswb.pdca.database", "qoswb.pdca.fields"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -141,6 +141,17 @@ def test_bad_input_is_refused_with_the_field_named(tmp_path, call, message):
 def test_bad_url_is_a_parameter_error():
     with pytest.raises(ParameterError, match="not a database URL"):
         Store("no such thing://")
+    with pytest.raises(ParameterError, match="cannot use this database"):
+        Store("nosuchdb://host/db")
+
+
+def test_a_store_that_cannot_be_opened_says_where(tmp_path):
+    from qoswb.errors import QoswbError
+
+    with pytest.raises(QoswbError, match="cannot open the PDCA store sqlite:///.*missing"):
+        Store(tmp_path / "missing" / "pdca.sqlite")
+    with pytest.raises(QoswbError, match=r"cannot open the PDCA store .*:1/nothing: .*"):
+        Store("postgresql://postgres@127.0.0.1:1/nothing")
 
 
 def test_default_store_is_a_wal_sqlite_file_in_the_data_folder(tmp_path, monkeypatch):

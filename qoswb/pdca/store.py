@@ -17,110 +17,20 @@ can write at once); teams that share one store pass a PostgreSQL URL.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
-from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import String, create_engine, event, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from qoswb.config import data_dir
-from qoswb.errors import ParameterError
+from qoswb.errors import ParameterError, QoswbError
 from qoswb.pdca import model
-from qoswb.pdca.dates import as_timestamp
-from qoswb.pdca.model import (
-    ACTION_STATUSES,
-    CYCLE_STAGES,
-    DECISIONS,
-    ENTITIES,
-    Base,
-    Cause,
-    Cycle,
-    History,
-    Why,
-    utcnow,
-)
-
-# The fields a user may set, per entity (ids, votes and timestamps are the store's job).
-EDITABLE = {
-    "cycle": ("title", "problem", "team", "kpi", "baseline", "target", "stage", "decision",
-              "standardised", "follow_up", "notes", "next_cycle_id"),
-    "cause": ("category", "text", "is_root"),
-    "why": ("text",),
-    "action": ("action", "owner", "due", "status", "notes"),
-    "change": ("what", "changed_on", "notes"),
-}
-CHOICES = {("cycle", "stage"): CYCLE_STAGES, ("cycle", "decision"): DECISIONS,
-           ("action", "status"): ACTION_STATUSES}
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-_PG_CREATE_LOCK = 7_301_955  # advisory lock id: one process creates the tables at a time
-
-
-def default_url() -> str:
-    """The SQLite file ``pdca.sqlite`` in :func:`qoswb.config.data_dir`.
-
-    >>> default_url().endswith("pdca.sqlite")
-    True
-    """
-    return f"sqlite:///{data_dir() / 'pdca.sqlite'}"
-
-
-def _make_engine(url):
-    if isinstance(url, Path):
-        url = f"sqlite:///{url}"
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError, but say it our way
-        raise ParameterError(f"url={url!r}: not a database URL ({exc})") from None
-    if parsed.drivername == "postgresql":  # psycopg 3 is what qoswb[postgres] installs
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_connect(dbapi_connection, _record):
-        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's late, implicit one.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        if parsed.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=FULL")  # a committed edit survives a power cut too
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn):
-        # Take the write lock at BEGIN: a deferred transaction that reads and then writes
-        # fails at once with "database is locked" when another kernel wrote in between,
-        # whereas BEGIN IMMEDIATE simply waits its turn (up to the busy timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def _as_text(value) -> str | None:
-    """How a value is written into the history table."""
-    if value is None:
-        return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _as_date(value, where: str) -> dt.date | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return as_timestamp(value, where).date()
+from qoswb.pdca.database import PG_CREATE_LOCK, default_url, make_engine
+from qoswb.pdca.fields import EDITABLE, as_text, clean
+from qoswb.pdca.model import ENTITIES, Base, Cause, Cycle, History, Why, utcnow
 
 
 class Store:
@@ -143,7 +53,7 @@ class Store:
     """
 
     def __init__(self, url=None, *, author: str | None = None):
-        self.engine = _make_engine(default_url() if url is None else url)
+        self.engine = make_engine(default_url() if url is None else url)
         self.url = self.engine.url.render_as_string(hide_password=True)
         if author is None:
             try:
@@ -152,7 +62,11 @@ class Store:
                 author = ""
         self.author = author
         self._pid = os.getpid()
-        self._create_tables()
+        try:
+            self._create_tables()
+        except OperationalError as exc:  # no server, no such folder, not a database file
+            raise QoswbError(f"cannot open the PDCA store {self.url}: "
+                             f"{str(exc.orig).splitlines()[0]}") from None
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
@@ -162,7 +76,7 @@ class Store:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Two kernels opening a new database at once would both CREATE TABLE.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CREATE_LOCK})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CREATE_LOCK})
             Base.metadata.create_all(conn)
 
     def _session(self) -> Session:
@@ -174,7 +88,7 @@ class Store:
 
     def _log(self, s: Session, cycle_id, entity: str, entity_id: int, field: str, old, new):
         s.add(History(at=utcnow(), author=self.author, cycle_id=cycle_id, entity=entity,
-                      entity_id=entity_id, field=field, old=_as_text(old), new=_as_text(new)))
+                      entity_id=entity_id, field=field, old=as_text(old), new=as_text(new)))
 
     def _last_typing(self, s: Session, cycle_id, entity, entity_id, field, seconds):
         """The cycle's latest history row if it is this same field typed just now, else None."""
@@ -205,33 +119,6 @@ class Store:
             raise ParameterError(f"{entity}_id={entity_id!r}: no such {entity} in {self.url}")
         return obj
 
-    def _clean(self, entity: str, fields: dict) -> dict:
-        cls = ENTITIES[entity]
-        allowed = EDITABLE[entity]
-        clean = {}
-        for name, value in fields.items():
-            where = f"{entity}.{name}"
-            if name not in allowed:
-                raise ParameterError(
-                    f"{where}: not an editable field; choose from {', '.join(allowed)}")
-            if name in ("due", "changed_on"):
-                value = _as_date(value, where)
-            elif name == "is_root":
-                value = bool(value)
-            elif name == "next_cycle_id":
-                value = None if value is None else int(value)
-            elif value is not None:
-                value = str(value)
-            choices = CHOICES.get((entity, name))
-            if choices and value is not None and value not in choices:
-                raise ParameterError(f"{where}={value!r}: expected one of {', '.join(choices)}")
-            column_type = cls.__table__.columns[name].type
-            if isinstance(column_type, String) and column_type.length and value is not None \
-                    and len(value) > column_type.length:
-                raise ParameterError(f"{where}: longer than {column_type.length} characters")
-            clean[name] = value
-        return clean
-
     @staticmethod
     def _cycle_of(s: Session, entity: str, obj) -> int:
         if entity == "cycle":
@@ -244,7 +131,7 @@ class Store:
         s.execute(update(Cycle).where(Cycle.id == cycle_id).values(updated_at=utcnow()))
 
     def _create(self, entity: str, fields: dict, **keys) -> dict:
-        clean = self._clean(entity, fields)
+        values = clean(entity, fields)
         with self._session() as s, s.begin():
             if "cycle_id" in keys:
                 keys["cycle_id"] = self._get(s, "cycle", keys["cycle_id"], lock=True).id
@@ -254,7 +141,7 @@ class Store:
             if entity == "why":  # next place in the chain; the cause row lock serialises this
                 last = s.scalar(select(func.max(Why.position)).where(Why.cause_id == cause.id))
                 keys["position"] = (last or 0) + 1
-            obj = ENTITIES[entity](**keys, **clean)
+            obj = ENTITIES[entity](**keys, **values)
             s.add(obj)
             s.flush()  # assigns obj.id
             cycle_id = self._cycle_of(s, entity, obj)
@@ -281,11 +168,11 @@ class Store:
         """
         if entity not in EDITABLE:
             raise ParameterError(f"entity={entity!r}: expected one of {', '.join(EDITABLE)}")
-        clean = self._clean(entity, fields)
+        values = clean(entity, fields)
         with self._session() as s, s.begin():
             obj = self._get(s, entity, entity_id, lock=True)
             cycle_id = self._cycle_of(s, entity, obj)
-            for name, value in clean.items():
+            for name, value in values.items():
                 old = getattr(obj, name)
                 if old != value:
                     setattr(obj, name, value)
@@ -293,7 +180,7 @@ class Store:
                     if last is None:
                         self._log(s, cycle_id, entity, obj.id, name, old, value)
                     else:
-                        last.new, last.at = _as_text(value), utcnow()
+                        last.new, last.at = as_text(value), utcnow()
             self._touch(s, cycle_id)
             s.flush()
             return self._row(obj)
@@ -423,7 +310,7 @@ class Store:
                 doomed.append((entity, obj))
             for name, item in doomed:
                 self._log(s, cycle_id, name, item.id, "removed",
-                          json.dumps(self._row(item), default=_as_text), None)
+                          json.dumps(self._row(item), default=as_text), None)
                 s.delete(item)
                 s.flush()  # whys go before their cause (foreign key)
             self._touch(s, cycle_id)
@@ -446,7 +333,7 @@ class Store:
         values = {k: data.get(k) for k in columns if data.get(k) is not None}
         with self._session() as s, s.begin():
             cycle_id = self._get(s, "cycle", cycle_id, lock=True).id
-            obj = model.Check(cycle_id=cycle_id, details=json.dumps(data, default=_as_text),
+            obj = model.Check(cycle_id=cycle_id, details=json.dumps(data, default=as_text),
                               **values)
             s.add(obj)
             s.flush()
@@ -519,4 +406,4 @@ class Store:
         self.engine.dispose()
 
 
-__all__ = ["Store", "default_url", "EDITABLE"]
+__all__ = ["Store", "default_url", "EDITABLE"]  # default_url and EDITABLE re-exported

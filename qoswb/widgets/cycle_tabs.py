@@ -12,7 +12,6 @@ import html
 import warnings
 
 from qoswb.errors import QoswbError
-from qoswb.widgets import figures
 
 VERDICT_COLOURS = {"improved": "#1e8449", "worse": "#c0392b", "no evidence yet": "#7f8c8d"}
 
@@ -85,7 +84,7 @@ class CheckTab:
 
     def run(self):
         """Judge the periods after the latest change against those before; store the result."""
-        from qoswb.pdca.check import check_kpi, phase_chart, phase_reading
+        from qoswb.pdca.phases import check_kpi, phase_chart, phase_reading
 
         if not self.ws.require_cycle():
             return None

@@ -120,7 +120,7 @@ class Explorer:
                 warnings.simplefilter("always")
                 kind, reason = (self.chart_plan(s["team"], s["kpi"]) if s["kind"] == "auto"
                                 else (s["kind"], ""))
-                from qoswb.pdca.check import kpi_chart
+                from qoswb.pdca.phases import kpi_chart
 
                 chart = kpi_chart(series, kind)
             notes = [reason] if reason else []

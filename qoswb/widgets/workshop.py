@@ -152,7 +152,7 @@ class Workshop:
         return self.memo(key, lambda: self._draw_chart(cycle, blank))
 
     def _draw_chart(self, cycle: dict, blank: bool) -> bytes:
-        from qoswb.pdca.check import kpi_chart, phase_chart
+        from qoswb.pdca.phases import kpi_chart, phase_chart
 
         changes = cycle.get("changes") or []
         try:
