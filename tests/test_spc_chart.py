@@ -230,3 +230,10 @@ def test_cusum_lower_side_signals_downward_shift():
     assert f.signal.iloc[20:].any() and not f.signal.iloc[:20].any()
     first = int(np.flatnonzero(f.signal)[0])
     assert f.cusum_lower[first] < -5 and f.direction[first] == -1
+
+
+def test_excluded_points_leave_the_runs_analysis_as_in_qicharts2():
+    y = np.array([1, 5, 2, 6, 1.5, 5.5, 2.5, 6.5, 1.2, 5.2, 2.2, 5.8, 9, 9.5, 9.2, 9.7])
+    every = chart("run", y, rules="anhoej").summary()
+    fewer = chart("run", y, rules="anhoej", exclude=[12, 13, 14, 15]).summary()
+    assert every.useful_points[0] == 16 and fewer.useful_points[0] == 12  # no ties with the medians

@@ -172,7 +172,8 @@ def _points(spec, t: Tidy, freeze, excluded) -> Points:
     y = t.y
     if spec.input == "counts":
         y = np.where(t.n > 0, y, np.nan)  # a period with no cases at all is a gap
-    return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng)
+    extra = {} if excluded is None else {"excluded": excluded}
+    return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng, extra=extra)
 
 
 def _enough(p: Points, t: Tidy):
@@ -211,7 +212,8 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
     pick = (lambda a: a) if everything else (lambda a: a[valid])  # noqa: E731
     ctx = rules_mod.Context(seg=pick(p.seg), stat=pick(r.stat), cl=pick(r.cl), z=pick(z),
                             beyond=pick(beyond), nseg=p.nseg,
-                            start=p.start if everything else None)
+                            start=p.start if everything else None,
+                            excluded=pick(p.extra["excluded"]) if "excluded" in p.extra else None)
     out = {}
     for rid, flags in rules_mod.evaluate(rule_ids, ctx).items():
         if everything:

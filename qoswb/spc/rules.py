@@ -47,6 +47,7 @@ class Context:
     nseg: int
 
     start: np.ndarray | None = None  # first index of each segment (computed if not given)
+    excluded: np.ndarray | None = None  # left out of Anhøj's runs analysis, as qicharts2
 
     def __post_init__(self):
         n = len(self.seg)
@@ -236,7 +237,10 @@ def _anhoej(ctx):
 
 def _anhoej_runs(ctx):
     side = ctx.side()
-    idx = np.flatnonzero(side != 0)
+    useful = side != 0
+    if ctx.excluded is not None:
+        useful &= ~ctx.excluded
+    idx = np.flatnonzero(useful)
     s, seg = side[idx], ctx.seg[idx]
     useful = np.bincount(seg, minlength=ctx.nseg)
     newrun = np.ones(len(s), dtype=bool)

@@ -75,5 +75,6 @@ def _runs(cc):
     valid = np.isfinite(r.stat)
     ctx = rules_mod.Context(seg=p.seg[valid], stat=r.stat[valid], cl=r.cl[valid],
                             z=np.full(valid.sum(), np.nan),
-                            beyond=np.zeros(valid.sum(), dtype=bool), nseg=p.nseg)
+                            beyond=np.zeros(valid.sum(), dtype=bool), nseg=p.nseg,
+                            excluded=p.extra["excluded"][valid] if "excluded" in p.extra else None)
     return rules_mod._anhoej(ctx)[2]
