@@ -219,3 +219,15 @@ def test_unreadable_binary_files(tmp_path, name, content, message):
     path.write_bytes(content)
     with pytest.raises(DataError, match=f"{name}: {message}"):
         load_interactions(path)
+
+
+def test_newlines_in_quoted_values_across_read_blocks(tmp_path):
+    # big enough for the reader to cut it into several blocks, with a quoted newline in every row
+    path = tmp_path / "comments.csv"
+    rows = "".join(f'S{i},2024-01-01,4,"line one\nline two of {i}"\n' for i in range(60000))
+    path.write_text("id,answered_at,csat,comment\n" + rows)
+    from qoswb.data import load_surveys
+
+    r = load_surveys(path)
+    assert r.ok and r.summary["accepted"] == 60000
+    assert r.data["comment"].iloc[-1] == "line one\nline two of 59999"

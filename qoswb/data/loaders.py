@@ -20,8 +20,9 @@ first reason, so those counts add up to ``summary["rejected"]``):
 Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal``
 (``","`` for 1.234,5), ``sheet`` (Excel), ``table`` / ``query`` (DuckDB, SQL),
 ``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
-columns, as text; default True), ``multiline`` (quoted CSV values may hold
-newlines; default True).
+columns, as text; default True), ``multiline`` (whether quoted CSV values may
+hold newlines; by default the file is first split at every line end, which is
+fast, and read again allowing them when that leaves a quote unclosed).
 
 >>> import pandas as pd
 >>> from qoswb.data import load_interactions

@@ -228,7 +228,7 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     # large_string is what pandas' string dtype holds: reading it directly spares a copy later
     column_types = {n: types.get(n, pa.large_string()) for n in names}
 
-    def attempt(encoding, threads):
+    def attempt(encoding, threads, multiline):
         bad = []
 
         def on_bad_row(row):
@@ -251,14 +251,28 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
                                               use_threads=threads),
                 parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_bad_row,
                                                 ignore_empty_lines=False,
-                                                newlines_in_values=bool(options.get("multiline", True))),
+                                                newlines_in_values=multiline),
                 convert_options=convert)
         return table, bad
+
+    def attempt_any(encoding):
+        """Splitting at every line end is twice as fast, but wrong for a quoted value holding a
+        newline: read again allowing them when the fast read failed or left a quote unclosed."""
+        if options.get("multiline") is not None:
+            multiline = bool(options["multiline"])
+            return (*attempt(encoding, True, multiline), multiline)
+        try:
+            table, bad = attempt(encoding, True, False)
+        except pa.ArrowInvalid:
+            return (*attempt(encoding, True, True), True)
+        if any(text.count('"') % 2 for _, text, _ in bad):
+            return (*attempt(encoding, True, True), True)
+        return table, bad, False
 
     encoding = layout.encoding
     try:
         try:
-            table, bad = attempt(encoding, True)
+            table, bad, multiline = attempt_any(encoding)
         except pa.ArrowInvalid:
             # bytes that are not UTF-8 past the sniffed start: the reader fails on them in
             # different ways (a text column, a row it cannot split), so look at the file itself
@@ -266,9 +280,9 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
                 raise
             encoding = "latin-1"  # valid UTF-8 at the start, not further on
             notes.append(f"{path.name} is not valid UTF-8 throughout: read as Latin-1")
-            table, bad = attempt(encoding, True)
+            table, bad, multiline = attempt_any(encoding)
         if any(number is None for number, _, _ in bad):  # threaded reading does not number rows
-            table, bad = attempt(encoding, False)
+            table, bad = attempt(encoding, False, multiline)
     except pa.ArrowInvalid as exc:
         if types:
             raise TypedReadFailed(str(exc)) from exc
