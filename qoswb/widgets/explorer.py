@@ -132,17 +132,20 @@ class Explorer:
 
     def chart_plan(self, team: str, kpi: str) -> tuple[str, str]:
         """The chart kind :func:`qoswb.metrics.charts` gives this team × KPI over all its
-        periods (p′ when over-dispersed…), and why; cached, so a range change is cheap."""
-        key = (team, kpi)
-        if key not in self._plans:
+        periods (p′ when over-dispersed…), and why. Planned for every team of the KPI
+        in one vectorised call on its first use, then cached: a team or range change
+        does not pay for it again."""
+        if (team, kpi) not in self._plans:
             from qoswb.metrics import charts
 
+            rows = self.source.table[(self.source.table["kpi"] == kpi).to_numpy()]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the chart of the selection warns, not this
-                summary = charts(self.source.series(team, kpi)).summary
-            row = summary.iloc[0] if len(summary) else {"chart": "none", "reason": "no data"}
-            self._plans[key] = (str(row["chart"]), str(row["reason"] or ""))
-        kind, reason = self._plans[key]
+                summary = charts(rows).summary
+            for row in summary.itertuples():
+                self._plans[(row.team, kpi)] = (str(row.chart), str(row.reason or ""))
+            self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI"))
+        kind, reason = self._plans[(team, kpi)]
         if kind == "none":
             raise QoswbError(f"no chart for this series: {reason}")
         return kind, reason
