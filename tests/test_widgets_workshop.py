@@ -145,6 +145,9 @@ def test_edits_without_an_open_cycle_are_refused_plainly(app):
     app.plan.cause_text.value = "orphan"
     app.plan.add_cause_button.click()
     assert "Open a cycle" in app.status.value
+    app.status.value = ""
+    app.plan.problem.value = "typed before any cycle"
+    assert "Open a cycle" in app.status.value
     assert app.store.list_cycles().empty
     app.new_button.click()  # no title typed
     assert "Name the problem" in app.status.value and app.store.list_cycles().empty

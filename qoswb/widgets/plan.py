@@ -98,10 +98,11 @@ class PlanTab:
 
     def _typed(self, field):
         def save(change):
-            if not self.ws.loading and self.ws.cycle_id is not None:
-                self.ws.store.update_cycle(self.ws.cycle_id, typing=TYPING_SECONDS,
-                                           **{field: change["new"]})
-                self.ws.saved(field)
+            if self.ws.loading or not self.ws.require_cycle():
+                return
+            self.ws.store.update_cycle(self.ws.cycle_id, typing=TYPING_SECONDS,
+                                       **{field: change["new"]})
+            self.ws.saved(field)
         return save
 
     # ---- verbs the buttons call (and tests) --------------------------------------------
