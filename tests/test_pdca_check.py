@@ -230,6 +230,9 @@ def test_split_at_reads_a_plain_date_in_the_periods_time_zone():
                                                 tz="Europe/London"), "value": [1, 2, 3, 4]})
     before, after = split_at(kpi, "2026-04-06")
     assert before["value"].tolist() == [1, 2] and after["value"].tolist() == [3, 4]
+    naive = kpi.assign(period=kpi["period"].dt.tz_localize(None))
+    aware = pd.Timestamp("2026-04-06", tz="Europe/London")
+    assert split_at(naive, aware)[1]["value"].tolist() == [3, 4]
     with pytest.raises(ParameterError, match="changed_on='soon'"):
         split_at(kpi, "soon")
     with pytest.raises(DataError, match="no column 'week'"):

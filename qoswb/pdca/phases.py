@@ -44,6 +44,8 @@ def _after(kpi: pd.DataFrame, changed_on, x: str) -> np.ndarray:
     tz = getattr(periods.dt, "tz", None)
     if tz is not None and stamp.tzinfo is None:
         stamp = stamp.tz_localize(tz)  # the change date is meant in the organisation's time
+    elif tz is None and stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)  # periods are local wall-clock dates: compare as such
     return (periods >= stamp).to_numpy()
 
 
