@@ -184,7 +184,8 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         except TypeError as exc:
             raise DataError(f"column 'x' mixes values that cannot be ordered: {exc}") from None
         keys = (xkey,) if gcode is None else (xkey, gcode)
-        order = None if _is_sorted(keys) else np.lexsort(keys)
+        strictly = _strictly_sorted(xkey, gcode)  # the usual case: nothing to sort or check
+        order = None if strictly or _is_sorted(keys) else np.lexsort(keys)
     else:
         order = None if gcode is None or _is_sorted((gcode,)) else np.argsort(gcode, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
@@ -207,15 +208,16 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         new[1:] |= gs[1:] != gs[:-1]
     if pcode is not None:
         new[1:] |= pcode[1:] != pcode[:-1]
-    seg = np.cumsum(new) - 1
-    out = Tidy(seg=seg, start=np.flatnonzero(new), y=take(y), n=None if n is None else take(n),
-               x=xs_sorted, group=None if gs is None else pd.Categorical.from_codes(gs, glabels),
+    start = np.flatnonzero(new)
+    seg = np.repeat(np.arange(len(start)), np.diff(np.append(start, N)))
+    out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
+               group=None if gs is None else pd.Categorical.from_codes(gs, glabels, validate=False),
                phase=None if pcode is None else plabels.take(pcode), row=row)
     if input_kind == "subgroups":
         if x is None:
             raise ParameterError("subgroup charts from a tidy frame need x= (the subgroup column)")
         return _aggregate(out, take(xkey))
-    if x is not None and N > 1:
+    if x is not None and N > 1 and not strictly:
         xk = take(xkey)
         same = xk[1:] == xk[:-1]
         if gs is not None:
@@ -231,6 +233,20 @@ def _sorted(input_kind, y, n, x, group, phase, index):
 def _first_of(codes):
     new = np.r_[True, codes[1:] != codes[:-1]]
     return np.maximum.accumulate(np.where(new, np.arange(len(codes)), 0))
+
+
+def _strictly_sorted(x, gcode):
+    """Rows already ordered by (group, x) with x strictly increasing inside each group
+    (so also no repeated x): two comparisons, no sort."""
+    if len(x) < 2:
+        return True
+    ok = x[1:] > x[:-1]
+    if gcode is not None:
+        step = gcode[1:] - gcode[:-1]
+        if (step < 0).any():
+            return False
+        ok |= step > 0
+    return bool(ok.all())
 
 
 def _is_sorted(keys):
