@@ -305,3 +305,24 @@ def test_an_incomplete_period_is_drawn_but_kept_out_of_the_limits():
     frame = kpi_chart(kpi).frame
     assert len(frame) == 8  # drawn
     assert frame["cl"].iloc[0] == pytest.approx(np.mean([5.0, 6, 5, 7, 6, 5, 6]))  # not in cl
+
+
+def test_overdispersed_proportions_are_judged_on_period_values():
+    """Periods swinging 70 %/90 % around 80 %, then four at 82 % on average: pooled counts
+    make a 2-point rise look certain (z-test), the period values show it is noise."""
+    from scipy.stats import ttest_ind
+
+    from qoswb.pdca.phases import check_kpi
+
+    rates = [0.70, 0.90] * 5 + [0.90, 0.74, 0.88, 0.76]
+    kpi = pd.DataFrame({"period": pd.date_range("2026-01-05", periods=14, freq="7D"),
+                        "numerator": [r * 1000 for r in rates], "denominator": 1000.0,
+                        "value": rates, "chart": "p", "polarity": 1, "unit": "proportion"})
+    change = kpi["period"].iloc[10]
+    pooled = check_kpi(kpi, change)
+    assert pooled.test == "two-proportion z-test" and pooled.verdict == "improved"
+    robust = check_kpi(kpi, change, overdispersed=True)
+    assert robust.test == "Welch t-test" and robust.verdict == "no evidence yet"
+    assert robust.p_value == pytest.approx(ttest_ind(rates[10:], rates[:10],
+                                                     equal_var=False).pvalue)
+    assert "binomial model" in robust.notes[0]

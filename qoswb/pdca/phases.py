@@ -110,12 +110,17 @@ def check_kind(kpi: pd.DataFrame) -> str:
 
 
 def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None,
-              complete_only: bool = True, **options) -> CheckResult:
+              complete_only: bool = True, overdispersed: bool = False,
+              **options) -> CheckResult:
     """The Check step for one team × KPI series of the KPI table, split at the change date.
 
     The kind comes from the table (:func:`check_kind`), the polarity from its
     ``polarity`` column unless given. Periods the data do not fully cover
     (``complete`` False, e.g. the current week) are left out, and a note says so.
+    ``overdispersed=True`` (a proportion whose chart is Laney's p′, as
+    :func:`qoswb.metrics.charts` decides): the periods vary more than the binomial
+    model allows, so the z-test on pooled counts would be too sure of itself; the
+    period values are compared with Welch's t-test instead, and a note says so.
     ``options`` go to :func:`evaluate`.
     Example: ``check_kpi(table.query("team == 'Returns' and kpi == 'sla_response'"), "2025-03-03")``.
     """
@@ -134,7 +139,14 @@ def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None
         notes.append(f"{int((~kpi['complete']).sum())} incomplete period(s) left out")
         kpi = kpi.loc[kpi["complete"].to_numpy(bool)]
     before, after = split_at(kpi, changed_on, x)
-    result = evaluate(before, after, kind=check_kind(kpi), polarity=polarity, **options)
+    kind = check_kind(kpi)
+    if kind == "proportion" and overdispersed:
+        kind = "score"
+        notes.append("The proportion varies between periods more than the binomial model "
+                     "allows (p′ chart): judged on the period values with Welch's t-test, "
+                     "not the z-test on pooled counts.")
+        before, after = before[["value"]], after[["value"]]
+    result = evaluate(before, after, kind=kind, polarity=polarity, **options)
     result.notes = notes + result.notes
     return result
 

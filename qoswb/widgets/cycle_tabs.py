@@ -96,8 +96,9 @@ class CheckTab:
         changed_on = max(c["changed_on"] for c in cycle["changes"])
         series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
         try:
-            result = check_kpi(series, changed_on, min_effect=self.min_effect.value or None)
             kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+            result = check_kpi(series, changed_on, overdispersed=kind == "pp",
+                               min_effect=self.min_effect.value or None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result.notes.append(phase_reading(phase_chart(series, changed_on, kind)))
