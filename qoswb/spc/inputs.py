@@ -116,17 +116,18 @@ def _contiguous_codes(s: pd.Series):
     arr = s.array
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
         v = s.to_numpy()
-        change = v[1:] != v[:-1]
+        starts = np.r_[0, np.flatnonzero(v[1:] != v[:-1]) + 1]
+        values = v[starts].tolist()
     elif hasattr(arr, "_pa_array"):
         import pyarrow as pa
         import pyarrow.compute as pc
 
         a = pa.chunked_array(arr._pa_array)
-        change = pc.not_equal(a.slice(1), a.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+        change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
+        starts = np.r_[0, np.asarray(pc.indices_nonzero(change)).astype(np.int64) + 1]
+        values = a.take(pa.array(starts)).to_pylist()
     else:
         return None, None
-    starts = np.r_[0, np.flatnonzero(change) + 1]
-    values = s.iloc[starts].tolist()
     if len(set(values)) != len(values):  # a label comes back later: not contiguous
         return None, None
     lengths = np.diff(np.r_[starts, n])
