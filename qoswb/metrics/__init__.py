@@ -2,7 +2,8 @@
 
 The flow: ``kpis()`` turns canonical interactions and surveys (or aggregates)
 into a tidy KPI table; ``charts()`` gives every group x KPI its control chart
-(p moving to Laney p' when over-dispersed); ``funnel()`` compares teams of
+(p moving to Laney p' when over-dispersed), ``chart_kinds()`` only
+which kind each gets and why; ``funnel()`` compares teams of
 different sizes on one proportion; ``matrix()`` is the manager's overview
 (variation and assurance); ``tag_themes()`` tags survey comments by theme.
 ``KPIS`` is the registry of KPI definitions.
@@ -18,9 +19,10 @@ from qoswb.metrics.calendar import BusinessCalendar
 from qoswb.metrics.charting import charts
 from qoswb.metrics.compute import kpis
 from qoswb.metrics.funnel import funnel
+from qoswb.metrics.kinds import chart_kinds
 from qoswb.metrics.matrix import matrix, matrix_plot, matrix_style
 from qoswb.metrics.registry import KPIS
 from qoswb.metrics.themes import THEMES, tag_themes, theme_pareto
 
-__all__ = ["kpis", "charts", "funnel", "matrix", "matrix_style", "matrix_plot", "KPIS", "BusinessCalendar",
-           "tag_themes", "theme_pareto", "THEMES"]
+__all__ = ["kpis", "charts", "chart_kinds", "funnel", "matrix", "matrix_style", "matrix_plot", "KPIS",
+           "BusinessCalendar", "tag_themes", "theme_pareto", "THEMES"]

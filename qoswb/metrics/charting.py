@@ -1,20 +1,11 @@
 """``charts()``: every group x KPI of a KPI table on its suitable control chart, in a few vectorised calls.
 
-The kind comes from the KPI registry (``chart`` column of the table) and is
-then checked against the data, series by series:
+The kind of each series is decided by :mod:`qoswb.metrics.kinds` (the same
+decision :func:`qoswb.metrics.chart_kinds` gives on its own): the registry's
+kind, moved to Laney's p′ (proportions) or XmR (counts) when the series is
+over-dispersed (Pearson χ² test at ``dispersion_alpha``), with the reason
+written out, e.g. "p′: over-dispersion ratio 14.2 (χ² p < 0.001)".
 
-* proportions (``p``) move to Laney's p′ (``pp``) when over-dispersed, counts
-  (``c``) to an individuals chart (``i``) — the Laney/prime idea for counts,
-  whose u′ chart with n = 1 *is* the individuals chart.
-* Over-dispersion test: the Pearson dispersion ratio φ = Σ z² / (m - 1) over
-  the m complete points, with z = (p - p̄) / sqrt(p̄(1-p̄)/n) (for counts
-  z = (c - c̄) / sqrt(c̄)). Under the binomial (Poisson) model Σ z² ~ χ² with
-  m - 1 degrees of freedom (Spiegelhalter 2005; Mohammed et al., BMJ Qual Saf
-  2013;22:362-368, which recommends p′ when limits are too narrow); the series
-  moves to the prime chart when that χ² test rejects at ``dispersion_alpha``
-  (default 0.01). The reason is written out, e.g. "p′: over-dispersion ratio
-  14.2 (χ² p < 0.001)". qicharts2's sigma_z (MR of the z-scores / 1.128) is
-  what the p′ chart itself then uses.
 * Incomplete periods are drawn but never used: they are excluded from the
   limits (``exclude=``) and their signals are cleared afterwards.
 * Points without data (denominator 0, no survey answers) are not plotted.
@@ -38,11 +29,9 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
+from qoswb.metrics.kinds import plan_kinds, series_table
 from qoswb.metrics.registry import PROPORTION_CHARTS
 
-_SEP = " | "
-_PRIME = {"p": "pp", "c": "i"}
-_PRIME_LABEL = {"pp": "p′", "i": "XmR"}
 _FRAME_COLUMNS = ["_series", "kpi", "chart", "phase", "period", "y", "n", "cl", "lcl", "ucl", "signal", "rules",
                   "complete", "polarity"]
 
@@ -81,58 +70,6 @@ class KpiCharts:
                            ax=ax)
 
 
-def _dispersion(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Pearson dispersion ratio and χ² p-value per series, over complete points (vectorised groupby)."""
-    from scipy import stats
-
-    use = rows[rows["complete"]]
-    if kind == "p":
-        totals = use.groupby("_series", observed=True)[["numerator", "denominator"]].transform("sum")
-        centre = totals["numerator"] / totals["denominator"]
-        variance = centre * (1 - centre) / use["denominator"]
-        z2 = (use["value"] - centre) ** 2 / variance
-    else:
-        centre = use.groupby("_series", observed=True)["value"].transform("mean")
-        z2 = (use["value"] - centre) ** 2 / centre
-    z2 = z2.where(np.isfinite(z2))
-    grouped = z2.groupby(use["_series"], observed=True)
-    stat = pd.DataFrame({"sum": grouped.sum(min_count=1), "count": grouped.count()})
-    stat.loc[stat["count"] < 2, "sum"] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
-    out = pd.DataFrame(index=stat.index)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["dispersion"] = stat["sum"] / (stat["count"] - 1)
-    out["p_value"] = stats.chi2.sf(stat["sum"], stat["count"] - 1)
-    return out
-
-
-def _reason(kind: str, prime: str, ratio: float, p_value: float) -> str:
-    p_text = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
-    if prime:
-        return f"{_PRIME_LABEL[prime]}: over-dispersion ratio {ratio:.1f} (χ² {p_text})"
-    if np.isnan(ratio):
-        return f"{kind}: dispersion not testable (constant series)"
-    return f"{kind}: no over-dispersion (ratio {ratio:.2f}, χ² {p_text})"
-
-
-def _plan(rows: pd.DataFrame, kind: str, alpha: float, min_points: int) -> pd.DataFrame:
-    """Per series: the kind to use, why, and its dispersion ratio."""
-    points = rows[rows["complete"]].groupby("_series", observed=True).size()
-    plan = pd.DataFrame({"points": points}).reindex(rows["_series"].unique(), fill_value=0)
-    plan["chart"], plan["reason"], plan["dispersion"] = kind, f"{kind}: as the KPI registry says", np.nan
-    if kind in _PRIME:
-        disp = _dispersion(rows, kind).reindex(plan.index)
-        over = (disp["p_value"] < alpha) & (disp["dispersion"] > 1)
-        plan["dispersion"] = disp["dispersion"]
-        plan["chart"] = np.where(over, _PRIME[kind], kind)
-        plan["reason"] = [_reason(kind, _PRIME[kind] if o else "", r, p)
-                          for o, r, p in zip(over, disp["dispersion"], disp["p_value"])]
-    few = plan["points"] < min_points
-    plan.loc[few, "chart"] = "none"
-    plan.loc[few, "reason"] = [f"no chart: {n} complete point(s), {min_points} needed for limits"
-                               for n in plan.loc[few, "points"]]
-    return plan
-
-
 def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
     from qoswb import spc
 
@@ -157,22 +94,9 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
     >>> result.summary.query("chart == 'pp'")["reason"].iloc[0]  # doctest: +SKIP
     'p′: over-dispersion ratio 14.2 (χ² p < 0.001)'
     """
-    from qoswb.metrics.compute import COLUMNS
-
-    if not isinstance(kpi_table, pd.DataFrame) or "kpi" not in kpi_table.columns:
-        raise DataError("charts() takes the KPI table of qoswb.metrics.kpis()")
-    if kpi_table.empty:
-        raise DataError("the KPI table is empty: nothing to chart")
-    by = [c for c in kpi_table.columns if c not in COLUMNS]
-    table = kpi_table if kpis is None else kpi_table[kpi_table["kpi"].isin([kpis] if isinstance(kpis, str) else kpis)]
-    table = table.assign(_series=table[by].astype(str).agg(_SEP.join, axis=1) if len(by) > 1
-                         else table[by[0]].astype(str))
+    table, by = series_table(kpi_table, kpis)
     frames, plans, spc_summaries, objects = [], [], [], {}
-    for kpi, rows in table.groupby("kpi", sort=False):
-        rows = rows[rows["value"].notna()]
-        if rows.empty:
-            continue
-        plan = _plan(rows, rows["chart"].iloc[0], dispersion_alpha, min_points)
+    for kpi, rows, plan in plan_kinds(table, dispersion_alpha, min_points):
         plans.append(plan.assign(kpi=kpi).rename_axis("_series").reset_index())
         chosen = rows["_series"].map(plan["chart"])
         for kind, part in rows.groupby(chosen, sort=False):

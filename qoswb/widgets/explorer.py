@@ -111,7 +111,7 @@ class Explorer:
 
     def chart(self):
         """The ControlChart of the selection (cached): with kind "auto" the kind
-        :func:`qoswb.metrics.charts` chooses (p′ when over-dispersed), else that kind."""
+        :func:`qoswb.metrics.chart_kinds` chooses (p′ when over-dispersed), else that kind."""
         s = self.selection()
         key = tuple(s.values())
         if key not in self._cache:
@@ -132,18 +132,19 @@ class Explorer:
 
     def chart_plan(self, team: str, kpi: str) -> tuple[str, str]:
         """The chart kind :func:`qoswb.metrics.charts` gives this team × KPI over all its
-        periods (p′ when over-dispersed…), and why. Planned for every team of the KPI
-        in one vectorised call on its first use, then cached: a team or range change
+        periods (p′ when over-dispersed…), and why, from :func:`qoswb.metrics.chart_kinds`
+        (the same decision, without drawing every chart). Decided for every team of the
+        KPI in one vectorised call on its first use, then cached: a team or range change
         does not pay for it again."""
         if (team, kpi) not in self._plans:
-            from qoswb.metrics import charts
+            from qoswb.metrics import chart_kinds
 
             rows = self.source.table[(self.source.table["kpi"] == kpi).to_numpy()]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the chart of the selection warns, not this
-                summary = charts(rows).summary
-            for row in summary.itertuples():
-                self._plans[(row.team, kpi)] = (str(row.chart), str(row.reason or ""))
+                kinds = chart_kinds(rows)
+            for row_team, kind, reason in zip(kinds["team"], kinds["chart"], kinds["reason"]):
+                self._plans[(row_team, kpi)] = (str(kind), str(reason or ""))
             self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI"))
         kind, reason = self._plans[(team, kpi)]
         if kind == "none":
