@@ -7,8 +7,9 @@ of daily data for one team, median over 20 changes. The data: the synthetic
 generator, two teams (so that the team can change), 104 weeks, KPIs per day.
 Every change is timed from setting the widget value until the chart image,
 reading, signal list and drill-down text are updated, with the chart cache
-emptied first. Two runs: "cold" also forgets the chart kinds (planned per KPI
-for all teams on its first use, see ``Explorer.chart_plan``), the slowest case;
+emptied first. Two runs: "cold" also forgets the chart kinds (decided per KPI
+for all teams on its first use by ``qoswb.metrics.chart_kinds``, see
+``Explorer.chart_plan``), the slowest case;
 "typical" keeps them, as a session does once each KPI has been looked at.
 
 Side by side in the same run, the baseline: what the redraw cannot avoid —
