@@ -98,3 +98,23 @@ def test_last_periods_skip_a_period_the_data_does_not_finish():
 def test_a_missing_table_is_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="has no kpis table"):
         rc.read(tmp_path, "kpis")
+
+
+def test_portfolio_view_compares_all_teams_in_the_period(cache):
+    view = views.portfolio_view(cache, "2024-03-01", "2024-04-01", kpis=["sla_response", "fcr", "volume"],
+                                targets={"sla_response": 0.9})
+    assert set(view.matrix["team"]) == {"Billing", "Orders", "Returns"}
+    assert set(view.matrix["kpi"]) == {"sla_response", "fcr", "volume"}
+    weeks = view.kpis["period"]
+    assert weeks.min() >= pd.Timestamp("2024-03-01") and weeks.max() < pd.Timestamp("2024-04-01")
+    funnels = views.funnels(view)
+    assert [f.kpi for f in funnels] == ["fcr", "sla_response"]  # proportions only, in the matrix's order
+    pooled = view.kpis[(view.kpis["kpi"] == "fcr") & view.kpis["complete"]].groupby("team")[
+        ["numerator", "denominator"]].sum()
+    assert funnels[0].centre == pytest.approx(pooled["numerator"].sum() / pooled["denominator"].sum())
+    signals = views.signals(view)
+    assert list(signals.columns) == ["team", "kpi", "reading"]
+    flagged = view.charts[(view.charts["period"] >= pd.Timestamp("2024-03-01")) & view.charts["signal"]
+                          & view.charts["complete"]]
+    assert len(signals) == len(flagged[["team", "kpi"]].drop_duplicates())
+    assert views.portfolio_view(cache, "2024-03-01", "2024-04-01", teams=["Orders"]).matrix["team"].unique().tolist() == ["Orders"]
