@@ -6,6 +6,8 @@
 (30.0, True, 'we1')
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -163,15 +165,17 @@ def _excluded(exclude, data, t: Tidy):
 def _points(spec, t: Tidy, freeze, excluded) -> Points:
     base = np.isfinite(t.y)
     if t.n is not None:
-        base &= np.isfinite(t.n) & (t.n > 0)
+        has_cases = t.n > 0  # NaN n is not > 0
+        base &= has_cases
+        base &= t.n < np.inf
     if freeze is not None:
         pos = np.arange(len(t.seg)) - np.repeat(t.start, np.diff(np.append(t.start, len(t.seg))))
         base &= pos < freeze
     if excluded is not None:
         base &= ~excluded
     y = t.y
-    if spec.input == "counts":
-        y = np.where(t.n > 0, y, np.nan)  # a period with no cases at all is a gap
+    if spec.input == "counts" and not has_cases.all():
+        y = np.where(has_cases, y, np.nan)  # a period with no cases at all is a gap
     extra = {} if excluded is None else {"excluded": excluded}
     return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng, extra=extra)
 
@@ -231,16 +235,23 @@ def _rule_labels(rule_ids, flags, N):
     for rid in rule_ids:
         signal |= flags[rid]
     hit = np.flatnonzero(signal)
-    cats = [""]
+    cats = ("",)
     cat_codes = np.zeros(N, dtype=np.int32)
     if len(hit):
         code = np.zeros(len(hit), dtype=np.int64)
         for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
             code |= flags[rid][hit].astype(np.int64) << i
         uniq, inv = np.unique(code, return_inverse=True)
-        cats += [",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq]
+        cats += tuple(",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq)
         cat_codes[hit] = inv + 1
-    return pd.Categorical.from_codes(cat_codes, categories=cats, validate=False), signal
+    return pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False), signal
+
+
+@functools.lru_cache(maxsize=256)
+def _labels_dtype(cats):
+    """The categorical dtype of a ``rules`` column (cached: building one checks its
+    categories, which costs more than the whole column for a small chart)."""
+    return pd.CategoricalDtype(list(cats))
 
 
 class ControlChart:

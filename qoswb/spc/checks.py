@@ -67,9 +67,12 @@ def dispersion(p: Points, kind: str, centre):
     mask = p.base
     c = p.expand(centre)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var = p.n * c if kind == "u" else p.n * c * (1 - c)
-        resid = (p.y - p.n * c) ** 2 / var
-        resid = np.where(np.isfinite(resid), resid, 0.0)
+        expected = p.n * c
+        var = expected if kind == "u" else expected * (1 - c)
+        resid = np.subtract(p.y, expected, out=expected if kind != "u" else None)
+        np.multiply(resid, resid, out=resid)
+        np.divide(resid, var, out=resid)
+        resid[~np.isfinite(resid)] = 0.0
         stat = segment_sum(p, resid, mask)
         df = segment_count(p, mask) - 1
         levels, where = np.unique(df, return_inverse=True)

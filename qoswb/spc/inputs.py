@@ -109,29 +109,42 @@ def _codes(values, name):
 
 
 def _contiguous_codes(s: pd.Series):
-    """Codes by neighbour comparison when every label occupies one block of rows, else None."""
+    """Codes by neighbour comparison when every label occupies one block of rows, else None.
+
+    The labels come back as an Index whose (cached) uniqueness check is the
+    contiguity test, so building the group categorical later costs nothing more.
+    """
     n = len(s)
-    if n < 2 or s.hasnans:
+    if n < 2:
         return None, None
     arr = s.array
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":  # never missing
         v = s.to_numpy()
-        starts = np.r_[0, np.flatnonzero(v[1:] != v[:-1]) + 1]
-        values = v[starts].tolist()
+        starts = _starts(np.flatnonzero(v[1:] != v[:-1]))
+        labels = pd.Index(v[starts])
     elif hasattr(arr, "_pa_array"):
         import pyarrow as pa
         import pyarrow.compute as pc
 
         a = pa.chunked_array(arr._pa_array)
+        if a.null_count:
+            return None, None
         change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
-        starts = np.r_[0, np.asarray(pc.indices_nonzero(change)).astype(np.int64) + 1]
-        values = a.take(pa.array(starts)).to_pylist()
+        starts = _starts(np.asarray(pc.indices_nonzero(change)))
+        labels = pd.Index(pd.array(a.take(pa.array(starts)), dtype=s.dtype))
     else:
         return None, None
-    if len(set(values)) != len(values):  # a label comes back later: not contiguous
+    if not labels.is_unique:  # a label comes back later: not contiguous
         return None, None
-    lengths = np.diff(np.r_[starts, n])
-    return np.repeat(np.arange(len(starts)), lengths), pd.Index(values, dtype=s.dtype)
+    return np.repeat(np.arange(len(starts)), np.diff(starts, append=n)), labels
+
+
+def _starts(changes):
+    """First row of each block, from the positions i where row i + 1 differs from row i."""
+    out = np.empty(len(changes) + 1, dtype=np.int64)
+    out[0] = 0
+    np.add(changes, 1, out=out[1:])
+    return out
 
 
 def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
@@ -176,10 +189,11 @@ def _sorted(input_kind, y, n, x, group, phase, index):
     xarr = xkey = None
     if x is not None:
         xs = x if isinstance(x, pd.Series) else pd.Series(x)
-        if xs.isna().any():
-            raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(xs.isna().to_numpy()))}")
         xarr = xs.array
         kind = xs.dtype.kind if isinstance(xs.dtype, np.dtype) else ""
+        missing = np.isnan(xs.to_numpy()) if kind in "fM" else xs.isna().to_numpy()
+        if missing.any():
+            raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(missing))}")
         try:
             xkey = xs.to_numpy() if kind in "iufM" else pd.factorize(xs, sort=True)[0]
         except TypeError as exc:
@@ -210,7 +224,10 @@ def _sorted(input_kind, y, n, x, group, phase, index):
     if pcode is not None:
         new[1:] |= pcode[1:] != pcode[:-1]
     start = np.flatnonzero(new)
-    seg = np.repeat(np.arange(len(start)), np.diff(np.append(start, N)))
+    if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
+        seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
+    else:
+        seg = np.repeat(np.arange(len(start)), np.diff(start, append=N))
     out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
                group=None if gs is None else pd.Categorical.from_codes(gs, glabels, validate=False),
                phase=None if pcode is None else plabels.take(pcode), row=row)
@@ -238,16 +255,17 @@ def _first_of(codes):
 
 def _strictly_sorted(x, gcode):
     """Rows already ordered by (group, x) with x strictly increasing inside each group
-    (so also no repeated x): two comparisons, no sort."""
+    (so also no repeated x): group codes never decrease, and x only fails to rise
+    where a new group starts."""
     if len(x) < 2:
         return True
-    ok = x[1:] > x[:-1]
-    if gcode is not None:
-        step = gcode[1:] - gcode[:-1]
-        if (step < 0).any():
-            return False
-        ok |= step > 0
-    return bool(ok.all())
+    rises = x[1:] > x[:-1]
+    if gcode is None:
+        return bool(rises.all())
+    if not (gcode[1:] >= gcode[:-1]).all():
+        return False
+    flat = np.flatnonzero(~rises)  # few: the group starts (and any unsorted x)
+    return bool((gcode[flat + 1] > gcode[flat]).all())
 
 
 def _is_sorted(keys):

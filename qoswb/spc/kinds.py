@@ -44,9 +44,11 @@ class Kind:
 
 def _symmetric(p, stat, cl, sigma_pt, L, low=None, high=None, seg_centre=None, seg_sigma=None):
     """Limits cl ± L·sigma, truncated to [low, high] where given."""
-    lcl = cl - L * sigma_pt
-    ucl = cl + L * sigma_pt
-    return Limits(stat=stat, cl=cl, lcl=lim.cap(lcl, low=low), ucl=lim.cap(ucl, high=high),
+    half = L * sigma_pt
+    lcl = np.subtract(cl, half)
+    ucl = np.add(cl, half, out=half)
+    return Limits(stat=stat, cl=cl, lcl=lim.cap(lcl, low=low, inplace=True),
+                  ucl=lim.cap(ucl, high=high, inplace=True),
                   seg_centre=seg_centre, seg_sigma=seg_sigma, zsigma=sigma_pt)
 
 
@@ -130,7 +132,9 @@ def _p(p, o):
     pbar = lim.segment_ratio(p, p.y, p.n, p.base)
     cl = p.expand(pbar)
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(cl * (1 - cl) / p.n)
+        se = p.expand(pbar * (1 - pbar))
+        np.divide(se, p.n, out=se)
+        np.sqrt(se, out=se)
     return _symmetric(p, stat, cl, se, o.sigma, low=0.0, high=1.0,
                       seg_centre=pbar, seg_sigma=np.full(p.nseg, np.nan))
 

@@ -12,6 +12,7 @@ chart kinds in ``kinds.py`` combine the helpers below.
 [2.3333333333333335, 10.0]
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,9 +44,12 @@ class Points:
     def nseg(self) -> int:
         return len(self.start)
 
-    @property
+    @functools.cached_property
     def lengths(self) -> np.ndarray:
-        return np.diff(np.append(self.start, len(self.seg)))
+        """Points per segment (computed once: every segment helper needs it; read-only)."""
+        out = np.diff(self.start, append=len(self.seg))
+        out.flags.writeable = False
+        return out
 
     @property
     def pos(self) -> np.ndarray:
@@ -180,11 +184,15 @@ def sd_sigma(p: Points, values, mask) -> np.ndarray:
         return sd / c4(m)
 
 
-def cap(values, low=None, high=None):
-    """Limits truncated to the range the statistic can take (NaN stays NaN)."""
-    out = values
-    if low is not None:
-        out = np.where(out < low, low, out)
-    if high is not None:
-        out = np.where(out > high, high, out)
+def cap(values, low=None, high=None, inplace=False):
+    """Limits truncated to the range the statistic can take (NaN stays NaN).
+
+    ``inplace=True`` overwrites ``values`` (a fresh array the caller owns).
+    """
+    out = values if inplace else values.copy()
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            np.copyto(out, low, where=out < low)
+        if high is not None:
+            np.copyto(out, high, where=out > high)
     return out
