@@ -78,12 +78,13 @@ class Context:
         return self.cache["pos"]
 
     def head(self, k):
-        """Indices of the first ``k`` points of every segment (segments × k) and which exist."""
+        """Indices of the first ``k`` points of every segment (k × segments) and which
+        exist (``None`` when every segment has at least ``k`` points, the usual case)."""
         key = ("head", k)
         if key not in self.cache:
-            at = self.start[:, None] + np.arange(k)[None, :]
-            ok = np.arange(k)[None, :] < self.lengths[:, None]
-            self.cache[key] = (np.where(ok, at, 0), ok)
+            at = np.arange(k)[:, None] + self.start[None, :]
+            ok = np.arange(k)[:, None] < self.lengths[None, :]
+            self.cache[key] = (at, None) if ok.all() else (np.where(ok, at, 0), ok)
         return self.cache[key]
 
     def side(self):
@@ -124,13 +125,20 @@ def _window_count(b, ctx, w):
     taken back, touching only the first w - 1 points of each segment.
     """
     n = len(b)
-    c = b.astype(np.int8 if w < 128 else np.int32)
+    # bytes added to bytes: no bool-to-int cast on every pass
+    bits = b.view(np.int8) if w < 128 else b.astype(np.int32)
+    c = bits.copy()
     for lag in range(1, min(w, n)):
-        c[lag:] += b[:-lag]
+        c[lag:] += bits[:-lag]
     if w > 1 and n:
         at, ok = ctx.head(w - 1)
-        heads = np.where(ok, b[at], False)
-        c[at[ok]] = np.cumsum(heads, axis=1, dtype=c.dtype)[ok]
+        heads = bits[at] if ok is None else np.where(ok, bits[at], 0).astype(c.dtype)
+        for j in range(1, len(heads)):  # running count from the segment start, row by row
+            heads[j] += heads[j - 1]  # (faster than np.cumsum along a short axis)
+        if ok is None:
+            c[at] = heads
+        else:
+            c[at[ok]] = heads[ok]
     return c
 
 
