@@ -81,37 +81,49 @@ def chart_kinds(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float =
     >>> chart_kinds(kpis(demo.interactions, demo.surveys), kpis="sla_response")  # doctest: +SKIP
     """
     table, by = series_table(kpi_table, kpis, caller="chart_kinds")
-    plans = [plan.assign(kpi=kpi).rename_axis("_series").reset_index()
-             for kpi, _, plan in plan_kinds(table, dispersion_alpha, min_points)]
+    plans = [(kpi, plan) for kpi, _, plan in plan_kinds(table, dispersion_alpha, min_points)]
     if not plans:
         raise DataError("the KPI table has no values to chart (every value is missing)")
-    keys = table[["_series", *by]].drop_duplicates("_series")
-    out = keys.merge(pd.concat(plans, ignore_index=True), on="_series", how="right")
-    return out[[*by, "kpi", "chart", "reason", "dispersion", "points"]]
+    plan = pd.concat([p for _, p in plans])
+    # the group columns of each series from its first row (positions, not a merge: this is the cheap path)
+    codes, series = pd.factorize(table["_series"], use_na_sentinel=False)
+    first = np.unique(codes, return_index=True)[1]
+    where = first[series.get_indexer(plan.index)]
+    out = table[by].iloc[where].reset_index(drop=True)
+    out["kpi"] = np.repeat([kpi for kpi, _ in plans], [len(p) for _, p in plans])
+    for column in ("chart", "reason", "dispersion", "points"):
+        out[column] = plan[column].to_numpy()
+    return out
 
 
-def _dispersion(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Pearson dispersion ratio and χ² p-value per series, over complete points (vectorised groupby)."""
+def _dispersion(codes: np.ndarray, count: int, rows: pd.DataFrame, use: np.ndarray, kind: str):
+    """Pearson dispersion ratio and χ² p-value per series (``codes`` 0..count-1), over the complete
+    points ``use``. Plain numpy sums per series: on a few thousand rows pandas' per-call overhead
+    would cost more than the arithmetic."""
     from scipy import stats
 
-    use = rows[rows["complete"]]
-    if kind == "p":
-        totals = use.groupby("_series", observed=True)[["numerator", "denominator"]].transform("sum")
-        centre = totals["numerator"] / totals["denominator"]
-        variance = centre * (1 - centre) / use["denominator"]
-        z2 = (use["value"] - centre) ** 2 / variance
-    else:
-        centre = use.groupby("_series", observed=True)["value"].transform("mean")
-        z2 = (use["value"] - centre) ** 2 / centre
-    z2 = z2.where(np.isfinite(z2))
-    grouped = z2.groupby(use["_series"], observed=True)
-    stat = pd.DataFrame({"sum": grouped.sum(min_count=1), "count": grouped.count()})
-    stat.loc[stat["count"] < 2, "sum"] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
-    out = pd.DataFrame(index=stat.index)
+    def column(name):
+        return rows[name].to_numpy(dtype=float, na_value=np.nan)[use]
+
+    def per_series(values):  # a missing value adds nothing, as in a pandas groupby sum
+        return np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=count)
+
+    codes = codes[use]
+    value = column("value")
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["dispersion"] = stat["sum"] / (stat["count"] - 1)
-    out["p_value"] = stats.chi2.sf(stat["sum"], stat["count"] - 1)
-    return out
+        if kind == "p":
+            denominator = column("denominator")
+            centre = (per_series(column("numerator")) / per_series(denominator))[codes]
+            z2 = (value - centre) ** 2 / (centre * (1 - centre) / denominator)
+        else:
+            centre = (per_series(value) / np.bincount(codes, minlength=count))[codes]
+            z2 = (value - centre) ** 2 / centre
+        finite = np.isfinite(z2)
+        n = np.bincount(codes[finite], minlength=count)
+        total = np.bincount(codes[finite], weights=z2[finite], minlength=count)
+        total[n < 2] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
+        ratio = total / (n - 1)
+    return ratio, stats.chi2.sf(total, n - 1)
 
 
 def _reason(kind: str, prime: str, ratio: float, p_value: float) -> str:
@@ -124,19 +136,23 @@ def _reason(kind: str, prime: str, ratio: float, p_value: float) -> str:
 
 
 def _plan(rows: pd.DataFrame, kind: str, alpha: float, min_points: int) -> pd.DataFrame:
-    """Per series: the kind to use, why, and its dispersion ratio."""
-    points = rows[rows["complete"]].groupby("_series", observed=True).size()
-    plan = pd.DataFrame({"points": points}).reindex(rows["_series"].unique(), fill_value=0)
-    plan["chart"], plan["reason"], plan["dispersion"] = kind, f"{kind}: as the KPI registry says", np.nan
+    """Per series (index: ``_series``, in order of appearance): ``points``, ``chart``, ``reason``,
+    ``dispersion``."""
+    codes, series = pd.factorize(rows["_series"], use_na_sentinel=False)
+    # a series without a group name is listed but has no usable point (as a pandas groupby would drop it)
+    complete = rows["complete"].to_numpy(dtype=bool) & rows["_series"].notna().to_numpy()
+    points = np.bincount(codes[complete], minlength=len(series))
+    chart = np.full(len(series), kind, dtype=object)
+    reason = np.full(len(series), f"{kind}: as the KPI registry says", dtype=object)
+    ratio = np.full(len(series), np.nan)
     if kind in _PRIME:
-        disp = _dispersion(rows, kind).reindex(plan.index)
-        over = (disp["p_value"] < alpha) & (disp["dispersion"] > 1)
-        plan["dispersion"] = disp["dispersion"]
-        plan["chart"] = np.where(over, _PRIME[kind], kind)
-        plan["reason"] = [_reason(kind, _PRIME[kind] if o else "", r, p)
-                          for o, r, p in zip(over, disp["dispersion"], disp["p_value"])]
-    few = plan["points"] < min_points
-    plan.loc[few, "chart"] = "none"
-    plan.loc[few, "reason"] = [f"no chart: {n} complete point(s), {min_points} needed for limits"
-                               for n in plan.loc[few, "points"]]
-    return plan
+        ratio, p_value = _dispersion(codes, len(series), rows, complete, kind)
+        over = (p_value < alpha) & (ratio > 1)
+        chart = np.where(over, _PRIME[kind], kind).astype(object)
+        reason = np.array([_reason(kind, _PRIME[kind] if o else "", r, p)
+                           for o, r, p in zip(over, ratio, p_value)], dtype=object)
+    few = points < min_points
+    chart[few] = "none"
+    reason[few] = [f"no chart: {n} complete point(s), {min_points} needed for limits" for n in points[few]]
+    return pd.DataFrame({"points": points, "chart": chart, "reason": reason, "dispersion": ratio},
+                        index=pd.Index(series, name="_series"))
