@@ -14,7 +14,10 @@ for all teams on its first use by ``qoswb.metrics.chart_kinds``, see
 
 Side by side in the same run, the baseline: what the redraw cannot avoid —
 ``qoswb.spc.chart`` of the same series plus a bare matplotlib line of it saved
-as PNG — so the ratio shows what the app adds on top.
+as PNG — so the ratio shows what the app adds on top. And what the cold redraw
+pays for the kind of chart: ``qoswb.metrics.chart_kinds`` (what the Explorer
+calls) beside ``qoswb.metrics.charts`` (which decides the same kinds while
+drawing every team's chart, what the Explorer called before).
 """
 
 import io
@@ -24,6 +27,7 @@ import time
 import warnings
 
 from qoswb.data.synthetic import generate
+from qoswb.metrics import chart_kinds, charts
 from qoswb.spc import chart
 from qoswb.widgets import Explorer
 
@@ -40,6 +44,19 @@ def baseline(series) -> None:
     ax = figure.subplots()
     ax.plot(cc.frame["x"], cc.frame["y"])
     figure.savefig(io.BytesIO(), format="png", dpi=72)
+
+
+def kind_decision(table, kpis) -> tuple[float, float]:
+    """Median ms of chart_kinds and of charts on the rows of each KPI (all teams), interleaved."""
+    kinds_ms, charts_ms = [], []
+    for _ in range(3):
+        for kpi in kpis:
+            rows = table[(table["kpi"] == kpi).to_numpy()]
+            for call, times in ((chart_kinds, kinds_ms), (charts, charts_ms)):
+                start = time.perf_counter()
+                call(rows)
+                times.append(1000 * (time.perf_counter() - start))
+    return statistics.median(kinds_ms), statistics.median(charts_ms)
 
 
 def main() -> int:
@@ -74,6 +91,9 @@ def main() -> int:
         print(f"{what:46}{median:10.0f}{worst:9.0f}")
     base = statistics.median([r[2] for r in results.values()])
     print(f"{'baseline: chart + plain PNG':46}{base:10.0f}")
+    kinds_ms, charts_ms = kind_decision(app.source.table, sorted({v for n, v in steps if n == "kpi"}))
+    print(f"{'kinds of one KPI (all teams): chart_kinds':46}{kinds_ms:10.0f}")
+    print(f"{'  the same kinds by metrics.charts':46}{charts_ms:10.0f}")
     for label, (median, _, _) in results.items():
         met = "met" if median <= TARGET_MS else "NOT met"
         print(f"{label}: ratio to baseline {median / base:.2f}; target median <= "
