@@ -120,21 +120,28 @@ def _rows(t: Tidy, mask, index):
 def _validate(spec, t: Tidy, index, y_name, n_name):
     from .inputs import _where
 
-    y = t.y
+    y, n = t.y, t.n
+    checks = []  # (values that must be >= low, low, column, what is wrong)
+    if spec.name in ("p", "np", "pp", "c", "u", "up", "g"):
+        checks.append((lambda: y < 0, y, 0, y_name, "negative counts"))
+    if spec.name == "t":
+        checks.append((lambda: y <= 0, y, np.nextafter(0, 1), y_name,
+                       "times between events must be > 0"))
+    if spec.input == "counts":
+        checks.append((lambda: n < 0, n, 0, n_name, "negative sizes"))
+        checks.append((lambda: (n == 0) & (y > 0), n, np.nextafter(0, 1), n_name,
+                       "size 0 with a positive count"))
+        if spec.name in ("p", "np", "pp"):
+            checks.append((lambda: y > n, None, None, y_name, "counts above n"))
     with np.errstate(invalid="ignore"):
-        checks = []
-        if spec.name in ("p", "np", "pp", "c", "u", "up", "g"):
-            checks.append((y < 0, y_name, "negative counts"))
-        if spec.name == "t":
-            checks.append((y <= 0, y_name, "times between events must be > 0"))
-        if spec.input == "counts":
-            checks.append((t.n < 0, n_name, "negative sizes"))
-            checks.append(((t.n == 0) & (y > 0), n_name, "size 0 with a positive count"))
-            if spec.name in ("p", "np", "pp"):
-                checks.append((y > t.n, y_name, "counts above n"))
-    for mask, col, what in checks:
-        if mask.any():
-            raise DataError(f"column {col!r}: {what} on rows {_where(_rows(t, mask, index))}")
+        for bad, values, low, col, what in checks:
+            # a minimum at or above ``low`` clears the check in one pass (a NaN
+            # minimum does not: then the rows are looked at one by one)
+            if values is not None and (len(values) == 0 or values.min() >= low):
+                continue
+            mask = bad()
+            if mask.any():
+                raise DataError(f"column {col!r}: {what} on rows {_where(_rows(t, mask, index))}")
 
 
 def _excluded(exclude, data, t: Tidy):

@@ -72,8 +72,10 @@ def dispersion(p: Points, kind: str, centre):
         resid = np.subtract(p.y, expected, out=expected if kind != "u" else None)
         np.multiply(resid, resid, out=resid)
         np.divide(resid, var, out=resid)
-        resid[~np.isfinite(resid)] = 0.0
         stat = segment_sum(p, resid, mask)
+        if not np.isfinite(stat).all():  # rare (n = 0, p = 0 or 1): such points add nothing
+            resid[~np.isfinite(resid)] = 0.0
+            stat = segment_sum(p, resid, mask)
         df = segment_count(p, mask) - 1
         levels, where = np.unique(df, return_inverse=True)
         critical = np.where(levels > 0, chdtri(np.maximum(levels, 1), ALPHA), np.inf)[where]
