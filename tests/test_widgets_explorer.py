@@ -115,3 +115,21 @@ def test_bad_sources_and_choices_are_named(source):
         source.series("Nobody", "volume")
     with pytest.raises(ParameterError, match="by='weather'"):
         source.drilldown("Returns", source.periods()[0], "weather")
+
+
+def test_auto_kind_is_the_kind_charts_gives_each_series(app, source):
+    import warnings
+
+    from qoswb.metrics import charts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = charts(source.table).summary
+    for row in summary.itertuples():
+        if row.chart == "none":
+            continue
+        assert app.chart_plan(row.team, row.kpi) == (row.chart, row.reason)
+    assert {"p", "pp", "i"} <= set(summary["chart"])  # the proportions' and counts' moves are exercised
+    over = summary[summary["chart"] == "pp"].iloc[0]
+    app.team.value, app.kpi.value = over["team"], over["kpi"]
+    assert app.chart().kind == "pp" and over["reason"] in app.notes
