@@ -143,8 +143,22 @@ def _window_count(b, ctx, w):
 
 
 def _all_of_last(b, ctx, w):
-    """``b`` holds for each of the last ``w`` points of the segment (a run of at least w)."""
-    return _window_count(b, ctx, w) >= w
+    """``b`` holds for each of the last ``w`` points of the segment (a run of at least w).
+
+    By doubling: ANDs of shifted copies make runs of 2, 4, 8, ... (log2(w)
+    passes); then the first w - 1 points of each segment, too early to end a
+    run of w inside it, are cleared (which also drops runs leaking across a start).
+    """
+    run = b.copy()
+    span = 1
+    while span < w:
+        step = min(span, w - span)
+        run[step:] &= run[:-step]  # numpy buffers the overlap: reads the old values
+        span += step
+    if w > 1 and len(run):
+        at, ok = ctx.head(w - 1)
+        run[at if ok is None else at[ok]] = False
+    return run
 
 
 def _equal_run(key, ctx, new=None):
