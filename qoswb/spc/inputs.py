@@ -100,9 +100,10 @@ def _codes(values, name):
         labels = s.cat.categories
     else:
         codes, labels = _contiguous_codes(s)
-        if codes is None:
-            codes, labels = pd.factorize(s, sort=False)
-            codes = codes.astype(np.int64, copy=False)
+        if codes is not None:
+            return codes, labels  # missing labels never make a contiguous block
+        codes, labels = pd.factorize(s, sort=False)
+        codes = codes.astype(np.int64, copy=False)
     if (codes < 0).any():
         raise DataError(f"column {name!r} is missing on rows {_where(np.flatnonzero(codes < 0))}")
     return codes, labels
@@ -111,8 +112,9 @@ def _codes(values, name):
 def _contiguous_codes(s: pd.Series):
     """Codes by neighbour comparison when every label occupies one block of rows, else None.
 
-    The labels come back as an Index whose (cached) uniqueness check is the
-    contiguity test, so building the group categorical later costs nothing more.
+    The blocks are contiguous when no label comes back later: proved at once
+    when the block labels ascend (the usual output of a sort or groupby), else
+    by hashing them.
     """
     n = len(s)
     if n < 2:
@@ -121,7 +123,9 @@ def _contiguous_codes(s: pd.Series):
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":  # never missing
         v = s.to_numpy()
         starts = _starts(np.flatnonzero(v[1:] != v[:-1]))
-        labels = pd.Index(v[starts])
+        first = v[starts]
+        ascending = bool((first[1:] > first[:-1]).all())
+        labels = pd.Index(first)
     elif hasattr(arr, "_pa_array"):
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -131,12 +135,26 @@ def _contiguous_codes(s: pd.Series):
             return None, None
         change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
         starts = _starts(np.asarray(pc.indices_nonzero(change)))
-        labels = pd.Index(pd.array(a.take(pa.array(starts)), dtype=s.dtype))
+        first = a.take(pa.array(starts))
+        k = len(first)
+        ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
+        labels = pd.Index(pd.array(first, dtype=s.dtype))
     else:
         return None, None
-    if not labels.is_unique:  # a label comes back later: not contiguous
+    if not ascending and not labels.is_unique:  # a label comes back later
         return None, None
     return np.repeat(np.arange(len(starts)), np.diff(starts, append=n)), labels
+
+
+def _categorical(codes, labels):
+    """The group column: a categorical of codes into ``labels``.
+
+    Every path of ``_codes`` gives unique, non-missing labels, so pandas' own
+    fast path (what ``Categorical`` uses internally) skips checking them again:
+    for string labels that check costs as much as finding the groups.
+    """
+    dtype = pd.CategoricalDtype._from_fastpath(labels, ordered=False)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _starts(changes):
@@ -229,7 +247,7 @@ def _sorted(input_kind, y, n, x, group, phase, index):
     else:
         seg = np.repeat(np.arange(len(start)), np.diff(start, append=N))
     out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
-               group=None if gs is None else pd.Categorical.from_codes(gs, glabels, validate=False),
+               group=None if gs is None else _categorical(gs, glabels),
                phase=None if pcode is None else plabels.take(pcode), row=row)
     if input_kind == "subgroups":
         if x is None:
