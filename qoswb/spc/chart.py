@@ -216,8 +216,11 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
     zcentre = r.cl if r.zcentre is None else r.zcentre
     zones = any(rules_mod.RULES[rid].needs == "zones" for rid in rule_ids)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = ((zstat - zcentre) / r.zsigma if r.zsigma is not None and zones
-             else np.full(N, np.nan))
+        if r.zsigma is not None and zones:
+            z = np.subtract(zstat, zcentre)
+            np.divide(z, r.zsigma, out=z)
+        else:
+            z = np.full(N, np.nan)
         beyond = r.beyond if r.beyond is not None else (r.stat > r.ucl) | (r.stat < r.lcl)
     everything = valid.all()
     pick = (lambda a: a) if everything else (lambda a: a[valid])  # noqa: E731

@@ -67,9 +67,14 @@ def dispersion(p: Points, kind: str, centre):
     mask = p.base
     c = p.expand(centre)
     with np.errstate(invalid="ignore", divide="ignore"):
+        # few fresh point-sized arrays: their page faults cost more than the arithmetic
         expected = p.n * c
-        var = expected if kind == "u" else expected * (1 - c)
-        resid = np.subtract(p.y, expected, out=expected if kind != "u" else None)
+        if kind == "u":
+            var = expected
+            resid = np.subtract(p.y, expected, out=c)
+        else:
+            var = np.multiply(expected, np.subtract(1, c, out=c), out=c)
+            resid = np.subtract(p.y, expected, out=expected)
         np.multiply(resid, resid, out=resid)
         np.divide(resid, var, out=resid)
         stat = segment_sum(p, resid, mask)
