@@ -240,21 +240,25 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
 
 
 def _rule_labels(rule_ids, flags, N):
-    """The ``rules`` column (comma-separated ids per point, a categorical) and ``signal``."""
+    """The ``rules`` column (comma-separated ids per point, a categorical), ``signal``
+    and the positions of the signals."""
     signal = np.zeros(N, dtype=bool)
     for rid in rule_ids:
         signal |= flags[rid]
     hit = np.flatnonzero(signal)
     cats = ("",)
-    cat_codes = np.zeros(N, dtype=np.int32)
+    uniq = inv = ()
     if len(hit):
         code = np.zeros(len(hit), dtype=np.int64)
         for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
             code |= flags[rid][hit].astype(np.int64) << i
         uniq, inv = np.unique(code, return_inverse=True)
         cats += tuple(",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq)
-        cat_codes[hit] = inv + 1
-    return pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False), signal
+    # codes in the small integer type pandas would convert them to anyway
+    cat_codes = np.zeros(N, dtype=np.int8 if len(cats) < 127 else np.int32)
+    cat_codes[hit] = np.add(inv, 1)
+    labels = pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False)
+    return labels, signal, hit
 
 
 @functools.lru_cache(maxsize=256)
@@ -295,11 +299,10 @@ class ControlChart:
         if self.spec.has_n:
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
-        labels, signal = _rule_labels(self.rules, self._flags, N)
+        labels, signal, hit = _rule_labels(self.rules, self._flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
-        direction = np.zeros(N, dtype=np.int8)
-        hit = np.flatnonzero(signal)  # only signals carry a direction
+        direction = np.zeros(N, dtype=np.int8)  # only signals carry a direction
         if r.direction is not None:
             direction[hit] = r.direction[hit]
         else:
