@@ -113,7 +113,7 @@ def _applicable(spec, ids):
 
 
 def _rows(t: Tidy, mask, index):
-    rows = t.row[mask]
+    rows = t.input_rows(mask)
     return index[rows] if index is not None else rows
 
 
@@ -149,6 +149,7 @@ def _excluded(exclude, data, t: Tidy):
     if exclude is None:
         return None
     n_rows = len(data) if data is not None and not isinstance(data, (list, tuple)) else None
+    rows = t.input_rows(np.arange(len(t.y)))  # the input row of each sorted point
     if isinstance(exclude, str):
         if not isinstance(data, pd.DataFrame) or exclude not in data.columns:
             raise ParameterError(f"exclude={exclude!r} is not a column of data")
@@ -158,7 +159,7 @@ def _excluded(exclude, data, t: Tidy):
         if arr.dtype == bool:
             mask = arr
         else:
-            n_rows = n_rows if n_rows is not None else int(t.row.max()) + 1
+            n_rows = n_rows if n_rows is not None else int(rows.max()) + 1
             if arr.size and (arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() >= n_rows):
                 raise ParameterError(f"exclude= must be positions 0..{n_rows - 1} or a boolean "
                                      f"array, got {exclude!r}")
@@ -166,7 +167,7 @@ def _excluded(exclude, data, t: Tidy):
             mask[arr] = True
     if n_rows is not None and len(mask) != n_rows:
         raise ParameterError(f"exclude= has {len(mask)} values for {n_rows} rows")
-    return mask[t.row]
+    return mask[rows]
 
 
 def _points(spec, t: Tidy, freeze, excluded) -> Points:

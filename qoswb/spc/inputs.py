@@ -33,9 +33,16 @@ class Tidy:
     x: object            # array-like of x labels (sorted)
     group: object | None  # array-like of group labels (sorted) or None
     phase: object | None
-    row: np.ndarray | None  # for each point, an input row position (first of its subgroup)
+    row: np.ndarray | None  # for each point, an input row position (first of its subgroup);
+    # None when the points kept the input order
     sd: np.ndarray | None = None
     rng: np.ndarray | None = None
+
+    def input_rows(self, points):
+        """Input row positions of ``points`` (a boolean mask or positions of sorted points)."""
+        if self.row is None:
+            return np.flatnonzero(points) if points.dtype == bool else points
+        return self.row[points]
 
 
 def _where(rows, limit=5):
@@ -222,7 +229,7 @@ def _sorted(input_kind, y, n, x, group, phase, index):
     else:
         order = None if gcode is None or _is_sorted((gcode,)) else np.argsort(gcode, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
-    row = np.arange(N) if order is None else order
+    row = order
     gs = None if gcode is None else take(gcode)
     if x is None:  # positions 0, 1, ... inside each group
         xs_sorted = np.arange(N) if gs is None else np.arange(N) - _first_of(gs)
@@ -259,7 +266,7 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         if gs is not None:
             same &= gs[1:] == gs[:-1]
         if same.any():
-            rows = row[1:][same]
+            rows = out.input_rows(np.flatnonzero(same) + 1)
             lab = index[rows] if index is not None else rows
             raise DataError(f"x repeats inside a series (one point per x and group expected) "
                             f"on rows {_where(lab)}; aggregate first or pass group=")
@@ -358,4 +365,4 @@ def _aggregate(t: Tidy, xkey):
     seg = t.seg[firsts]
     pick = lambda a: None if a is None else (a[firsts] if isinstance(a, np.ndarray) else a.take(firsts))  # noqa: E731
     return _subgroup_tidy(mean, size, sd, rng, t.x.take(firsts), np.cumsum(np.r_[True, seg[1:] != seg[:-1]]) - 1,
-                          pick(t.group), pick(t.phase), t.row[firsts])
+                          pick(t.group), pick(t.phase), t.input_rows(firsts))
