@@ -160,7 +160,8 @@ def _categorical(codes, labels):
     fast path (what ``Categorical`` uses internally) skips checking them again:
     for string labels that check costs as much as finding the groups.
     """
-    dtype = pd.CategoricalDtype._from_fastpath(labels, ordered=False)
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)  # private: fall back if pandas drops it
+    dtype = fast(labels, ordered=False) if fast else pd.CategoricalDtype(labels, ordered=False)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
