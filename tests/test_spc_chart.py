@@ -237,3 +237,18 @@ def test_excluded_points_leave_the_runs_analysis_as_in_qicharts2():
     every = chart("run", y, rules="anhoej").summary()
     fewer = chart("run", y, rules="anhoej", exclude=[12, 13, 14, 15]).summary()
     assert every.useful_points[0] == 16 and fewer.useful_points[0] == 12  # no ties with the medians
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/London"])
+def test_datetime_periods_as_x_naive_or_aware(tz):
+    # periods are the usual x: numpy datetime64 (naive) and pandas tz-aware both work,
+    # and a missing period is named, not a crash from deep inside NumPy
+    when = pd.date_range("2024-01-01", periods=12, freq="W-MON", tz=tz)
+    values = np.arange(12.0) % 5
+    frame = pd.DataFrame({"week": when, "y": values})
+    out = chart("i", frame, y="y", x="week").frame
+    assert list(out["x"]) == list(when)
+    assert out["cl"].iloc[0] == pytest.approx(values.mean())
+    frame.loc[3, "week"] = pd.NaT
+    with pytest.raises(DataError, match="column 'x' is missing on rows"):
+        chart("i", frame, y="y", x="week")

@@ -217,11 +217,14 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         xs = x if isinstance(x, pd.Series) else pd.Series(x)
         xarr = xs.array
         kind = xs.dtype.kind if isinstance(xs.dtype, np.dtype) else ""
-        missing = np.isnan(xs.to_numpy()) if kind in "fM" else xs.isna().to_numpy()
+        if kind in ("f", "M"):  # NumPy floats and datetimes: a direct check, cheaper than isna()
+            missing = np.isnat(xs.to_numpy()) if kind == "M" else np.isnan(xs.to_numpy())
+        else:
+            missing = xs.isna().to_numpy()
         if missing.any():
             raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(missing))}")
         try:
-            xkey = xs.to_numpy() if kind in "iufM" else pd.factorize(xs, sort=True)[0]
+            xkey = xs.to_numpy() if kind in ("i", "u", "f", "M") else pd.factorize(xs, sort=True)[0]
         except TypeError as exc:
             raise DataError(f"column 'x' mixes values that cannot be ordered: {exc}") from None
         keys = (xkey,) if gcode is None else (xkey, gcode)
