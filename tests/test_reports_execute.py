@@ -103,3 +103,9 @@ def test_partials_of_a_killed_run_are_removed(tmp_path):
     (tmp_path / "a/r-2025-02.html").write_text("whole")
     assert remove_partials(tmp_path) == 1
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["r-2025-02.html"]
+
+
+def test_preload_adds_what_a_module_loads_on_first_use_once_and_skips_odd_names():
+    kernels = Kernels(prewarm=False, preload=["pandas", "matplotlib.pyplot", "pandas", "os; rm"])
+    assert kernels.preload == ["pandas", "pandas.io.formats.style", "matplotlib.pyplot",
+                               "matplotlib_inline.backend_inline"]
