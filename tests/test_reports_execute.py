@@ -5,8 +5,8 @@ import re
 import nbformat
 import pytest
 
-from qoswb.reports.execute import (Kernels, offline_html, remote_references, remove_partials,
-                                   run_job)
+from qoswb.reports.execute import offline_html, remote_references, remove_partials, run_job
+from qoswb.reports.kernels import Kernels
 from qoswb.reports.testing import make_template
 
 FIGURE = """import matplotlib.pyplot as plt
@@ -104,8 +104,3 @@ def test_partials_of_a_killed_run_are_removed(tmp_path):
     assert remove_partials(tmp_path) == 1
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["r-2025-02.html"]
 
-
-def test_preload_adds_what_a_module_loads_on_first_use_once_and_skips_odd_names():
-    kernels = Kernels(prewarm=False, preload=["pandas", "matplotlib.pyplot", "pandas", "os; rm"])
-    assert kernels.preload == ["pandas", "pandas.io.formats.style", "matplotlib.pyplot",
-                               "matplotlib_inline.backend_inline"]

@@ -1,9 +1,8 @@
 """Run one job: papermill into a temporary notebook, HTML without code, atomic renames.
 
 This module runs inside a worker process (never in the batch driver's threads:
-papermill calls from threads of one process race on kernel start-up). A worker
-keeps a :class:`Kernels` object that starts the *next* kernel while the current
-job runs, so kernel start-up, which dominates short reports, overlaps useful work.
+papermill calls from threads of one process race on kernel start-up), which
+hands it kernels from its :class:`~qoswb.reports.kernels.Kernels`.
 
 A job's outputs appear only complete: each is written under a hidden temporary
 name in the same folder and renamed into place, the HTML last, so a batch killed
@@ -19,11 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
+
+from qoswb.reports.kernels import Kernels, kill
 
 PARTIAL = ".partial"
 # Errors worth another try: the kernel died or never came up (not the notebook's own error).
@@ -32,14 +31,6 @@ _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 _REMOTE = re.compile(r"""(src|href)\s*=\s*["']?\s*(https?:)?//|import\s*\(\s*["'](https?:)?//"""
                      r"""|@import\s+(url\()?\s*["']?(https?:)?//|Url\s*=\s*["']https?://""", re.I)
 _LINK = re.compile(r"<link\b[^>]*>", re.I)
-# What a preloaded module loads lazily on its first use in a report: importing these
-# too takes that cost off the job's clock (e.g. pyplot's first figure resolves the
-# inline backend; read_parquet(filters=...) goes through pyarrow.dataset; a Styler
-# brings jinja2). Measured on the team report: ~0.5 s less per job in its cells.
-COMPANIONS = {"matplotlib.pyplot": ["matplotlib_inline.backend_inline"],
-              "pyarrow.parquet": ["pyarrow.dataset"],
-              "pandas": ["pandas.io.formats.style"]}
-
 
 def offline_html(html: str) -> str:
     """Drop every ``<script>`` or ``<link>`` that would fetch from the network.
@@ -121,117 +112,6 @@ def remove_partials(folder: Path) -> int:
         tmp.unlink(missing_ok=True)
         count += 1
     return count
-
-
-class Kernels:
-    """Hands out started Jupyter kernels, starting the next one ahead of time (pre-warming).
-
-    >>> kernels = Kernels(prewarm=False)  # doctest: +SKIP
-    >>> km = kernels.take(); ...; kernels.release(km); kernels.close()  # doctest: +SKIP
-    """
-
-    def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None,
-                 preload: list[str] | tuple = ()):
-        self.kernel_name, self.prewarm, self.cwd = kernel_name, prewarm, cwd
-        named = [m for m in preload if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
-        self.preload = list(dict.fromkeys(
-            [m for name in named for m in [name, *COMPANIONS.get(name, [])]]))
-        self._next = None
-
-    def _start(self):
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
-        # The kernel's own chatter (e.g. its TCP warning) is not the report's business.
-        run_sync(km.start_kernel)(cwd=self.cwd or os.getcwd(), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        if self.preload:
-            threading.Thread(target=_preload, args=(km.get_connection_info(), self.preload),
-                             daemon=True, name="qoswb-kernel-preload").start()
-        return km
-
-    def warm(self) -> None:
-        """Start a kernel now (at worker start-up), so the first job finds one booted."""
-        if self._next is None:
-            self._next = self._start()
-
-    def take(self):
-        """A started kernel manager; also starts the next kernel when pre-warming."""
-        km, self._next = self._next, None
-        if km is None or not _alive(km):
-            if km is not None:
-                self.release(km)
-            km = self._start()
-        if self.prewarm:
-            try:
-                self._next = self._start()
-            except Exception:  # a failed warm start is retried by the next take()
-                self._next = None
-        return km
-
-    def release(self, km) -> None:
-        """Shut a kernel down (quietly if it is already dead)."""
-        from jupyter_core.utils import run_sync
-
-        try:
-            run_sync(km.shutdown_kernel)(now=True)
-        except Exception:
-            kill(km)
-
-    def close(self) -> None:
-        if self._next is not None:
-            self.release(self._next)
-            self._next = None
-
-
-def _preload(connection: dict, modules: list[str], timeout: float = 120) -> None:
-    """Import ``modules`` in a fresh kernel while the worker's current job runs.
-
-    A silent execution: no output, no execution count, nothing in the notebook;
-    the report's own ``import pandas`` then finds the module loaded. The notebook's
-    first cell simply queues behind this request if it comes early.
-    """
-    from jupyter_client.blocking import BlockingKernelClient
-
-    client = BlockingKernelClient()
-    client.load_connection_info(connection)
-    try:
-        client.start_channels()
-        client.wait_for_ready(timeout=timeout)
-        imports = "\n".join(f"try:\n    import {m}\nexcept Exception:\n    pass" for m in modules)
-        msg_id = client.execute(imports, silent=True, store_history=False)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            reply = client.get_shell_msg(timeout=timeout)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-    except Exception:  # a kernel that dies or is taken down meanwhile: nothing to warm
-        pass
-    finally:
-        try:
-            client.stop_channels()
-        except Exception:
-            pass
-
-
-def _alive(km) -> bool:
-    from jupyter_core.utils import run_sync
-
-    try:
-        return bool(run_sync(km.is_alive)())
-    except Exception:
-        return False
-
-
-def kill(km) -> None:
-    """Kill a kernel's process outright (used when a job runs out of time)."""
-    pid = getattr(getattr(km, "provisioner", None), "pid", None)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kernels | None = None,

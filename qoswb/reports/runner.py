@@ -29,7 +29,8 @@ def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
     """A local worker: receive jobs, run them one at a time, send results back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     _die_with_parent()
-    from qoswb.reports.execute import Kernels, exporter, run_job
+    from qoswb.reports.execute import exporter, run_job
+    from qoswb.reports.kernels import Kernels
 
     kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
     try:
@@ -58,14 +59,9 @@ def _die_with_parent() -> None:
     so no orphan keeps writing reports after the batch is gone. Elsewhere a worker stops
     at its next job, when it finds the driver's end of the pipe closed."""
     if sys.platform.startswith("linux"):
-        import ctypes
+        from qoswb.reports.forkserver import die_with_parent
 
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() == 1:  # the driver died before we got here
-            os._exit(1)
+        die_with_parent(multiprocessing.parent_process().pid)
 
 
 class _Worker:
@@ -170,7 +166,8 @@ _dask_kernels = None
 def _dask_task(job, output, timeout, prewarm, preload=()):
     """Runs on a Dask worker: one kernel pool per worker process, kept between tasks."""
     global _dask_kernels
-    from qoswb.reports.execute import Kernels, run_job
+    from qoswb.reports.execute import run_job
+    from qoswb.reports.kernels import Kernels
 
     if _dask_kernels is None:
         import atexit

@@ -1,0 +1,266 @@
+"""Start report kernels as forks of a process that has already imported what reports use.
+
+A fresh ``python -m ipykernel_launcher`` spends most of its start-up importing:
+IPython, then pandas, pyarrow and matplotlib once the report begins. A batch
+worker instead starts one *fork server*: a process that does those imports once,
+then forks a child per kernel, and the child runs ipykernel's own start-up with
+the connection file the kernel manager wrote. Each report still gets a new
+process of its own, with its own memory, so reports stay as isolated from each
+other as with a fresh kernel; only the imports are shared (copy-on-write).
+
+A forked kernel differs from a fresh one in what the fork cannot give it: it
+starts in its own session (so a kill reaches the whole process group), dies with
+the server (which dies with its worker), and gets fresh random seeds (Python's
+``random`` reseeds itself after a fork; NumPy's legacy global generator is
+reseeded here). Modules that hook into a live IPython shell when imported
+(``matplotlib_inline.backend_inline``) are left for the kernel to import itself.
+
+>>> kernel_args(["/venv/bin/python", "-m", "ipykernel_launcher", "-f", "k.json"])
+['-f', 'k.json']
+>>> kernel_args(["R", "--slave", "-e", "IRkernel::main()", "k.json"]) is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+# What a preloaded module loads lazily on its first use in a report (pyplot's first figure
+# resolves the inline backend; read_parquet(filters=...) goes through pyarrow.dataset; a
+# Styler brings jinja2): importing these too takes that cost off the report's clock.
+COMPANIONS = {"matplotlib.pyplot": ["matplotlib.backends.backend_agg", "IPython.core.pylabtools",
+                                    "matplotlib_inline.backend_inline"],
+              "pyarrow.parquet": ["pyarrow.dataset"],
+              "pandas": ["pandas.io.formats.style"]}
+# Hooks itself into the live IPython shell when imported: imported by the kernel, never the server.
+NEEDS_SHELL = ("matplotlib_inline.backend_inline",)
+
+
+def available() -> bool:
+    """Whether kernels can be forked here (Linux: fork and pidfd; not macOS or Windows)."""
+    return sys.platform.startswith("linux") and hasattr(os, "pidfd_open")
+
+
+def kernel_args(cmd: list[str]) -> list[str] | None:
+    """The IPKernelApp arguments of an ipykernel launch command, or None for any other kernel."""
+    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        return list(cmd[3:])
+    return None
+
+
+def modules_to_preload(names, shell: bool = False) -> list[str]:
+    """``names`` with their companions; without a live ``shell``, minus modules that need one.
+
+    >>> modules_to_preload(["pandas"])
+    ['pandas', 'pandas.io.formats.style']
+    """
+    wanted = [m for name in names for m in [name, *COMPANIONS.get(name, [])]]
+    return [m for m in dict.fromkeys(wanted) if shell or m not in NEEDS_SHELL]
+
+
+def kernel_python(argv: list[str]) -> str:
+    """The interpreter a kernel spec's ``argv`` runs (``python`` means this one, as in jupyter_client)."""
+    names = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    return sys.executable if argv and argv[0] in names else (argv[0] if argv else "")
+
+
+class ForkServer:
+    """A process with the kernel's imports done, forking one kernel per :meth:`spawn`.
+
+    >>> server = ForkServer(sys.executable, ["pandas"])    # doctest: +SKIP
+    >>> pid = server.spawn(["-f", "kernel.json"], cwd="/tmp", env=dict(os.environ))  # doctest: +SKIP
+    """
+
+    def __init__(self, python: str, modules, cwd: str | None = None):
+        self.python = python
+        self.modules = modules_to_preload(modules)
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen(
+            [python, "-m", "qoswb.reports.forkserver", *self.modules], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, text=True, bufsize=1)
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def spawn(self, args: list[str], cwd: str, env: dict) -> int:
+        """Fork a kernel running IPKernelApp with ``args``; returns its pid."""
+        with self._lock:  # one request and its answer at a time
+            if not self.alive:
+                raise RuntimeError("the kernel fork server is not running")
+            self._process.stdin.write(json.dumps({"args": args, "cwd": cwd, "env": env}) + "\n")
+            self._process.stdin.flush()
+            line = self._process.stdout.readline()  # the imports finish first, then the fork
+        if not line.strip().isdigit():
+            raise RuntimeError(f"the kernel fork server did not fork: {line.strip() or 'it exited'}")
+        return int(line)
+
+    def close(self) -> None:
+        if self.alive:
+            self._process.kill()
+        self._process.wait()
+        for pipe in (self._process.stdin, self._process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class ForkedProcess:
+    """What the kernel manager needs of a ``Popen`` for a kernel forked by the server.
+
+    The kernel is the server's child, not ours: it is watched through a pidfd (no pid
+    reuse races) and its exit status is not known here (reported as 0, or as minus
+    the signal this object sent).
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode, self._signal = pid, None, 0
+        try:
+            self._fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._fd, self.returncode = None, 0
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self._fd], [], [], 0)[0]:
+            self._closed()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self._fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            self._closed()
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            self._signal = signum
+            signal.pidfd_send_signal(self._fd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def _closed(self) -> None:
+        self.returncode = -self._signal if self._signal else 0
+        os.close(self._fd)
+
+    def __del__(self):
+        if self.returncode is None and getattr(self, "_fd", None) is not None:
+            os.close(self._fd)
+
+
+def provisioner(km, server: ForkServer):
+    """A provisioner for ``km`` that forks ipykernel kernels from ``server`` (others as usual)."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkedProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd, **kwargs):
+            args = kernel_args(cmd)
+            if args is None or cmd[0] != server.python or not server.alive:
+                return await super().launch_kernel(cmd, **kwargs)
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            pid = server.spawn(args, cwd, dict(kwargs.get("env") or os.environ))
+            self.process, self.pid, self.pgid, self.cwd = ForkedProcess(pid), pid, pid, cwd
+            return self.connection_info
+
+    return ForkedProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+
+
+# ---- the server process ---------------------------------------------------------------------
+
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this process when ``parent``, its parent, dies (even by SIGKILL)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def _become_kernel(request: dict, server: int) -> None:
+    """In the forked child: turn into a fresh kernel process, run it, and exit."""
+    code = 1
+    try:
+        os.setsid()  # its own process group, as a launched kernel has
+        die_with_parent(server)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if "numpy.random" in sys.modules:
+            sys.modules["numpy.random"].seed()  # the legacy global generator, else shared by all kernels
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=request["args"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - nothing may return into the server's loop
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve(modules: list[str]) -> None:
+    """The server's main loop: import ``modules``, then fork a kernel per request line.
+
+    It ends when its worker closes the pipe (or dies), and its kernels end with it.
+    """
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # a stray print while importing must not garble the answers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the batch driver
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked kernels are reaped automatically
+    if sys.path and Path(sys.path[0] or ".").resolve() == Path.cwd():
+        del sys.path[0]  # as ipykernel_launcher does; the kernel puts the cwd back itself
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel does
+    import importlib
+
+    import ipykernel.kernelapp  # noqa: F401
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that cannot load is the report's to report
+            pass
+    import gc
+
+    gc.collect()
+    gc.freeze()  # keep the imported objects' pages shared with the kernels (no refcount-GC writes)
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+        except ValueError:
+            replies.write("bad request\n")
+            continue
+        server = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            replies.close()
+            _become_kernel(request, server)
+        replies.write(f"{pid}\n")
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])
