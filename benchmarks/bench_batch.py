@@ -47,7 +47,7 @@ def team_periods(n: int) -> tuple[list[str], list[str]]:
     """Teams × months giving n reports (or the nearest product above)."""
     from qoswb.reports import cache as rc
 
-    teams = rc.meta(rc.demo_cache(TARGETS))["teams"]
+    teams = rc.meta(rc.demo_cache())["teams"]
     months = ["2025-05", "2025-04", "2025-03", "2025-02", "2025-01", "2024-12", "2024-11", "2024-10"]
     per = max(1, min(len(teams), n // 5 or 1))
     count = -(-n // per)
@@ -69,8 +69,7 @@ def run_batch(folder: Path, teams, periods, workers: int, preload=PRELOAD) -> tu
     cache = time.perf_counter()
     from qoswb.reports import cache as rc  # the cache build alone, timed again for the record
 
-    rc.build({"source": "demo", "kind": "interactions"}, "month", folder / "cache-only", targets=TARGETS,
-             kpis=KPIS)
+    rc.build({"source": "demo", "kind": "interactions"}, "month", folder / "cache-only", kpis=KPIS)
     return total, time.perf_counter() - cache, ok
 
 
@@ -79,7 +78,7 @@ def run_serial(folder: Path, teams, periods) -> float:
     from qoswb.reports import cache as rc
     from qoswb.reports.params import period
 
-    cache = str(rc.demo_cache(TARGETS))
+    cache = str(rc.demo_cache())
     out = folder / "serial"
     out.mkdir()
     start = time.perf_counter()

@@ -96,7 +96,7 @@ def test_a_team_report_is_the_same_from_a_forked_and_a_launched_kernel(tmp_path)
     from qoswb.reports import cache as rc
 
     template = REPO / "templates" / "team_report.ipynb"
-    cache = str(rc.demo_cache({"sla_response": 0.9, "fcr": 0.7}))
+    cache = str(rc.demo_cache())
     teams = rc.meta(cache)["teams"]
     job = {"template_path": str(template), "parameters": {"team": teams[1], "cache": cache}}
     preload = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views"]

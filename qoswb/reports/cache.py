@@ -6,9 +6,8 @@ writes ``<output>/_cache/``:
 
 - ``interactions.parquet``, ``surveys.parquet`` (with the ``team`` of the rated
   interaction, so a team's slice is one filter) — or ``aggregates.parquet``;
-- ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis`; ``charts.parquet`` and
-  ``chart_summary.parquet``: every team × KPI chart (:func:`qoswb.metrics.charts`, one
-  vectorised pass); ``matrix.parquet``: variation and assurance against the targets;
+- ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
+  it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
 - ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
 - ``meta.json``: the load summaries, teams, first and last timestamps, a key
   of the data specification (so ``--resume`` reuses a cache of the same data).
@@ -120,41 +119,26 @@ def _load(data: dict):
     return frames, summaries, rejected
 
 
-def derived(frames: dict, kind: str, targets: dict | None = None, kpis: list | None = None) -> dict:
-    """The KPI table, every team × KPI chart, and the matrix — computed once for all teams.
-
-    Returns ``{"kpis": ..., "charts": ..., "chart_summary": ..., "matrix": ...}``, or
-    ``{}`` when :mod:`qoswb.metrics` is not installed (templates then say so).
-    """
-    import warnings
-
+def derived(frames: dict, kind: str, kpis: list | None = None) -> dict:
+    """The KPI table of every team, computed once: ``{"kpis": ...}``, or ``{}`` when
+    :mod:`qoswb.metrics` is not installed (templates then say so)."""
     try:
-        from qoswb import metrics
-        compute, chart_all, overview = metrics.kpis, metrics.charts, metrics.matrix
-    except (ImportError, AttributeError):
+        from qoswb.metrics import kpis as compute
+    except ImportError:
         return {}
     if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
-        table = compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)
-    else:
-        table = compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)
-    out = {"kpis": table}
-    with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
-        warnings.simplefilter("ignore")
-        result = chart_all(table)
-        out["matrix"] = overview(result, targets=targets or None)
-    out["charts"] = result.frame
-    out["chart_summary"] = result.summary
-    return out
+        return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
+    return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)}
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          targets: dict | None = None, kpis: list | None = None) -> Path:
+          kpis: list | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data specification is kept as it is.
     """
     folder = Path(output) / CACHE
-    fingerprint = key(dict(data, _targets=targets or {}, _kpis=kpis or []), grain)
+    fingerprint = key(dict(data, _kpis=kpis or []), grain)
     if reuse and folder.exists():
         try:
             if meta(folder).get("key") == fingerprint:
@@ -168,7 +152,7 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
         teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
         frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
-    frames.update(derived(frames, data["kind"], targets, kpis))
+    frames.update(derived(frames, data["kind"], kpis))
     kpis = frames.get("kpis")
     if rejected:
         frames["rejected"] = rejected[0]
@@ -224,12 +208,12 @@ def last_periods(info: dict, grain: str, count: int, origin: str = "parameters")
     return out
 
 
-def demo_cache(targets: dict | None = None) -> Path:
+def demo_cache() -> Path:
     """The cache of the demo data (made on first use, reused after), for templates' defaults.
 
-    >>> cache = demo_cache({"sla_response": 0.9})   # doctest: +SKIP
+    >>> cache = demo_cache()   # doctest: +SKIP
     """
     from qoswb.config import data_dir
 
     return build({"source": "demo", "kind": "interactions"}, "month", data_dir() / "demo-reports",
-                 reuse=True, targets=targets)
+                 reuse=True)

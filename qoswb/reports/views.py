@@ -3,9 +3,12 @@
 Templates call these and only lay out the result, so the logic is tested here,
 once, and a template stays a handful of short cells.
 
-Limits come from the whole history in the cache (computed once for every team
-by the batch driver); points after the report's period are not shown, and the
-matrix reads the latest complete point up to the period's end.
+Charts, limits and signals are computed as they stood at the end of the
+report's period, from the cached KPI table: nothing after the period can move
+a report's limits or raise a signal in it, so a March report made in December
+reads as one made in April. A chart period running past the report's end (the
+week of 31 March in a March report) is shown as incomplete, never in limits or
+signals; the matrix reads the latest complete point.
 
 >>> view = team_view(cache, "Returns", "2025-05-01", "2025-06-01", kpis=None, targets={})  # doctest: +SKIP
 >>> view.matrix[["kpi", "variation"]]                                                     # doctest: +SKIP
@@ -14,7 +17,6 @@ matrix reads the latest complete point up to the period's end.
 from __future__ import annotations
 
 import dataclasses
-import types
 
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
@@ -43,14 +45,37 @@ def _local(ts, like):
     return ts.tz_localize(tz) if tz is not None else ts
 
 
-def matrix_up_to(chart_rows, period_end, targets, by=("team",)):
-    """Variation and assurance (qoswb.metrics.matrix) as they stood at the end of a period."""
+# How far a chart period runs from its start, by the grain of the cached KPI table.
+STEP = {"day": {"days": 1}, "week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3},
+        "year": {"years": 1}}
+
+
+def charts_as_of(table, period_end, grain="week", targets=None):
+    """Every chart in a KPI table (qoswb.metrics.charts) and its matrix, as of ``period_end``.
+
+    Only periods starting before ``period_end`` are charted; one running past it
+    is marked incomplete. Returns (chart points, matrix).
+
+    >>> points, m = charts_as_of(kpi_table, "2025-04-01", "week", {"fcr": 0.7})  # doctest: +SKIP
+    """
+    import warnings
+
     import pandas as pd
 
-    from qoswb.metrics import matrix
+    from qoswb.errors import DataError
+    from qoswb.metrics import charts, matrix
 
-    shown = chart_rows[chart_rows["period"] < pd.Timestamp(period_end)]
-    return matrix(types.SimpleNamespace(frame=shown, by=list(by)), targets=targets or None), shown
+    end = _local(period_end, table["period"])
+    rows = table[table["period"] < end]
+    if rows.empty:
+        raise DataError(f"no KPI data before {period_end} to chart (the data starts "
+                        f"{table['period'].min() if len(table) else 'nowhere'})")
+    closes = rows["period"] + pd.DateOffset(**STEP.get(grain, STEP["week"]))
+    rows = rows.assign(complete=rows["complete"].astype(bool) & (closes <= end).to_numpy())
+    with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
+        warnings.simplefilter("ignore")
+        result = charts(rows)
+    return result.frame, matrix(result, targets=targets or None)
 
 
 def units(cache=None) -> dict:
@@ -67,10 +92,11 @@ def units(cache=None) -> dict:
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
     """Everything a team report needs for one period, read from the cache (the team's rows only)."""
     info = rc.meta(cache)
-    charts = rc.read(cache, "charts", team=team)
+    grain = info.get("chart_grain") or "week"
+    table = rc.read(cache, "kpis", team=team)
     if kpis:
-        charts = charts[charts["kpi"].isin(kpis)]
-    m, shown = matrix_up_to(charts, period_end, targets)
+        table = table[table["kpi"].isin(kpis)]
+    shown, m = charts_as_of(table, period_end, grain, targets)
     tickets = answers = None
     if rc.has(cache, "interactions"):
         tickets = rc.read(cache, "interactions", team=team)
@@ -79,8 +105,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         if rc.has(cache, "surveys"):
             answers = rc.read(cache, "surveys", team=team)
             answers = answers[answers["id"].isin(tickets["id"])]
-    return TeamView(team, shown, m, tickets, answers, units(cache), info.get("chart_grain") or "week",
-                    period_end)
+    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end)
 
 
 def readings(view: TeamView) -> list[tuple[str, str]]:
@@ -177,16 +202,15 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     import pandas as pd
 
     info = rc.meta(cache)
+    grain = info.get("chart_grain") or "week"
     teams = list(teams or info["teams"])
-    charts = rc.read(cache, "charts")
-    keep = charts["team"].isin(teams)
-    charts = charts[keep & charts["kpi"].isin(kpis)] if kpis else charts[keep]
-    m, shown = matrix_up_to(charts, period_end, targets)
     table = rc.read(cache, "kpis")
-    start, end = pd.Timestamp(period_start), pd.Timestamp(period_end)
-    table = table[table["team"].isin(teams) & (table["period"] >= start) & (table["period"] < end)]
-    return PortfolioView(teams, shown, m, table, units(cache), info.get("chart_grain") or "week",
-                         period_start, period_end)
+    keep = table["team"].isin(teams)
+    table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
+    shown, m = charts_as_of(table, period_end, grain, targets)
+    start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
+    table = table[(table["period"] >= start) & (table["period"] < end)]
+    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end)
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:
@@ -208,7 +232,7 @@ def signals(view: PortfolioView):
     import pandas as pd
 
     rows = view.charts
-    inside = (rows["period"] >= pd.Timestamp(view.period_start)) & rows["complete"].astype(bool)
+    inside = (rows["period"] >= _local(view.period_start, rows["period"])) & rows["complete"].astype(bool)
     flagged = rows[inside & rows["signal"].astype(bool)][["team", "kpi"]].drop_duplicates()
     out = []
     for team, kpi in flagged.itertuples(index=False):
