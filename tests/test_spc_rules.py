@@ -134,3 +134,15 @@ def test_arl_rule_1_after_a_one_sigma_shift():
 
     p = norm.sf(2) + norm.cdf(-4)
     _within(_run_lengths(["we1"], 2_000, 600, shift=1.0, seed=3), 1 / p)
+
+
+def test_anhoej_minimum_crossings_are_scipys_binomial_quantile():
+    # qicharts2 takes qbinom(0.05, n - 1, 0.5); we compute it without importing scipy.stats
+    from scipy import stats
+
+    from qoswb.spc.rules import _binomial_quantile
+
+    useful = np.arange(1, 3001)
+    assert np.array_equal(_binomial_quantile(0.05, useful - 1), stats.binom.ppf(0.05, useful - 1, 0.5))
+    # Anhøj & Olesen 2014, table 1: 10 useful points -> at least 2 crossings, 24 -> 8, 50 -> 19
+    assert _binomial_quantile(0.05, np.array([9, 23, 49])).tolist() == [2, 8, 19]

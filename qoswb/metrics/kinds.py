@@ -100,7 +100,7 @@ def _dispersion(codes: np.ndarray, count: int, rows: pd.DataFrame, use: np.ndarr
     """Pearson dispersion ratio and χ² p-value per series (``codes`` 0..count-1), over the complete
     points ``use``. Plain numpy sums per series: on a few thousand rows pandas' per-call overhead
     would cost more than the arithmetic."""
-    from scipy import stats
+    from scipy.special import chdtrc  # χ² survival function: scipy.stats would cost ~0.8 s to import
 
     def column(name):
         return rows[name].to_numpy(dtype=float, na_value=np.nan)[use]
@@ -123,7 +123,8 @@ def _dispersion(codes: np.ndarray, count: int, rows: pd.DataFrame, use: np.ndarr
         total = np.bincount(codes[finite], weights=z2[finite], minlength=count)
         total[n < 2] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
         ratio = total / (n - 1)
-    return ratio, stats.chi2.sf(total, n - 1)
+        p_value = np.where(n >= 2, chdtrc(np.maximum(n - 1, 1), total), np.nan)
+    return ratio, p_value
 
 
 def _reason(kind: str, prime: str, ratio: float, p_value: float) -> str:

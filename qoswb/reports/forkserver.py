@@ -34,11 +34,13 @@ from pathlib import Path
 
 # What a preloaded module loads lazily on its first use in a report (pyplot's first figure
 # resolves the inline backend; read_parquet(filters=...) goes through pyarrow.dataset; a
-# Styler brings jinja2): importing these too takes that cost off the report's clock.
+# Styler brings jinja2; a report view's first chart, the KPI and SPC code and scipy.special):
+# importing these too takes that cost off the report's clock.
 COMPANIONS = {"matplotlib.pyplot": ["matplotlib.backends.backend_agg", "IPython.core.pylabtools",
                                     "matplotlib_inline.backend_inline"],
               "pyarrow.parquet": ["pyarrow.dataset"],
-              "pandas": ["pandas.io.formats.style"]}
+              "pandas": ["pandas.io.formats.style"],
+              "qoswb.reports.views": ["qoswb.metrics", "qoswb.spc", "scipy.special"]}
 # Hooks itself into the live IPython shell when imported: imported by the kernel, never the server.
 NEEDS_SHELL = ("matplotlib_inline.backend_inline",)
 

@@ -15,7 +15,7 @@ and periods, with which KPIs and targets, and where to write the reports::
     kpis: [volume, sla_response, first_response_median, csat]
     targets: {sla_response: 0.9}
     output: ../reports/demo
-    preload: [pandas, matplotlib.pyplot]   # imported in each kernel before its job arrives
+    preload: [pandas, matplotlib.pyplot]   # imported once per worker, before the jobs arrive
 
 Relative paths (data, mapping, templates given as paths, output) are read from
 the folder of the parameters file, so a batch runs the same from anywhere.
@@ -41,7 +41,7 @@ GRAINS = {"month": "M", "quarter": "Q", "week": "W"}
 KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets",
         "output", "timeout", "workers", "retries", "title", "preload"}
 # modules nearly every report imports: loaded in each kernel while it waits for its job
-DEFAULT_PRELOAD = ["pandas", "matplotlib.pyplot"]
+DEFAULT_PRELOAD = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views"]  # the templates' stack
 DATA_KEYS = {"source", "kind", "table", "query", "mapping", "surveys", "timezone"}
 DATA_KINDS = {"interactions", "aggregates"}
 REPO = Path(__file__).resolve().parents[2]
