@@ -59,6 +59,12 @@ def test_the_dispersion_ratio_and_the_too_short_series_by_hand():
     assert kinds.loc["jumpy", "dispersion"] == pytest.approx(ratio)
     assert kinds.loc["jumpy", "chart"] == "i" and kinds.loc["jumpy", "reason"].startswith("XmR: over-dispersion")
     assert kinds.loc["steady", "chart"] == "c"
+    # the χ² p-value quoted in the reason is scipy.stats' survival function with m - 1 df
+    from scipy import stats
+
+    steady = np.array(counts["steady"], float)
+    p_value = stats.chi2.sf(((steady - steady.mean()) ** 2 / steady.mean()).sum(), 5)
+    assert f"p = {p_value:.3f}" in kinds.loc["steady", "reason"]
     assert kinds.loc["new", "chart"] == "none" and "1 complete point" in kinds.loc["new", "reason"]
     _agree(table, ["team"])
 
