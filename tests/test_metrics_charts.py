@@ -167,3 +167,12 @@ def test_matrix_reads_the_latest_complete_point():
     m = matrix(_chart_result(values, 1, complete=[True] * 10 + [False]))
     assert m["variation"].tolist() == ["special cause improving"]  # 0.99 counts, the partial 0.10 does not
     assert m["latest_period"].tolist() == [WEEKS[9]]
+
+
+def test_matrix_keeps_the_kpis_in_the_charts_order_and_sorts_the_groups():
+    values = [0.70, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.70, 0.71, 0.69, 0.70]
+    parts = [table(kpi, {"West": values, "East": values}, "i") for kpi in ("volume", "sla_response", "csat")]
+    m = matrix(charts(pd.concat(parts, ignore_index=True)))
+    assert m[["team", "kpi"]].values.tolist() == [
+        ["East", "volume"], ["East", "sla_response"], ["East", "csat"],
+        ["West", "volume"], ["West", "sla_response"], ["West", "csat"]]

@@ -49,6 +49,8 @@ def _targets(targets, rows: pd.DataFrame, by: list[str]) -> pd.Series:
 def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
     """One row per group x KPI: latest value and limits, ``variation``, ``assurance``, ``target``.
 
+    Rows come group by group (sorted), the KPIs of each in the order of the charts.
+
     ``charts``: the result of :func:`qoswb.metrics.charts`; ``targets``:
     ``{kpi: target}`` or a table with ``kpi``, ``target`` and optionally group
     columns; ``recent``: how many of the latest complete points to read for
@@ -61,7 +63,10 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
         raise DataError("matrix() takes the result of qoswb.metrics.charts()")
     if recent < 1:
         raise ParameterError(f"recent={recent} must be at least 1")
-    done = frame[frame["complete"].astype(bool) & frame["y"].notna()].sort_values([*by, "kpi", "period"])
+    # groups in sorted order; KPIs in the charts' own order (the KPI table's: registry or as asked)
+    kpi_order = pd.Index(pd.unique(frame["kpi"]))
+    done = frame[frame["complete"].astype(bool) & frame["y"].notna()]
+    done = done.assign(_kpi=kpi_order.get_indexer(done["kpi"])).sort_values([*by, "_kpi", "period"], kind="stable")
     keys = [*by, "kpi"]
     tail = done.groupby(keys, observed=True, sort=False).tail(recent)
     latest = tail.groupby(keys, observed=True, sort=False).tail(1).set_index(keys)
