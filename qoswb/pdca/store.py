@@ -6,6 +6,9 @@ history rows committed in the same transaction. The default store is an SQLite
 file in the project's data folder (WAL mode and a busy timeout, so two kernels
 can write at once); teams that share one store pass a PostgreSQL URL.
 
+The change log and its merging of typing bursts live in :mod:`qoswb.pdca.history`;
+looking rows up and reading a whole cycle, in :mod:`qoswb.pdca.records`.
+
 >>> store = Store("sqlite://")                     # in memory, for the example
 >>> cycle = store.new_cycle("Slow first response", team="Desk A", kpi="first_response")
 >>> cause = store.add_cause(cycle["id"], "Nobody watches the queue at lunch", category="people")
@@ -30,7 +33,9 @@ from qoswb.errors import ParameterError, QoswbError
 from qoswb.pdca import model
 from qoswb.pdca.database import PG_CREATE_LOCK, default_url, make_engine
 from qoswb.pdca.fields import EDITABLE, as_text, clean
-from qoswb.pdca.model import ENTITIES, Base, Cause, Cycle, History, Why, utcnow
+from qoswb.pdca.history import history_frame, log_edit, log_removal
+from qoswb.pdca.model import ENTITIES, Base, Cause, Why
+from qoswb.pdca.records import as_dict, cycle_of, cycles_frame, fetch, read_cycle, touch
 
 
 class Store:
@@ -86,49 +91,8 @@ class Store:
             self._pid = os.getpid()
         return Session(self.engine, expire_on_commit=False)
 
-    def _log(self, s: Session, cycle_id, entity: str, entity_id: int, field: str, old, new):
-        s.add(History(at=utcnow(), author=self.author, cycle_id=cycle_id, entity=entity,
-                      entity_id=entity_id, field=field, old=as_text(old), new=as_text(new)))
-
-    def _last_typing(self, s: Session, cycle_id, entity, entity_id, field, seconds):
-        """The cycle's latest history row if it is this same field typed just now, else None."""
-        if not seconds:
-            return None
-        last = s.scalars(select(History).where(History.cycle_id == cycle_id)
-                         .order_by(History.id.desc()).limit(1)).first()
-        recent = last is not None and (utcnow() - last.at).total_seconds() <= seconds
-        same = last is not None and (last.entity, last.entity_id, last.field, last.author) == (
-            entity, entity_id, field, self.author)
-        return last if recent and same else None
-
-    @staticmethod
-    def _row(obj) -> dict:
-        return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
-
     def _get(self, s: Session, entity: str, entity_id, *, lock: bool = False):
-        cls = ENTITIES[entity]
-        try:  # numpy integers (an id taken from a DataFrame) are fine; text is not
-            entity_id = int(entity_id)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{entity}_id={entity_id!r}: expected a whole number") from None
-        stmt = select(cls).where(cls.id == entity_id)
-        if lock:
-            stmt = stmt.with_for_update()  # PostgreSQL row lock; SQLite is locked already
-        obj = s.scalars(stmt).first()
-        if obj is None:
-            raise ParameterError(f"{entity}_id={entity_id!r}: no such {entity} in {self.url}")
-        return obj
-
-    @staticmethod
-    def _cycle_of(s: Session, entity: str, obj) -> int:
-        if entity == "cycle":
-            return obj.id
-        if entity == "why":
-            return s.get(Cause, obj.cause_id).cycle_id
-        return obj.cycle_id
-
-    def _touch(self, s: Session, cycle_id: int) -> None:
-        s.execute(update(Cycle).where(Cycle.id == cycle_id).values(updated_at=utcnow()))
+        return fetch(s, entity, entity_id, where=self.url, lock=lock)
 
     def _create(self, entity: str, fields: dict, **keys) -> dict:
         values = clean(entity, fields)
@@ -144,14 +108,14 @@ class Store:
             obj = ENTITIES[entity](**keys, **values)
             s.add(obj)
             s.flush()  # assigns obj.id
-            cycle_id = self._cycle_of(s, entity, obj)
+            cycle_id = cycle_of(s, entity, obj)
             for name in EDITABLE[entity]:  # the whole initial state, defaults included
                 value = getattr(obj, name)
                 if value is not None and value != "":
-                    self._log(s, cycle_id, entity, obj.id, name, None, value)
+                    log_edit(s, self.author, cycle_id, entity, obj.id, name, None, value)
             if entity != "cycle":
-                self._touch(s, cycle_id)
-            return self._row(obj)
+                touch(s, cycle_id)
+            return as_dict(obj)
 
     def update(self, entity: str, entity_id: int, *, typing: float = 0, **fields) -> dict:
         """Change fields of one cycle, cause, why, action or change; history keeps old and new.
@@ -171,19 +135,16 @@ class Store:
         values = clean(entity, fields)
         with self._session() as s, s.begin():
             obj = self._get(s, entity, entity_id, lock=True)
-            cycle_id = self._cycle_of(s, entity, obj)
+            cycle_id = cycle_of(s, entity, obj)
             for name, value in values.items():
                 old = getattr(obj, name)
                 if old != value:
                     setattr(obj, name, value)
-                    last = self._last_typing(s, cycle_id, entity, obj.id, name, typing)
-                    if last is None:
-                        self._log(s, cycle_id, entity, obj.id, name, old, value)
-                    else:
-                        last.new, last.at = as_text(value), utcnow()
-            self._touch(s, cycle_id)
+                    log_edit(s, self.author, cycle_id, entity, obj.id, name, old, value,
+                                   typing=typing)
+            touch(s, cycle_id)
             s.flush()
-            return self._row(obj)
+            return as_dict(obj)
 
     # ---- the verbs ------------------------------------------------------------
     def new_cycle(self, title: str, **fields) -> dict:
@@ -242,8 +203,8 @@ class Store:
             old = cause.votes
             s.execute(update(Cause).where(Cause.id == cause.id).values(votes=Cause.votes + by))
             new = s.scalar(select(Cause.votes).where(Cause.id == cause.id))
-            self._log(s, cause.cycle_id, "cause", cause.id, "votes", old, new)
-            self._touch(s, cause.cycle_id)
+            log_edit(s, self.author, cause.cycle_id, "cause", cause.id, "votes", old, new)
+            touch(s, cause.cycle_id)
             return new
 
     def add_why(self, cause_id: int, text: str) -> dict:
@@ -303,17 +264,16 @@ class Store:
             raise ParameterError(f"entity={entity!r}: expected cause, why, action or change")
         with self._session() as s, s.begin():
             obj = self._get(s, entity, entity_id, lock=True)
-            cycle_id = self._cycle_of(s, entity, obj)
+            cycle_id = cycle_of(s, entity, obj)
             doomed = [(entity, obj)]
             if entity == "cause":
                 doomed = [("why", w) for w in s.scalars(select(Why).where(Why.cause_id == obj.id))]
                 doomed.append((entity, obj))
             for name, item in doomed:
-                self._log(s, cycle_id, name, item.id, "removed",
-                          json.dumps(self._row(item), default=as_text), None)
+                log_removal(s, self.author, cycle_id, name, item)
                 s.delete(item)
                 s.flush()  # whys go before their cause (foreign key)
-            self._touch(s, cycle_id)
+            touch(s, cycle_id)
 
     def record_check(self, cycle_id: int, result) -> dict:
         """Store a Check-step result (a :class:`~qoswb.pdca.check.CheckResult` or its dict).
@@ -337,9 +297,9 @@ class Store:
                               **values)
             s.add(obj)
             s.flush()
-            self._log(s, cycle_id, "check", obj.id, "verdict", None, obj.verdict)
-            self._touch(s, cycle_id)
-            return self._row(obj)
+            log_edit(s, self.author, cycle_id, "check", obj.id, "verdict", None, obj.verdict)
+            touch(s, cycle_id)
+            return as_dict(obj)
 
     # ---- reading --------------------------------------------------------------
     def get_cycle(self, cycle_id: int) -> dict:
@@ -351,24 +311,7 @@ class Store:
         ['actions', 'baseline', 'causes']
         """
         with self._session() as s:
-            cycle = self._row(self._get(s, "cycle", cycle_id))
-            cycle_id = cycle["id"]
-
-            def rows(cls, column, key):
-                found = s.scalars(select(cls).where(column == key).order_by(cls.id))
-                return [self._row(o) for o in found]
-
-            cycle["causes"] = rows(Cause, Cause.cycle_id, cycle_id)
-            for cause in cycle["causes"]:
-                whys = s.scalars(select(Why).where(Why.cause_id == cause["id"])
-                                 .order_by(Why.position))
-                cause["whys"] = [self._row(w) for w in whys]
-            cycle["actions"] = rows(model.Action, model.Action.cycle_id, cycle_id)
-            cycle["changes"] = rows(model.Change, model.Change.cycle_id, cycle_id)
-            cycle["checks"] = rows(model.Check, model.Check.cycle_id, cycle_id)
-            for check in cycle["checks"]:
-                check["details"] = json.loads(check["details"] or "{}")
-        return cycle
+            return read_cycle(s, cycle_id, where=self.url)
 
     def list_cycles(self) -> pd.DataFrame:
         """All cycles, most recently edited first (one row each, no children).
@@ -377,10 +320,7 @@ class Store:
         ['id', 'title', 'problem']
         """
         with self._session() as s:
-            found = s.scalars(select(Cycle).order_by(Cycle.updated_at.desc(), Cycle.id.desc()))
-            rows = [self._row(o) for o in found]
-        columns = [c.key for c in Cycle.__table__.columns]
-        return pd.DataFrame(rows, columns=columns)
+            return cycles_frame(s)
 
     def history(self, cycle_id: int | None = None) -> pd.DataFrame:
         """Every edit (of one cycle, or of all), oldest first: ``at``, ``author``,
@@ -391,15 +331,8 @@ class Store:
         >>> store.history(cid)[["entity", "field", "new"]].values.tolist()
         [['cycle', 'title', 'Waits'], ['cycle', 'stage', 'plan']]
         """
-        stmt = select(History).order_by(History.id)
-        if cycle_id is not None:
-            stmt = stmt.where(History.cycle_id == int(cycle_id))
         with self._session() as s:
-            rows = [self._row(o) for o in s.scalars(stmt)]
-        columns = [c.key for c in History.__table__.columns]
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["at"] = pd.to_datetime(frame["at"], utc=True)
-        return frame
+            return history_frame(s, cycle_id)
 
     def close(self) -> None:
         """Release the database connections (the file stays)."""
