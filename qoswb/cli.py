@@ -24,6 +24,7 @@ COMMANDS = {
     "demo": ("qoswb.data.demo_cli", "make the synthetic demo data and print a summary of it"),
     "validate": ("qoswb.data.validate_cli", "check a data file: summary, rejected rows with reasons"),
     "batch": ("qoswb.reports.cli", "run a report batch described by a parameters YAML file"),
+    "a3": ("qoswb.pdca.cli", "write one PDCA cycle's one-page A3 report (HTML or Markdown)"),
 }
 
 
