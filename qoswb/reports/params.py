@@ -166,9 +166,18 @@ def _templates(raw: Any, origin: str, base: Path) -> list[Template]:
 
 
 def find_template(name: str, base: Path, origin: str = "parameters") -> Path:
-    """A template path: a path relative to the parameters file, or a name in ``templates/``."""
+    """A template path: a path relative to the parameters file, or a name looked up in
+    ``templates/`` beside the parameters file, then among the templates that come with qoswb
+    (an installed wheel's ``qoswb/reports/templates/``, else the checkout's ``templates/``).
+
+    >>> find_template("team_report", Path("/nowhere")).parent.name
+    'templates'
+    """
+    from qoswb.reports.bundled import places
+
+    file = f"{name}.ipynb"
     candidates = [base / name] if name.endswith(".ipynb") else [
-        base / "templates" / f"{name}.ipynb", REPO / "templates" / f"{name}.ipynb"]
+        base / "templates" / file, *(place / file for place in places("templates"))]
     for path in candidates:
         if path.is_file():
             return path.resolve()
