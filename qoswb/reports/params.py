@@ -44,7 +44,6 @@ KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "t
 DEFAULT_PRELOAD = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views"]  # the templates' stack
 DATA_KEYS = {"source", "kind", "table", "query", "mapping", "surveys", "timezone"}
 DATA_KINDS = {"interactions", "aggregates"}
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclasses.dataclass(frozen=True)
