@@ -138,6 +138,13 @@ def test_bad_input_is_refused_with_the_field_named(tmp_path, call, message):
     assert store.history()["entity"].unique().tolist() == ["cycle"]
 
 
+def test_a_plain_path_string_is_an_sqlite_file_like_a_path(tmp_path):
+    cid = Store(str(tmp_path / "pdca.sqlite")).new_cycle("Queue", team="A")["id"]
+    assert Store(tmp_path / "pdca.sqlite").get_cycle(cid)["title"] == "Queue"
+    with sqlite3.connect(tmp_path / "pdca.sqlite") as db:
+        assert db.execute("select count(*) from cycles").fetchone() == (1,)
+
+
 def test_bad_url_is_a_parameter_error():
     with pytest.raises(ParameterError, match="not a database URL"):
         Store("no such thing://")

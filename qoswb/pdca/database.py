@@ -34,6 +34,8 @@ def default_url() -> str:
 
 def make_engine(url):
     """A SQLAlchemy engine for a URL or an SQLite file path, set up as the module says."""
+    if isinstance(url, str) and "://" not in url:  # a plain path, as a Path would be
+        url = Path(url)
     if isinstance(url, Path):
         url = f"sqlite:///{url}"
     try:
