@@ -13,7 +13,9 @@ then checked against the data, series by series:
   2013;22:362-368, which recommends p′ when limits are too narrow); the series
   moves to the prime chart when that χ² test rejects at ``dispersion_alpha``
   (default 0.01). The reason is written out, e.g. "p′: over-dispersion ratio
-  14.2 (χ² p < 0.001)". qicharts2's sigma_z (MR of the z-scores / 1.128) is
+  14.2 (χ² p < 0.001)". The statistic is computed by
+  :func:`qoswb.spc.checks.pearson_dispersion`, as in the p/np/u charts' own
+  over-dispersion check. qicharts2's sigma_z (MR of the z-scores / 1.128) is
   what the p′ chart itself then uses.
 * A series with fewer than ``min_points`` complete points gets kind "none"
   and the reason.
@@ -96,35 +98,19 @@ def chart_kinds(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float =
     return out
 
 
-def _dispersion(codes: np.ndarray, count: int, rows: pd.DataFrame, use: np.ndarray, kind: str):
-    """Pearson dispersion ratio and χ² p-value per series (``codes`` 0..count-1), over the complete
-    points ``use``. Plain numpy sums per series: on a few thousand rows pandas' per-call overhead
-    would cost more than the arithmetic."""
-    from scipy.special import chdtrc  # χ² survival function: scipy.stats would cost ~0.8 s to import
+def _dispersion(codes: np.ndarray, rows: pd.DataFrame, use: np.ndarray, kind: str):
+    """Pearson dispersion ratio and χ² p-value per series (``codes`` 0..n-1), over the complete
+    points ``use``: proportions from their numerators and denominators, counts from their values."""
+    from qoswb.spc.checks import pearson_dispersion
 
     def column(name):
-        return rows[name].to_numpy(dtype=float, na_value=np.nan)[use]
+        return rows[name].to_numpy(dtype=float, na_value=np.nan)
 
-    def per_series(values):  # a missing value adds nothing, as in a pandas groupby sum
-        return np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=count)
-
-    codes = codes[use]
-    value = column("value")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if kind == "p":
-            denominator = column("denominator")
-            centre = (per_series(column("numerator")) / per_series(denominator))[codes]
-            z2 = (value - centre) ** 2 / (centre * (1 - centre) / denominator)
-        else:
-            centre = (per_series(value) / np.bincount(codes, minlength=count))[codes]
-            z2 = (value - centre) ** 2 / centre
-        finite = np.isfinite(z2)
-        n = np.bincount(codes[finite], minlength=count)
-        total = np.bincount(codes[finite], weights=z2[finite], minlength=count)
-        total[n < 2] = np.nan  # a constant series (e.g. always 100 %) cannot be tested
-        ratio = total / (n - 1)
-        p_value = np.where(n >= 2, chdtrc(np.maximum(n - 1, 1), total), np.nan)
-    return ratio, p_value
+    if kind == "p":
+        found = pearson_dispersion(column("numerator"), column("denominator"), codes, "p", use)
+    else:
+        found = pearson_dispersion(column("value"), None, codes, "c", use)
+    return found.ratio, found.p_value()
 
 
 def _reason(kind: str, prime: str, ratio: float, p_value: float) -> str:
@@ -147,7 +133,7 @@ def _plan(rows: pd.DataFrame, kind: str, alpha: float, min_points: int) -> pd.Da
     reason = np.full(len(series), f"{kind}: as the KPI registry says", dtype=object)
     ratio = np.full(len(series), np.nan)
     if kind in _PRIME:
-        ratio, p_value = _dispersion(codes, len(series), rows, complete, kind)
+        ratio, p_value = _dispersion(codes, rows, complete, kind)
         over = (p_value < alpha) & (ratio > 1)
         chart = np.where(over, _PRIME[kind], kind).astype(object)
         reason = np.array([_reason(kind, _PRIME[kind] if o else "", r, p)

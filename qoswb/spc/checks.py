@@ -7,7 +7,9 @@
   narrow or too wide (Montgomery 10.4).
 - ``overdispersion``: for p, np and u charts, the Pearson chi-square dispersion
   of the baseline against the binomial/Poisson model; when it is significant,
-  Laney's p′/u′ charts (``"pp"``, ``"up"``) are the better choice.
+  Laney's p′/u′ charts (``"pp"``, ``"up"``) are the better choice. The statistic,
+  :func:`pearson_dispersion`, is the one place it is computed: ``qoswb.metrics``
+  uses it too, to move a KPI's p chart to p′ (and c to XmR).
 - ``too_few_points``: fewer than ``MIN_BASELINE`` points behind the limits
   (NHS Making Data Count asks for 15–20; treat the limits as provisional).
 
@@ -16,15 +18,18 @@
 """
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import ParameterError
 from .limits import Points, segment_count, segment_sum
 
 MIN_BASELINE = 15
 ALPHA = 0.01
 AUTOCORRELATION_KINDS = ("i", "t")
-DISPERSION_KINDS = ("p", "np", "u")
+DISPERSION_KINDS = ("p", "np", "u")  # the charts checked; pearson_dispersion also takes "c"
+BINOMIAL_KINDS, POISSON_KINDS = ("p", "np"), ("u", "c")
 
 
 class SPCWarning(UserWarning):
@@ -56,35 +61,137 @@ def lag1_autocorrelation(p: Points):
     return r1, np.where(m >= 10, pvalue, np.nan)
 
 
-def dispersion(p: Points, kind: str, centre):
-    """Pearson chi-square / (m - 1) of the baseline and whether it is significant, per segment.
+class Dispersion(NamedTuple):
+    """Per segment: ``statistic`` Σz² and ``df`` = m - 1 over the m points that count
+    (``statistic`` is NaN where m < 2: nothing to test); see :func:`pearson_dispersion`."""
 
-    The chi-square critical value is computed once per distinct degrees of freedom
-    (series usually share their length), not once per series.
+    statistic: np.ndarray
+    df: np.ndarray
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """The dispersion ratio φ = Σz² / (m - 1): about 1 under the model, above 1 when over-dispersed."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.statistic / self.df
+
+    def p_value(self) -> np.ndarray:
+        """P(χ²(m - 1) ≥ Σz²), the chi-square test of the model (NaN where not testable)."""
+        # the χ² survival function from scipy.special: scipy.stats costs ~0.8 s to import
+        from scipy.special import chdtrc
+
+        return np.where(self.df >= 1, chdtrc(np.maximum(self.df, 1), self.statistic), np.nan)
+
+    def significant(self, alpha: float = ALPHA) -> np.ndarray:
+        """Whether the chi-square test rejects the model at ``alpha`` (False where not testable).
+
+        Compares Σz² with the critical value, computed once per distinct degrees of
+        freedom (series usually share their length) rather than a p-value per series:
+        this check runs inside every p chart, where a thousand p-values cost more
+        than the statistic itself.
+        """
+        from scipy.special import chdtri
+
+        levels, where = np.unique(self.df, return_inverse=True)
+        critical = np.where(levels > 0, chdtri(np.maximum(levels, 1), alpha), np.inf)[where]
+        with np.errstate(invalid="ignore"):
+            return self.statistic > critical
+
+
+def pearson_dispersion(y, n, segment, kind: str, use, *, centre=None, start=None) -> Dispersion:
+    """Pearson over-dispersion of counts against the binomial or Poisson model, per segment.
+
+    Each point's squared standardised residual is
+
+    - ``z² = (y - n·c)² / (n·c·(1 - c))`` for proportions (``kind`` "p" or "np":
+      ``y`` successes out of ``n``),
+    - ``z² = (y - n·c)² / (n·c)`` for counts (``kind`` "u": ``y`` events over an
+      exposure ``n``; "c": ``n`` is None, an exposure of 1),
+
+    with ``c`` the segment's pooled centre Σy / Σn over the points ``use`` marks
+    (or the given per-segment ``centre``: a chart passes its own centre line).
+    Over the m points of a segment that ``use`` marks and whose z² is finite (a
+    missing y or n, n = 0 or a centre of 0 or 1 adds nothing and is not counted),
+    Σz² ~ χ² with m - 1 degrees of freedom under the model (Spiegelhalter 2005;
+    Mohammed et al., BMJ Qual Saf 2013). A segment with m < 2 cannot be tested.
+
+    ``segment`` numbers each point's series 0..k-1; ``start``, when the points are
+    sorted by segment and none is empty, gives each segment's first index and
+    makes the sums faster. Returns a :class:`Dispersion`: ``.ratio``,
+    ``.p_value()``, ``.significant(alpha)``.
+
+    >>> d = pearson_dispersion(y=[3, 9, 2, 10], n=[20, 20, 20, 20], segment=[0, 0, 0, 0],
+    ...                        kind="p", use=[True] * 4)
+    >>> d.ratio.round(3).tolist(), d.p_value().round(4).tolist(), d.significant(0.01).tolist()
+    ([3.968], [0.0077], [True])
     """
-    from scipy.special import chdtri
-
-    mask = p.base
-    c = p.expand(centre)
+    if kind not in BINOMIAL_KINDS + POISSON_KINDS:
+        raise ParameterError(f"dispersion kind must be one of {', '.join(BINOMIAL_KINDS + POISSON_KINDS)}, "
+                             f"got {kind!r}")
+    if n is None and kind != "c":
+        raise ParameterError(f"dispersion of kind {kind!r} needs the sizes n (only 'c' counts go without)")
+    y, segment, use = np.asarray(y, dtype=float), np.asarray(segment), np.asarray(use, dtype=bool)
+    n = None if n is None else np.asarray(n, dtype=float)
+    for name, values in (("n", n), ("segment", segment), ("use", use)):
+        if values is not None and len(values) != len(y):
+            raise ParameterError(f"dispersion: {name} has {len(values)} values but y has {len(y)}")
+    sums = _SegmentSums(segment, start, centre)
     with np.errstate(invalid="ignore", divide="ignore"):
-        # few fresh point-sized arrays: their page faults cost more than the arithmetic
-        expected = p.n * c
-        if kind == "u":
-            var = expected
-            resid = np.subtract(p.y, expected, out=c)
-        else:
+        if centre is None:  # a point with a missing y or n adds nothing to either sum
+            known = use & np.isfinite(y) if n is None else use & np.isfinite(y) & np.isfinite(n)
+            centre = sums.sum(y, known) / (sums.count(known) if n is None else sums.sum(n, known))
+        # few fresh point-sized arrays: in a p chart their page faults cost more than the arithmetic
+        c = sums.expand(centre)
+        if kind in BINOMIAL_KINDS:
+            expected = np.multiply(n, c)
             var = np.multiply(expected, np.subtract(1, c, out=c), out=c)
-            resid = np.subtract(p.y, expected, out=expected)
-        np.multiply(resid, resid, out=resid)
-        np.divide(resid, var, out=resid)
-        stat = segment_sum(p, resid, mask)
-        if not np.isfinite(stat).all():  # rare (n = 0, p = 0 or 1): such points add nothing
-            resid[~np.isfinite(resid)] = 0.0
-            stat = segment_sum(p, resid, mask)
-        df = segment_count(p, mask) - 1
-        levels, where = np.unique(df, return_inverse=True)
-        critical = np.where(levels > 0, chdtri(np.maximum(levels, 1), ALPHA), np.inf)[where]
-        return stat / df, stat > critical
+            z2 = np.subtract(y, expected, out=expected)
+        else:  # Poisson: the variance is the expected count
+            var = c if n is None else np.multiply(n, c)
+            z2 = np.subtract(y, var, out=None if n is None else c)  # c is var itself when n is None
+        np.multiply(z2, z2, out=z2)
+        np.divide(z2, var, out=z2)
+        statistic = sums.sum(z2, use)
+        counted = use
+        if not np.isfinite(statistic).all():  # rare: such points add nothing and are not counted
+            finite = np.isfinite(z2)
+            z2[~finite] = 0.0
+            counted = use & finite
+            statistic = sums.sum(z2, counted)
+        m = sums.count(counted)
+        statistic[m < 2] = np.nan
+    return Dispersion(statistic, m - 1)
+
+
+class _SegmentSums:
+    """Per-segment sums over masked points: ``np.add.reduceat`` when the segments are
+    contiguous (several times faster), else a weighted ``np.bincount``."""
+
+    def __init__(self, segment, start, centre):
+        self.segment, self.start = segment, start
+        if start is not None:
+            self.k = len(start)
+            self.lengths = np.diff(start, append=len(segment))
+        else:
+            self.k = len(centre) if centre is not None else int(segment.max()) + 1 if len(segment) else 0
+
+    def sum(self, values, mask):
+        if not mask.all():
+            values = np.where(mask, values, 0.0)
+        if self.start is None:
+            return np.bincount(self.segment, weights=values, minlength=self.k)
+        return np.add.reduceat(values, self.start) if len(values) else np.zeros(self.k)
+
+    def count(self, mask):
+        if self.start is None:
+            return np.bincount(self.segment[mask], minlength=self.k)
+        if mask.all():
+            return self.lengths
+        return np.add.reduceat(mask.astype(np.int64), self.start) if len(mask) else np.zeros(self.k, np.int64)
+
+    def expand(self, per_segment):
+        """A per-segment array onto the points (a fresh array, written in place by the caller)."""
+        per_segment = np.asarray(per_segment, dtype=float)
+        return per_segment[self.segment] if self.start is None else np.repeat(per_segment, self.lengths)
 
 
 def run_checks(p: Points, kind: str, centre) -> dict:
@@ -96,9 +203,9 @@ def run_checks(p: Points, kind: str, centre) -> dict:
         out["lag1_autocorrelation"] = r1
         out["autocorrelation"] = np.nan_to_num(pv, nan=1.0) < ALPHA
     if kind in DISPERSION_KINDS:
-        ratio, significant = dispersion(p, kind, centre)
-        out["dispersion_ratio"] = ratio
-        out["overdispersion"] = significant & (ratio > 1)
+        found = pearson_dispersion(p.y, p.n, p.seg, kind, p.base, centre=centre, start=p.start)
+        out["dispersion_ratio"] = ratio = found.ratio
+        out["overdispersion"] = found.significant(ALPHA) & (ratio > 1)
     messages = {
         "too_few_points": f"fewer than {MIN_BASELINE} points behind the limits: treat them as provisional",
         "autocorrelation": "lag-1 autocorrelation (Ljung-Box p < 0.01): individuals limits may mislead",
