@@ -216,3 +216,25 @@ def test_kill_is_quiet_for_a_kernel_already_gone(tmp_path):
     kernels.release(km)
     kernels.close()
     assert kernels._dying == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts /proc/self entries (Linux)")
+def test_a_worker_holds_no_more_threads_or_files_after_many_jobs(tmp_path):
+    # papermill never closes its client for a kernel it was handed: each would keep a zmq
+    # context (an I/O thread) and a dozen file descriptors, until a big batch's worker runs out
+    def held():
+        return len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd"))
+
+    template = make_template(tmp_path, body="x = 1")
+    kernels = Kernels(prewarm=True, cwd=str(tmp_path))
+    counts = []
+    try:
+        for i in range(10):
+            job = {"template_path": str(template), "parameters": {"team": "N"},
+                   "notebook": f"r{i}.ipynb", "html": f"r{i}.html"}
+            assert run_job(job, str(tmp_path), kernels=kernels)["status"] == "ok"
+            counts.append(held())
+    finally:
+        kernels.close()
+    (threads_early, files_early), (threads_late, files_late) = counts[2], counts[-1]
+    assert threads_late <= threads_early + 6 and files_late <= files_early + 25, counts

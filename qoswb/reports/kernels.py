@@ -44,10 +44,9 @@ class Kernels:
         self._next, self._server, self._dying = None, None, []
 
     def _start(self):
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        km = AsyncKernelManager(kernel_name=self.kernel_name, client_factory=quick_client())
+        km = kernel_manager_class()(kernel_name=self.kernel_name, client_factory=quick_client())
         server = self._fork_server(km.kernel_spec.argv) if self.fork else None
         if server is not None:
             km.kernel_id = str(uuid.uuid4())
@@ -107,6 +106,7 @@ class Kernels:
                 still.append(km)  # a large process takes a moment to exit: next time
                 continue
             try:
+                km.close_clients()
                 run_sync(km.shutdown_kernel)(now=True)  # ports, connection file, sockets
             except Exception:
                 kill(km)
@@ -172,6 +172,39 @@ def kill(km) -> None:
             os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+_manager_class = None
+
+
+def kernel_manager_class():
+    """jupyter_client's async kernel manager, remembering the clients it makes.
+
+    papermill's client for a kernel it was handed (not one it started) is never
+    closed, and each holds a zmq context with an I/O thread, its sockets and their
+    file descriptors: a few threads and a dozen descriptors per report, until a
+    worker of a large batch runs out. ``close_clients`` closes them when the kernel goes.
+    """
+    global _manager_class
+    if _manager_class is None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        class ReportKernelManager(AsyncKernelManager):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self._clients = []
+
+            def client(self, **kwargs):
+                made = super().client(**kwargs)
+                self._clients.append(made)
+                return made
+
+            def close_clients(self) -> None:
+                while self._clients:
+                    self._clients.pop().stop_channels()
+
+        _manager_class = ReportKernelManager
+    return _manager_class
 
 
 _quick_client = None
