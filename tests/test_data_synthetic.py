@@ -133,3 +133,10 @@ def test_weekly_control_charts_find_each_injected_cause(demo):
         assert len(hits) and cause["start"] <= hits[0] <= cause["start"] + pd.Timedelta(weeks=8), kind
         before = frame.index < cause["start"]
         assert not (frame["signal"] & (frame["direction"] == wanted))[before].any(), kind
+
+
+def test_unknown_team_names_are_refused_with_the_known_ones():
+    from qoswb.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"not Alpha.*|synthetic teams are .*Billing"):
+        generate(seed=1, weeks=2, teams=["Alpha", "Billing"])

@@ -197,3 +197,31 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     for p in out.rglob("*.ipynb"):
         nbformat.validate(nbformat.read(p, as_version=4))
     assert len(html_files(out)) == len(teams)
+
+
+def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(tmp_path, capsys):
+    from qoswb.data.synthetic import generate
+
+    source = tmp_path / "tickets.parquet"
+    generate(seed=5, weeks=6, teams=["Billing", "Returns"]).interactions.to_parquet(source, index=False)
+    broken = tmp_path / "broken.txt"
+    broken.write_text("Returns")
+    make_template(tmp_path, body=BREAKABLE.format(path=str(broken)))
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
+                             data={"source": str(source), "kind": "interactions"})
+    out = tmp_path / "out"
+    assert main(["batch", str(params), "--workers", "2", "--no-progress"]) == 1
+    first = by_team(out)
+    assert first["Billing"]["data"] and first["Billing"]["data"] == first["Returns"]["data"]
+    # the same data: resume says nothing more
+    broken.write_text("Returns")
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 1
+    assert "note:" not in capsys.readouterr().err
+    # new data (one more week), then resume with Returns fixed: Billing's kept report shows the old data
+    generate(seed=5, weeks=7, teams=["Billing", "Returns"]).interactions.to_parquet(source, index=False)
+    broken.write_text("")
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "note: the data changed since 1 kept report(s) were made" in err
+    now = by_team(out)
+    assert now["Billing"]["data"] == first["Billing"]["data"] != now["Returns"]["data"]

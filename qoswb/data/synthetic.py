@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.data.phrases import CATEGORY_PHRASES, GENERIC_PHRASES
+from qoswb.errors import ParameterError
 
 # (team, mean cases per weekday): deliberately very different sizes
 TEAMS = [
@@ -154,6 +155,10 @@ def generate(seed: int = 2024, *, start="2024-01-01", weeks: int = 78, teams=12,
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(start).normalize()
     chosen = TEAMS[:teams] if isinstance(teams, int) else [t for t in TEAMS if t[0] in set(teams)]
+    unknown = [] if isinstance(teams, int) else sorted(set(teams) - {t[0] for t in TEAMS})
+    if unknown or not chosen:
+        raise ParameterError(f"teams={teams!r}: the synthetic teams are {', '.join(t[0] for t in TEAMS)}"
+                             + (f" (not {', '.join(unknown)})" if unknown else ""))
     names = [t[0] for t in chosen]
     sizes = np.array([t[1] for t in chosen], dtype=float)
     days = pd.date_range(start, periods=7 * weeks, freq="D")

@@ -32,6 +32,7 @@ class BatchOutcome:
     index: Path
     manifest: Path
     failures: list[dict]
+    notes: list[str] = dataclasses.field(default_factory=list)  # warnings worth the user's eye
 
     @property
     def exit_status(self) -> int:
@@ -75,7 +76,8 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
-    jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label)
+    data_key = None if info is None else info.get("key")  # which data snapshot a report was made from
+    jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label, data=data_key)
             for j in expand(params, teams, periods, None if cache_dir is None else str(cache_dir))]
     if only:
         unknown = [t for t in only if t not in set(teams)]
@@ -91,6 +93,10 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     manifest.keep_only([j["id"] for j in jobs])
     todo = [j for j in selected if not (resume and manifest.ok(j["id"]))]
+    kept = [j for j in selected if j not in todo]
+    older = [j for j in kept if manifest.records[j["id"]].get("data") not in (None, j["data"])]
+    notes = [f"the data changed since {len(older)} kept report(s) were made: they show the earlier "
+             "data (run without --resume to remake every report from the same data)"] if older else []
     bar = runner.progress(len(todo), enabled=progress)
     failures = []
 
@@ -117,7 +123,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     failed_now = [r for i, r in manifest.records.items() if i in selected_ids and r["status"] != "ok"]
     return BatchOutcome(ok=len(todo) - len(failures), failed=len(failed_now),
                         skipped=len(selected) - len(todo), output=output, index=index,
-                        manifest=manifest.path, failures=failed_now)
+                        manifest=manifest.path, failures=failed_now, notes=notes)
 
 
 def relative(path: Path) -> str:

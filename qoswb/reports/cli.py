@@ -50,5 +50,7 @@ def run(args) -> int:
     for entry in outcome.failures:
         print(f"  failed: {entry['team'] or 'portfolio'} {entry['period']} {entry['template']}: "
               f"{entry['error']}", file=sys.stderr)
+    for note in outcome.notes:
+        print(f"  note: {note}", file=sys.stderr)
     print(f"index: {relative(outcome.index)}")
     return outcome.exit_status

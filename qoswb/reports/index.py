@@ -6,7 +6,7 @@ killed part-way still says what it finished::
     {"batch": {...}, "jobs": [{"id": ..., "template": ..., "team": ..., "period": ...,
       "parameters": {...}, "status": "ok" | "failed", "duration": 12.3,
       "outputs": ["north-1a2b3c4d/team_report-2025-03.ipynb", ...], "error": null,
-      "headline": "...", "attempts": 1, "finished_at": "..."}]}
+      "headline": "...", "attempts": 1, "finished_at": "...", "data": "<key of the data used>"}]}
 
 >>> Manifest("/tmp/qoswb-doc-out").ok("team_report/x/2025-03")
 False
@@ -64,6 +64,7 @@ class Manifest:
             "outputs": result.get("outputs", []), "error": result.get("error"),
             "headline": result.get("headline"), "attempts": result.get("attempts", 1),
             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "data": job.get("data"),  # the cache key: which data snapshot the report shows
         }
         self.records[job["id"]] = entry
         self.write()
