@@ -176,3 +176,16 @@ def test_matrix_keeps_the_kpis_in_the_charts_order_and_sorts_the_groups():
     assert m[["team", "kpi"]].values.tolist() == [
         ["East", "volume"], ["East", "sla_response"], ["East", "csat"],
         ["West", "volume"], ["West", "sla_response"], ["West", "csat"]]
+
+
+def test_xmr_charts_of_never_negative_kpis_have_no_negative_lower_limit():
+    skewed = [12, 9, 60, 11, 8, 14, 10, 55, 9, 12, 10, 8]  # response minutes: a sigma bigger than the centre
+    rows = pd.concat([table("first_response_median", {"t": skewed}, "i", polarity=-1),
+                      table("nps", {"t": [20, -5, 35, 10, -15, 25, 5, 30, -10, 15, 0, 20]}, "i")],
+                     ignore_index=True)
+    floored, kept = charts(rows), charts(rows, y_neg=True)
+    times = floored.frame[floored.frame["kpi"] == "first_response_median"]
+    assert (kept.frame.loc[times.index, "lcl"] < 0).all() and (times["lcl"] == 0).all()
+    nps = floored.frame[floored.frame["kpi"] == "nps"]  # NPS goes below 0: its limit stays
+    assert (nps["lcl"] < 0).all() and np.allclose(nps["lcl"], kept.frame.loc[nps.index, "lcl"])
+    assert floored.frame["signal"].tolist() == kept.frame["signal"].tolist()

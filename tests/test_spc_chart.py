@@ -252,3 +252,23 @@ def test_datetime_periods_as_x_naive_or_aware(tz):
     frame.loc[3, "week"] = pd.NaT
     with pytest.raises(DataError, match="column 'x' is missing on rows"):
         chart("i", frame, y="y", x="week")
+
+
+def test_y_neg_false_floors_the_lower_limit_of_a_never_negative_series_as_qicharts2():
+    # qicharts2 0.8.1, qic(): if (!y.neg & min(d$y) >= 0) d$lcl[d$lcl < 0] <- 0 (after the signals)
+    waits = np.array([5, 3, 40, 4, 2, 6, 3, 35, 4, 5, 3, 2, 4, 6, 3, 5], dtype=float)
+    df = pd.DataFrame({"team": ["a"] * 16 + ["b"] * 16, "v": np.r_[waits, waits - 10]})
+    kept = chart("i", df, y="v", group="team")
+    floored = chart("i", df, y="v", group="team", y_neg=False)
+    a_kept, a = kept.frame[kept.frame["group"] == "a"], floored.frame[floored.frame["group"] == "a"]
+    assert (a_kept["lcl"] < 0).all() and (a["lcl"] == 0).all()
+    assert np.allclose(a["ucl"], a_kept["ucl"]) and np.allclose(a["cl"], a_kept["cl"])
+    # a group with a negative value keeps its negative limit, and no signal changes anywhere
+    b_kept, b = kept.frame[kept.frame["group"] == "b"], floored.frame[floored.frame["group"] == "b"]
+    assert np.allclose(b["lcl"], b_kept["lcl"]) and (b["lcl"] < 0).all()
+    assert kept.frame["signal"].tolist() == floored.frame["signal"].tolist()
+    assert floored.summary().set_index("group").loc["a", "lcl"] == 0
+    with pytest.raises(ParameterError, match="takes no parameter y_neg"):
+        chart("p", y=[1, 2, 3], n=[5, 5, 5], y_neg=False)
+    with pytest.raises(ParameterError, match="y_neg must be True or False"):
+        chart("i", waits, y_neg="no")

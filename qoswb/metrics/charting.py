@@ -8,6 +8,9 @@ written out, e.g. "p′: over-dispersion ratio 14.2 (χ² p < 0.001)".
 
 * Incomplete periods are drawn but never used: they are excluded from the
   limits (``exclude=``) and their signals are cleared afterwards.
+* An XmR series that is never negative (times, counts) gets no lower limit
+  below 0 (qicharts2's ``y.neg = FALSE``; pass ``y_neg=True`` to keep it): a
+  manager reads "limits 0 – 55 min", not "-21 – 55 min"; the signals are the same.
 * Points without data (denominator 0, no survey answers) are not plotted.
   A series with fewer than ``min_points`` complete points gets no chart; it is
   listed in the summary with kind "none" and the reason (when no series has
@@ -76,6 +79,11 @@ def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
     data = rows.reset_index(drop=True)
     exclude = ~data["complete"].to_numpy(dtype=bool)
     polarity = int(data["polarity"].iloc[0]) or None
+    spc_options = dict(spc_options)
+    if kind == "i":  # a KPI that is never negative (times, counts) gets no lower limit below 0
+        spc_options.setdefault("y_neg", False)
+    else:
+        spc_options.pop("y_neg", None)
     if kind in PROPORTION_CHARTS:
         return spc.chart(kind, data, y="numerator", n="denominator", x="period", group="_series",
                          exclude=exclude, polarity=polarity, **spc_options)

@@ -17,6 +17,7 @@ class Options:
     confidence: float | None = None
     screen_mr: bool = False
     sigma_method: str | None = None
+    y_neg: bool = True  # False: no negative lower limit for a group that never goes below 0
     params: dict = field(default_factory=dict)
 
 

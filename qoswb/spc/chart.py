@@ -35,9 +35,11 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     the chart but out of the limits; ``rules`` a rule set (``"we"``, ``"nelson"``,
     ``"anhoej"``, ``"mdc"``), rule ids, or a list of both; ``sigma`` the limit
     width; ``polarity`` +1 when higher is better, -1 when lower is better.
-    Other ``params``: ``screen_mr``, ``sigma_method``, ``confidence`` and the
-    CUSUM (``target``, ``k``, ``h``, ``head_start``, ``sd``) and EWMA
-    (``target``, ``lam``, ``L``, ``sd``) settings.
+    Other ``params``: ``screen_mr``, ``sigma_method``, ``confidence``,
+    ``y_neg`` (I and X̄ charts: False draws no lower limit below 0 for a group
+    whose values are never negative, as qicharts2's ``y.neg = FALSE``; signals
+    are the same) and the CUSUM (``target``, ``k``, ``h``, ``head_start``,
+    ``sd``) and EWMA (``target``, ``lam``, ``L``, ``sd``) settings.
 
     The frame is sorted by group (in order of first appearance; a categorical
     column keeps its category order) and then by ``x``; its ``group`` column
@@ -68,6 +70,8 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     _enough(points, t)
     result = spec.compute(points, options)
     flags = _signals(rule_ids, result, points)
+    if not options.y_neg:
+        _floor_at_zero(result, t)
     checks = run_checks(points, spec.name, result.seg_centre)
     return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity)
 
@@ -91,8 +95,11 @@ def _options(spec, sigma, params):
     conf = params.get("confidence")
     if conf is not None and not (isinstance(conf, float) and 0 < conf < 1):
         raise ParameterError(f"confidence must be a probability between 0 and 1, got {conf!r}")
+    y_neg = params.get("y_neg", True)
+    if not isinstance(y_neg, (bool, np.bool_)):
+        raise ParameterError(f"y_neg must be True or False, got {y_neg!r}")
     extra = {k: v for k, v in params.items()
-             if k not in ("exclude", "sigma_method", "confidence", "screen_mr")}
+             if k not in ("exclude", "sigma_method", "confidence", "screen_mr", "y_neg")}
     for key in ("k", "h", "head_start", "lam", "L", "sd"):
         if key in extra and not (isinstance(extra[key], (int, float)) and extra[key] >= 0):
             raise ParameterError(f"{key} must be a non-negative number, got {extra[key]!r}")
@@ -100,7 +107,7 @@ def _options(spec, sigma, params):
         raise ParameterError(f"lam must be in (0, 1], got {extra['lam']!r}")
     return (kinds_mod.Options(sigma=float(sigma), confidence=conf,
                               screen_mr=bool(params.get("screen_mr", False)),
-                              sigma_method=method, params=extra),
+                              sigma_method=method, y_neg=bool(y_neg), params=extra),
             params.get("exclude"))
 
 
@@ -205,6 +212,16 @@ def _enough(p: Points, t: Tidy):
             names.append(" ".join(label) or "the series")
         raise DataError(f"fewer than 2 usable points to estimate limits for {', '.join(names)}"
                         + (f" (and {len(few) - 5} more)" if len(few) > 5 else ""))
+
+
+def _floor_at_zero(r: kinds_mod.Limits, t: Tidy) -> None:
+    """qicharts2's ``y.neg = FALSE``, per group: a group whose plotted values are never
+    negative gets no lower limit below 0. Taken after the signals, which it cannot change
+    (no such value lies below 0); qicharts2 looks at all facets together, we at each group."""
+    codes = np.zeros(len(r.stat), dtype=np.int64) if t.group is None else pd.factorize(np.asarray(t.group))[0]
+    lowest = np.full(codes.max() + 1 if len(codes) else 0, np.inf)
+    np.fmin.at(lowest, codes, r.stat)  # gaps (NaN) leave the minimum alone
+    r.lcl = np.where((lowest >= 0)[codes] & (r.lcl < 0), 0.0, r.lcl)
 
 
 def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
