@@ -11,8 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def plot_series(rows, title: str = "", ax=None):
-    """Points and line, centre and stepped limits, signals coloured; returns the Axes."""
+def plot_series(rows, title: str = "", ax=None, legend: bool = True):
+    """Points and line, centre and stepped limits, signals coloured; returns the Axes.
+
+    ``legend=False`` leaves out the "incomplete period" key (small multiples whose
+    caption says what hollow points are).
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -32,6 +36,6 @@ def plot_series(rows, title: str = "", ax=None):
     ax.scatter(rows["period"][~complete], rows["y"][~complete], facecolors="none", edgecolors="0.35", s=18,
                zorder=3, label="incomplete period")
     ax.set_title(title, fontsize=10)
-    if (~complete).any():
+    if legend and (~complete).any():
         ax.legend(fontsize=8, frameon=False)
     return ax
