@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from qoswb.cli import main
-from qoswb.reports.jobs import slug
+from qoswb.filenames import slug
 from qoswb.reports.testing import make_parameters, make_template
 
 pytestmark = pytest.mark.slow

@@ -138,6 +138,6 @@ def default_path(title: str, fmt: str) -> Path:
     >>> default_path("Slow replies / lunch", "md").name
     'a3-slow-replies-lunch-...md'
     """
-    from qoswb.reports.jobs import slug
+    from qoswb.filenames import slug
 
-    return Path(f"a3-{slug(title)}{FORMATS[fmt]}")
+    return Path(f"a3-{slug(title, fallback='cycle')}{FORMATS[fmt]}")

@@ -1,10 +1,10 @@
 """Expand a batch into jobs (templates × teams × periods) with safe output names.
 
 A team name comes from the data and may hold anything: ``../../evil``, ``a/b``,
-an absolute path, odd unicode. File names are made by :func:`slug`: a readable
-ASCII part plus a short hash of the exact name, so no name can leave the output
-folder and two teams whose readable parts agree (``a/b`` and ``a b``) never
-overwrite each other.
+an absolute path, odd unicode. File names are made by :func:`qoswb.filenames.slug`:
+a readable ASCII part plus a short hash of the exact name, so no name can leave
+the output folder and two teams whose readable parts agree (``a/b`` and ``a b``)
+never overwrite each other.
 
 >>> slug("../../evil")
 'evil-1361ca8c'
@@ -15,26 +15,14 @@ True
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import re
-import unicodedata
 from pathlib import Path
 
+from qoswb.filenames import slug
 from qoswb.reports.params import BatchParameters, Period
 
+__all__ = ["Job", "PORTFOLIO", "expand", "inside", "slug"]
+
 PORTFOLIO = "_portfolio"  # team slugs never start with "_", so this folder is never a team's
-
-
-def slug(name: str, width: int = 40) -> str:
-    """A file-name-safe, collision-free name: readable ASCII, then 8 hex digits of a hash.
-
-    >>> slug("Équipe Nord")
-    'equipe-nord-38e9e48e'
-    """
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    readable = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:width].strip("-") or "team"
-    digest = hashlib.sha1(str(name).encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{readable}-{digest}"
 
 
 @dataclasses.dataclass(frozen=True)
