@@ -238,3 +238,16 @@ def test_a_worker_holds_no_more_threads_or_files_after_many_jobs(tmp_path):
         kernels.close()
     (threads_early, files_early), (threads_late, files_late) = counts[2], counts[-1]
     assert threads_late <= threads_early + 6 and files_late <= files_early + 25, counts
+
+
+@needs_fork
+def test_a_fork_server_that_never_answers_is_stopped_with_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "hangs_on_import.py").write_text("import time\ntime.sleep(600)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    server = forkserver.ForkServer(sys.executable, ["hangs_on_import"], cwd=str(tmp_path))
+    try:
+        with pytest.raises(RuntimeError, match=r"no kernel within 2 s \(importing hangs_on_import"):
+            server.spawn(["-f", str(tmp_path / "k.json")], str(tmp_path), dict(os.environ), timeout=2)
+        assert not server.alive
+    finally:
+        server.close()

@@ -41,6 +41,8 @@ COMPANIONS = {"matplotlib.pyplot": ["matplotlib.backends.backend_agg", "IPython.
               "pyarrow.parquet": ["pyarrow.dataset"],
               "pandas": ["pandas.io.formats.style"],
               "qoswb.reports.views": ["qoswb.metrics", "qoswb.spc", "scipy.special"]}
+# The first kernel waits for the server's imports (matplotlib may build its font cache first).
+SPAWN_TIMEOUT = 300.0
 # Hooks itself into the live IPython shell when imported: imported by the kernel, never the server.
 NEEDS_SHELL = ("matplotlib_inline.backend_inline",)
 
@@ -92,14 +94,25 @@ class ForkServer:
     def alive(self) -> bool:
         return self._process.poll() is None
 
-    def spawn(self, args: list[str], cwd: str, env: dict) -> int:
-        """Fork a kernel running IPKernelApp with ``args``; returns its pid."""
+    def spawn(self, args: list[str], cwd: str, env: dict, timeout: float = SPAWN_TIMEOUT) -> int:
+        """Fork a kernel running IPKernelApp with ``args``; returns its pid.
+
+        The first answer waits for the server's imports; a server that gives none
+        within ``timeout`` seconds is stopped (a RuntimeError, which the batch retries).
+        """
         with self._lock:  # one request and its answer at a time
             if not self.alive:
                 raise RuntimeError("the kernel fork server is not running")
-            self._process.stdin.write(json.dumps({"args": args, "cwd": cwd, "env": env}) + "\n")
-            self._process.stdin.flush()
-            line = self._process.stdout.readline()  # the imports finish first, then the fork
+            try:
+                self._process.stdin.write(json.dumps({"args": args, "cwd": cwd, "env": env}) + "\n")
+                self._process.stdin.flush()
+            except OSError as exc:  # it died since the check above
+                raise RuntimeError(f"the kernel fork server is not running ({exc})") from None
+            if not select.select([self._process.stdout], [], [], timeout)[0]:
+                self.close()
+                raise RuntimeError(f"the kernel fork server gave no kernel within {timeout:g} s "
+                                   f"(importing {', '.join(self.modules) or 'ipykernel'})")
+            line = self._process.stdout.readline()
         if not line.strip().isdigit():
             raise RuntimeError(f"the kernel fork server did not fork: {line.strip() or 'it exited'}")
         return int(line)
