@@ -251,3 +251,21 @@ def test_a_fork_server_that_never_answers_is_stopped_with_a_clear_error(tmp_path
         assert not server.alive
     finally:
         server.close()
+
+
+@needs_fork
+def test_after_a_fork_server_hangs_kernels_are_launched_the_ordinary_way(tmp_path):
+    kernels = Kernels(prewarm=False, cwd=str(tmp_path))
+    try:
+        km = kernels.take()  # a forked kernel
+        hung = kernels._server
+        hung.timed_out = True  # as spawn() leaves a server that never answered
+        kernels.release(km)
+        km = kernels.take()
+        assert not kernels.fork and kernels._server is hung
+        assert forkserver.kernel_args(km.kernel_spec.argv) is not None
+        assert not isinstance(km.provisioner.process, forkserver.ForkedProcess)
+        assert run_sync(km.is_alive)()
+        kernels.release(km)
+    finally:
+        kernels.close()

@@ -85,6 +85,7 @@ class ForkServer:
     def __init__(self, python: str, modules, cwd: str | None = None):
         self.python = python
         self.modules = modules_to_preload(modules)
+        self.timed_out = False
         self._lock = threading.Lock()
         self._process = subprocess.Popen(
             [python, "-m", "qoswb.reports.forkserver", *self.modules], stdin=subprocess.PIPE,
@@ -109,6 +110,7 @@ class ForkServer:
             except OSError as exc:  # it died since the check above
                 raise RuntimeError(f"the kernel fork server is not running ({exc})") from None
             if not select.select([self._process.stdout], [], [], timeout)[0]:
+                self.timed_out = True
                 self.close()
                 raise RuntimeError(f"the kernel fork server gave no kernel within {timeout:g} s "
                                    f"(importing {', '.join(self.modules) or 'ipykernel'})")

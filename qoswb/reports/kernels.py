@@ -64,6 +64,9 @@ class Kernels:
         """This worker's fork server for kernels like ``argv`` (started on first use), or None."""
         if forkserver.kernel_args(argv) is None:
             return None  # not an ipykernel: launched the ordinary way
+        if self._server is not None and self._server.timed_out:
+            self.fork = False  # its imports hang: later kernels are launched the ordinary way
+            return None
         if self._server is None or not self._server.alive:
             if self._server is not None:
                 self._server.close()
