@@ -92,9 +92,10 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         "cache": None if cache_dir is None else str(cache_dir),
         "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     manifest.keep_only([j["id"] for j in jobs])
-    todo = [j for j in selected if not (resume and manifest.ok(j["id"]))]
-    kept = [j for j in selected if j not in todo]
-    older = [j for j in kept if manifest.records[j["id"]].get("data") not in (None, j["data"])]
+    kept = {j["id"] for j in selected if resume and manifest.ok(j["id"])}
+    todo = [j for j in selected if j["id"] not in kept]
+    older = [j for j in selected if j["id"] in kept
+             and manifest.records[j["id"]].get("data") not in (None, j["data"])]
     notes = [f"the data changed since {len(older)} kept report(s) were made: they show the earlier "
              "data (run without --resume to remake every report from the same data)"] if older else []
     bar = runner.progress(len(todo), enabled=progress)

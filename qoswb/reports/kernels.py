@@ -13,6 +13,7 @@ reports use (:mod:`qoswb.reports.forkserver`): still a new process per report.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -177,9 +178,7 @@ def kill(km) -> None:
         pass
 
 
-_manager_class = None
-
-
+@functools.cache
 def kernel_manager_class():
     """jupyter_client's async kernel manager, remembering the clients it makes.
 
@@ -188,31 +187,26 @@ def kernel_manager_class():
     file descriptors: a few threads and a dozen descriptors per report, until a
     worker of a large batch runs out. ``close_clients`` closes them when the kernel goes.
     """
-    global _manager_class
-    if _manager_class is None:
-        from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
-        class ReportKernelManager(AsyncKernelManager):
-            def __init__(self, **kwargs):
-                super().__init__(**kwargs)
-                self._clients = []
+    class ReportKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._clients = []
 
-            def client(self, **kwargs):
-                made = super().client(**kwargs)
-                self._clients.append(made)
-                return made
+        def client(self, **kwargs):
+            made = super().client(**kwargs)
+            self._clients.append(made)
+            return made
 
-            def close_clients(self) -> None:
-                while self._clients:
-                    self._clients.pop().stop_channels()
+        def close_clients(self) -> None:
+            while self._clients:
+                self._clients.pop().stop_channels()
 
-        _manager_class = ReportKernelManager
-    return _manager_class
+    return ReportKernelManager
 
 
-_quick_client = None
-
-
+@functools.cache
 def quick_client():
     """jupyter_client's async kernel client, ready as soon as the kernel has answered.
 
@@ -221,30 +215,27 @@ def quick_client():
     connected), instead of also listening 0.2 s for stray IOPub messages as
     jupyter_client's does: a fifth of a second per report, on the job's clock.
     """
-    global _quick_client
-    if _quick_client is None:
-        from queue import Empty
+    from queue import Empty
 
-        from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.asynchronous import AsyncKernelClient
 
-        class QuickKernelClient(AsyncKernelClient):
-            async def wait_for_ready(self, timeout: float | None = None) -> None:
-                deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-                while time.monotonic() < deadline:
-                    msg_id = self.kernel_info()
-                    try:
-                        reply = await self._recv_reply(msg_id, timeout=1)
-                        while True:  # IOPub may not be connected yet: then its status is lost
-                            msg = await self._async_get_iopub_msg(timeout=1)
-                            if (msg["parent_header"].get("msg_id") == msg_id
-                                    and msg["content"].get("execution_state") == "idle"):
-                                self._handle_kernel_info_reply(reply)
-                                return
-                    except (Empty, TimeoutError):
-                        pass
-                    if not await self._async_is_alive():
-                        raise RuntimeError("Kernel died before replying to kernel_info")
-                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+    class QuickKernelClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while time.monotonic() < deadline:
+                msg_id = self.kernel_info()
+                try:
+                    reply = await self._recv_reply(msg_id, timeout=1)
+                    while True:  # IOPub may not be connected yet: then its status is lost
+                        msg = await self._async_get_iopub_msg(timeout=1)
+                        if (msg["parent_header"].get("msg_id") == msg_id
+                                and msg["content"].get("execution_state") == "idle"):
+                            self._handle_kernel_info_reply(reply)
+                            return
+                except (Empty, TimeoutError):
+                    pass
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
-        _quick_client = QuickKernelClient
-    return _quick_client
+    return QuickKernelClient

@@ -45,9 +45,9 @@ def _local(ts, like):
     return ts.tz_localize(tz) if tz is not None else ts
 
 
-# How far a chart period runs from its start, by the grain of the cached KPI table.
-STEP = {"day": {"days": 1}, "week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3},
-        "year": {"years": 1}}
+# How far a chart period runs from its start, by the grain of the cached KPI table: weeks for
+# case data, the batch's grain for aggregates (the grains of qoswb.reports.params.GRAINS).
+STEP = {"week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3}}
 
 
 def charts_as_of(table, period_end, grain="week", targets=None):
@@ -70,7 +70,7 @@ def charts_as_of(table, period_end, grain="week", targets=None):
     if rows.empty:
         raise DataError(f"no KPI data before {period_end} to chart (the data starts "
                         f"{table['period'].min() if len(table) else 'nowhere'})")
-    closes = rows["period"] + pd.DateOffset(**STEP.get(grain, STEP["week"]))
+    closes = rows["period"] + pd.DateOffset(**STEP[grain])
     rows = rows.assign(complete=rows["complete"].astype(bool) & (closes <= end).to_numpy())
     with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
         warnings.simplefilter("ignore")
@@ -199,8 +199,6 @@ class PortfolioView:
 
 def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
     """Everything a portfolio report needs for one period, read from the cache."""
-    import pandas as pd
-
     info = rc.meta(cache)
     grain = info.get("chart_grain") or "week"
     teams = list(teams or info["teams"])
