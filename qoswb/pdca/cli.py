@@ -80,24 +80,18 @@ def existing_store(url: str | None):
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    from qoswb.pdca.database import default_url
+    from qoswb.pdca.database import default_url, store_url
 
-    if url is None:
-        url = default_url()
-    if "://" not in url:  # a plain file path
-        url = Path(url)
-        database = str(url)
-    else:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:  # the store gives the clear error for a bad URL
-            return url
-        if parsed.get_backend_name() != "sqlite":
-            return url
-        database = parsed.database
-    if database not in (None, "", ":memory:") and not Path(database).is_file():
-        raise ParameterError(f"PDCA store {str(url)!r}: no such file (--store names another)")
-    return url
+    given = default_url() if url is None else url
+    try:
+        parsed = make_url(store_url(given))
+    except ArgumentError:  # the store gives the clear error for a bad URL
+        return given
+    if parsed.get_backend_name() != "sqlite":
+        return given
+    if parsed.database not in (None, "", ":memory:") and not Path(parsed.database).is_file():
+        raise ParameterError(f"PDCA store {given!r}: no such file (--store names another)")
+    return given
 
 
 def find_cycle(store, wanted: str) -> int:

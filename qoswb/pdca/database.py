@@ -32,12 +32,20 @@ def default_url() -> str:
     return f"sqlite:///{data_dir() / 'pdca.sqlite'}"
 
 
+def store_url(url) -> str:
+    """``url`` as a database URL: a path (a ``Path``, or text without ``://``) is an SQLite file.
+
+    >>> store_url("pdca.sqlite"), store_url("postgresql://host/db")
+    ('sqlite:///pdca.sqlite', 'postgresql://host/db')
+    """
+    if isinstance(url, str) and "://" not in url:
+        url = Path(url)
+    return f"sqlite:///{url}" if isinstance(url, Path) else url
+
+
 def make_engine(url):
     """A SQLAlchemy engine for a URL or an SQLite file path, set up as the module says."""
-    if isinstance(url, str) and "://" not in url:  # a plain path, as a Path would be
-        url = Path(url)
-    if isinstance(url, Path):
-        url = f"sqlite:///{url}"
+    url = store_url(url)
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError, but say it our way

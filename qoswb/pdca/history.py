@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from qoswb.pdca.fields import as_text
 from qoswb.pdca.model import History, utcnow
-from qoswb.pdca.records import as_dict
+from qoswb.pdca.records import as_dict, as_frame
 
 
 def log_edit(s: Session, author: str, cycle_id: int, entity: str, entity_id: int, field: str,
@@ -65,7 +65,6 @@ def history_frame(s: Session, cycle_id: int | None = None) -> pd.DataFrame:
     stmt = select(History).order_by(History.id)
     if cycle_id is not None:
         stmt = stmt.where(History.cycle_id == int(cycle_id))
-    columns = [c.key for c in History.__table__.columns]
-    frame = pd.DataFrame([as_dict(o) for o in s.scalars(stmt)], columns=columns)
+    frame = as_frame(History, s.scalars(stmt))
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame

@@ -32,6 +32,11 @@ def as_dict(obj) -> dict:
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
 
 
+def as_frame(cls, rows) -> pd.DataFrame:
+    """ORM rows of table ``cls`` as a DataFrame with its columns (also when there are none)."""
+    return pd.DataFrame([as_dict(o) for o in rows], columns=[c.key for c in cls.__table__.columns])
+
+
 def fetch(s: Session, entity: str, entity_id, *, where: str, lock: bool = False):
     """The ``entity`` row with this id; ``where`` (the store's URL) names it in the error."""
     cls = ENTITIES[entity]
@@ -86,6 +91,4 @@ def read_cycle(s: Session, cycle_id, *, where: str) -> dict:
 
 def cycles_frame(s: Session) -> pd.DataFrame:
     """All cycles, most recently edited first, one row each (see :meth:`Store.list_cycles`)."""
-    found = s.scalars(select(Cycle).order_by(Cycle.updated_at.desc(), Cycle.id.desc()))
-    columns = [c.key for c in Cycle.__table__.columns]
-    return pd.DataFrame([as_dict(o) for o in found], columns=columns)
+    return as_frame(Cycle, s.scalars(select(Cycle).order_by(Cycle.updated_at.desc(), Cycle.id.desc())))
