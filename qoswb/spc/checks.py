@@ -134,7 +134,7 @@ def pearson_dispersion(y, n, segment, kind: str, use, *, centre=None, start=None
     for name, values in (("n", n), ("segment", segment), ("use", use)):
         if values is not None and len(values) != len(y):
             raise ParameterError(f"dispersion: {name} has {len(values)} values but y has {len(y)}")
-    sums = _SegmentSums(segment, start, centre)
+    sums = _SegmentSums(segment, start, centre, y, use)
     with np.errstate(invalid="ignore", divide="ignore"):
         if centre is None:  # a point with a missing y or n adds nothing to either sum
             known = use & np.isfinite(y) if n is None else use & np.isfinite(y) & np.isfinite(n)
@@ -163,35 +163,34 @@ def pearson_dispersion(y, n, segment, kind: str, use, *, centre=None, start=None
 
 
 class _SegmentSums:
-    """Per-segment sums over masked points: ``np.add.reduceat`` when the segments are
-    contiguous (several times faster), else a weighted ``np.bincount``."""
+    """Per-segment sums over masked points: the chart's own contiguous-segment sums
+    (:func:`segment_sum`, ``np.add.reduceat``) when ``start`` is known, else a weighted
+    ``np.bincount`` over the codes."""
 
-    def __init__(self, segment, start, centre):
-        self.segment, self.start = segment, start
-        if start is not None:
-            self.k = len(start)
-            self.lengths = np.diff(start, append=len(segment))
+    def __init__(self, segment, start, centre, y, use):
+        self.segment = segment
+        self.points = None if start is None else Points(seg=segment, start=np.asarray(start), y=y, base=use)
+        if self.points is not None:
+            self.k = self.points.nseg
         else:
             self.k = len(centre) if centre is not None else int(segment.max()) + 1 if len(segment) else 0
 
     def sum(self, values, mask):
+        if self.points is not None:
+            return segment_sum(self.points, values, mask)
         if not mask.all():
             values = np.where(mask, values, 0.0)
-        if self.start is None:
-            return np.bincount(self.segment, weights=values, minlength=self.k)
-        return np.add.reduceat(values, self.start) if len(values) else np.zeros(self.k)
+        return np.bincount(self.segment, weights=values, minlength=self.k)
 
     def count(self, mask):
-        if self.start is None:
-            return np.bincount(self.segment[mask], minlength=self.k)
-        if mask.all():
-            return self.lengths
-        return np.add.reduceat(mask.astype(np.int64), self.start) if len(mask) else np.zeros(self.k, np.int64)
+        if self.points is not None:
+            return segment_count(self.points, mask)
+        return np.bincount(self.segment[mask], minlength=self.k)
 
     def expand(self, per_segment):
         """A per-segment array onto the points (a fresh array, written in place by the caller)."""
         per_segment = np.asarray(per_segment, dtype=float)
-        return per_segment[self.segment] if self.start is None else np.repeat(per_segment, self.lengths)
+        return per_segment[self.segment] if self.points is None else self.points.expand(per_segment)
 
 
 def run_checks(p: Points, kind: str, centre) -> dict:
