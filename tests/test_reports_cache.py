@@ -165,3 +165,10 @@ def test_a_week_running_past_the_period_is_shown_incomplete(cache):
 def test_a_period_before_the_data_is_a_clear_error(cache):
     with pytest.raises(DataError, match="no KPI data before 2020-01-01"):
         views.team_view(cache, "Returns", "2019-12-01", "2020-01-01")
+
+
+def test_a_source_with_no_rows_is_a_clear_error_naming_it(tmp_path):
+    empty = tmp_path / "tickets.csv"
+    empty.write_text("id,team,opened_at\n")
+    with pytest.raises(DataError, match=r"tickets.csv: no interactions to report on \(0 row\(s\) read, 0 rejected"):
+        rc.build({"source": str(empty), "kind": "interactions"}, "month", tmp_path / "out")

@@ -149,6 +149,10 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     main = frames[data["kind"]]
     if "team" not in main.columns:
         raise DataError(f"{data['source']}: the data has no 'team' column after mapping")
+    if main.empty:
+        summary = summaries.get(data["kind"], {})
+        raise DataError(f"{data['source']}: no {data['kind']} to report on ({summary.get('rows_read', 0)} "
+                        f"row(s) read, {summary.get('rejected', 0)} rejected: see 'qoswb validate')")
     if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
         teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
         frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
