@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from qoswb.cli import main
@@ -210,15 +211,20 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
 def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(tmp_path, capsys):
     from qoswb.data.synthetic import generate
 
-    source = tmp_path / "tickets.parquet"
-    generate(seed=5, weeks=6, teams=["Billing", "Returns"]).interactions.to_parquet(source, index=False)
+    source, answers = tmp_path / "tickets.parquet", tmp_path / "answers.parquet"
+    demo = generate(seed=5, weeks=6, teams=["Billing", "Returns"])
+    demo.interactions.to_parquet(source, index=False)
+    ghosts = demo.surveys.head(4).assign(id=[f"NOPE{i}" for i in range(4)])  # rate no interaction
+    pd.concat([demo.surveys, ghosts]).to_parquet(answers, index=False)
     broken = tmp_path / "broken.txt"
     broken.write_text("Returns")
     make_template(tmp_path, body=BREAKABLE.format(path=str(broken)))
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
-                             data={"source": str(source), "kind": "interactions"})
+                             data={"source": str(source), "kind": "interactions",
+                                   "surveys": {"source": str(answers)}})
     out = tmp_path / "out"
     assert main(["batch", str(params), "--workers", "2", "--no-progress"]) == 1
+    assert manifest(out)["batch"]["summaries"]["surveys"]["unmatched"] == 4
     first = by_team(out)
     assert first["Billing"]["data"] and first["Billing"]["data"] == first["Returns"]["data"]
     # the same data: resume says nothing more
@@ -231,6 +237,7 @@ def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(
     assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "note: the data changed since 1 kept report(s) were made" in err
+    assert "note: data cache rebuilt: the source changed" in err
     now = by_team(out)
     assert now["Billing"]["data"] == first["Billing"]["data"] != now["Returns"]["data"]
 
