@@ -102,6 +102,12 @@ def test_a_store_that_is_not_a_database_exits_2_in_one_line(content, tmp_path, c
     assert store.read_bytes() == content  # opened to look, never written
 
 
+def test_a_folder_as_store_exits_2_saying_so(tmp_path, capsys):
+    assert main(["a3", "1", "--store", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is a folder, not an SQLite file" in err
+
+
 def test_an_output_that_cannot_be_written_exits_2_in_one_line(store_file, tmp_path, capsys):
     path, cid = store_file
     (tmp_path / "a-file").write_text("x")

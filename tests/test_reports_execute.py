@@ -107,3 +107,13 @@ def test_partials_of_a_killed_run_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
         ".notes.partial.txt", ".r-2025-03.backup.partial.html", "r-2025-02.html"]
 
+
+
+def test_partials_behind_a_link_out_of_the_folder_are_left_alone(tmp_path):
+    outside = tmp_path / "someone-else"
+    outside.mkdir()
+    (outside / ".r-2025-03.123.partial.html").write_text("theirs")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a").symlink_to(outside)
+    assert remove_partials(tmp_path / "out", ["a/r-2025-03.html"]) == 0
+    assert (outside / ".r-2025-03.123.partial.html").read_text() == "theirs"

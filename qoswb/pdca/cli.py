@@ -93,6 +93,8 @@ def existing_store(url: str | None):
     if parsed.database in (None, "", ":memory:"):
         return given
     path = Path(parsed.database)
+    if path.is_dir():
+        raise ParameterError(f"PDCA store {given!r}: is a folder, not an SQLite file")
     if not path.is_file():
         raise ParameterError(f"PDCA store {given!r}: no such file (--store names another)")
     try:
