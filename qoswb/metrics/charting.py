@@ -82,9 +82,9 @@ class KpiCharts:
                            ax=ax)
 
 
-def free_names(names, taken) -> dict:
+def free_names(names, taken, prefix: str = "chart_") -> dict:
     """A name for each of ``names`` that is not in ``taken`` (group columns): the name itself,
-    or ``chart_<name>`` where a group column already has it.
+    or ``<prefix><name>`` where a group column already has it.
 
     >>> free_names(["phase", "y"], ["team", "phase"])
     {'phase': 'chart_phase', 'y': 'y'}
@@ -93,7 +93,7 @@ def free_names(names, taken) -> dict:
     for name in names:
         free = name
         while free in taken:
-            free = f"chart_{free}"
+            free = f"{prefix}{free}"
         out[name] = free
     return out
 
