@@ -200,13 +200,13 @@ def test_dataframe_with_nanosecond_timestamps():
     assert r.ok and r.data["opened_at"].iloc[0] == pd.Timestamp("2024-01-01 09:00", tz="UTC")
 
 
-def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path):
+def test_an_unclosed_quote_stops_with_the_line_and_column_where_it_opens(tmp_path):
+    # it swallows line 4, a record of its own: reading on would count 2 rows for 3 records
     path = tmp_path / "quote.csv"
     path.write_text('id,team,opened_at\nZ,West,2024-01-01\nA,"North,2024-01-01\nB,South,2024-01-02\n')
-    r = load_interactions(path)
-    assert r.summary["rows_read"] == 2 and r.data["id"].tolist() == ["Z"]
-    assert r.rejected["reason"].iloc[0].endswith("an unclosed quote ran 2 lines together")
-    assert "B,South" in r.rejected["row_text"].iloc[0]  # nothing lost: the text is all there
+    with pytest.raises(DataError, match=r"quote.csv: line 3: a quote opens in column 'team' and runs to "
+                                        r"line 4, taking in 1 line that is a record of its own"):
+        load_interactions(path)
 
 
 @pytest.mark.parametrize("name, content, message", [

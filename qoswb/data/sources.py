@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from qoswb.data.records import find_damage
 from qoswb.data.validate import FALSE, TRUE
 from qoswb.errors import DataError
 
@@ -292,8 +293,28 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     numbers = np.arange(2, total + 2, dtype=np.int64)
     if bad:
         numbers = np.delete(numbers, np.array([b[0] for b in bad], dtype=np.int64) - 2)
+    damage = find_damage(table, bad, numbers, layout.delimiter, lambda: _tail(path, encoding))
+    if damage:
+        raise DataError(f"{path}: {damage.describe()}; close or remove that quote")
     table, numbers = _drop_blank_rows(table, numbers, notes, path.name)
     return RawTable(table, str(path), numbers, bad, notes, layout.repeated)
+
+
+def _tail(path: Path, encoding: str, size: int = 256) -> str:
+    """The file's last characters (to tell a value that runs to its end)."""
+    end = b""
+    if path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4"):
+        with _open(path) as stream:
+            while block := stream.read(1 << 22):
+                end = block[-size:]
+    else:
+        with path.open("rb") as stream:
+            stream.seek(max(0, path.stat().st_size - size))
+            end = stream.read()
+    if encoding.lower().startswith("utf-16"):
+        with path.open("rb") as stream:
+            encoding = "utf-16-be" if stream.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+    return end.decode(encoding, errors="ignore")
 
 
 def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: str):
