@@ -16,9 +16,9 @@ lines of free text, not of cells, and loads as it is.
 
 >>> import pyarrow as pa
 >>> table = pa.table({"id": ["1", "2"], "comment": ["ok", "Great\\n3,ok\\n4,ok\\n"]})
->>> find_damage(table, [], [2, 3], ",", tail=lambda: "4,ok\n")
+>>> find_damage(table, [], [2, 3], ",", tail=lambda: "4,ok\\n")
 Damage(line=3, last_line=5, column='comment', to_end=True)
->>> find_damage(pa.table({"id": ["1"], "comment": ["Dear team,\\nthanks"]}), [], [2], ",", True) is None
+>>> find_damage(pa.table({"id": ["1"], "comment": ["Dear team,\\nthanks"]}), [], [2], ",", str) is None
 True
 """
 
@@ -84,6 +84,16 @@ def _newlines(column) -> np.ndarray:
                       dtype=np.int64)
 
 
+def _holds_line_break(column) -> bool:
+    """Whether any value of a text column holds a line break: a search of its character
+    buffers (memchr speed), far cheaper than a string kernel over every value."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and data.to_pybytes().find(b"\n") >= 0:
+            return True
+    return False
+
+
 def _text_columns(table: pa.Table) -> list:
     return [i for i, f in enumerate(table.schema)
             if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
@@ -101,8 +111,7 @@ def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail) 
     could not be split), or None. ``tail()`` gives the file's last characters (asked only when
     the last record holds a line break). Cheap when no value holds a line break."""
     text_columns = _text_columns(table)
-    per_column = {i: _newlines(table.column(i)) for i in text_columns
-                  if pc.any(pc.match_substring(table.column(i), "\n")).as_py()}
+    per_column = {i: _newlines(table.column(i)) for i in text_columns if _holds_line_break(table.column(i))}
     bad_breaks = [text.count("\n") for _, text, _ in bad_rows]
     if not per_column and not any(bad_breaks):
         return None
