@@ -119,7 +119,7 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
         labels[name] = cols.label(name, spec)
     checks = _checks(kind, parsed, labels, m.plausible())
     notes = list(raw.notes) + _notes(kind, found, raw, timezone)
-    used = {ref for spec in found.values() for ref in cols.references(spec, header)}
+    used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
     extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
     return _assemble(kind, raw, parsed, checks, extra, notes, reread)
 
@@ -130,8 +130,8 @@ def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
     if opts.get("decimal") not in (None, "."):
         return {}
     uses = {}
-    for spec in found.values():
-        for ref in cols.references(spec, []):
+    for name, spec in found.items():
+        for ref in cols.references(spec, [], name):
             uses[ref] = uses.get(ref, 0) + 1
     types = {}
     for name, spec in found.items():

@@ -19,8 +19,9 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
     delimiter: ";"                # reading options: delimiter, encoding, decimal,
     encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL)
 
-A column may also be ``{expr: "attendances - breaches"}``: arithmetic on numeric
-columns of the source. A flat dict without ``columns`` (``{"id": "Case Number"}``)
+A column may also be ``{expr: "attendances - breaches"}``: arithmetic and
+comparisons on numeric columns of the source and literals, nothing else (see
+:mod:`qoswb.data.expressions`). A flat dict without ``columns`` (``{"id": "Case Number"}``)
 is read as the column part alone. Canonical columns the mapping does not name are
 found in the header by name, ignoring case, spaces and punctuation.
 
@@ -103,6 +104,13 @@ def _spec(name: str, value, origin: str) -> dict:
         spec = dict(value)
         if "columns" in spec:
             spec.setdefault("sep", " ")
+        if "expr" in spec:  # checked now, so a bad one stops before any data is read
+            from qoswb.data.expressions import parse
+
+            try:
+                parse(spec["expr"], name)
+            except ParameterError as exc:
+                raise ParameterError(f"{origin}: {exc}") from None
         return spec
     raise ParameterError(f"{origin}: column '{name}' should be a column name, a list of names "
                          f"or a dict, not {value!r}")
