@@ -29,7 +29,9 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     ``"xbar_s"``, ``"s"``, ``"p"``, ``"np"``, ``"c"``, ``"u"``, ``"pp"``, ``"up"``,
     ``"g"``, ``"t"``, ``"cusum"``, ``"ewma"``). Tidy input: ``data`` a DataFrame,
     ``y``/``n``/``x``/``group``/``phase`` column names; array input: ``data`` the
-    values (2-D rows of subgroups for X̄/R/S), or ``y=`` counts and ``n=`` sizes.
+    values (2-D rows of subgroups for X̄/R/S, and for CUSUM and EWMA of subgroup
+    means; a tidy frame whose ``x`` repeats inside a series gives them subgroups
+    too), or ``y=`` counts and ``n=`` sizes.
     ``freeze=k`` estimates limits from the first k points of each phase;
     ``exclude=`` (positions, a boolean array or a boolean column) keeps points on
     the chart but out of the limits; ``rules`` a rule set (``"we"``, ``"nelson"``,
@@ -37,7 +39,9 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     width; ``polarity`` +1 when higher is better, -1 when lower is better.
     Other ``params``: ``screen_mr``, ``sigma_method`` (individuals: ``"mr"``
     mR̄/1.128 as qcc and qicharts2; ``"mdc"`` 2.66/3 · mR̄ from screened moving
-    ranges as NHS Making Data Count, the default with MDC rules; ``"sd"``),
+    ranges as NHS Making Data Count, the default with MDC rules; ``"sd"``;
+    subgroup CUSUM/EWMA: qcc's ``std.dev`` methods ``"uwave-r"`` (default),
+    ``"uwave-sd"``, ``"mvlue-r"``, ``"mvlue-sd"``, ``"rmsdf"``),
     ``confidence``,
     ``y_neg`` (I and X̄ charts: False draws no lower limit below 0 for a group
     whose values are never negative, as qicharts2's ``y.neg = FALSE``; signals
@@ -332,7 +336,7 @@ class ControlChart:
         cols["phase"] = t.phase if t.phase is not None else np.ones(N, dtype=np.int64)
         cols["x"] = t.x
         cols["y"] = r.stat
-        if self.spec.has_n:
+        if self.spec.has_n or t.sd is not None:  # subgroup CUSUM and EWMA show their sizes too
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
         labels, signal, _ = _rule_labels(self.rules, self._flags, N)
