@@ -266,7 +266,7 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
                             start=p.start if everything else None,
                             excluded=pick(p.extra["excluded"]) if "excluded" in p.extra else None)
     flags = rules_mod.evaluate(rule_ids, ctx)
-    ways = rules_mod.pointing(rule_ids, ctx, flags, pick(_side(r)))
+    ways = rules_mod.pointing(rule_ids, ctx, flags, None if r.direction is None else pick(r.direction))
 
     def spread(a):
         if everything:
