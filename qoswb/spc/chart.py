@@ -6,6 +6,7 @@
 (30.0, True, 'we1')
 """
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -43,6 +44,9 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     subgroup CUSUM/EWMA: qcc's ``std.dev`` methods ``"uwave-r"`` (default),
     ``"uwave-sd"``, ``"mvlue-r"``, ``"mvlue-sd"``, ``"rmsdf"``),
     ``confidence``,
+    ``model`` (I charts: limits around a seasonal mean — ``"weekday"``,
+    ``"month"`` or a period of k points — or an AR(1) forecast, ``"ar1"`` or
+    ``"ar1_residuals"``; see ``qoswb.spc.expectation``),
     ``y_neg`` (I and X̄ charts: False draws no lower limit below 0 for a group
     whose values are never negative, as qicharts2's ``y.neg = FALSE``; signals
     are the same) and the CUSUM (``target``, ``k``, ``h``, ``head_start``,
@@ -77,11 +81,22 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     _validate(spec, t, index, y if isinstance(y, str) else "y", n if isinstance(n, str) else "n")
     points = _points(spec, t, freeze, _excluded(exclude, data, t))
     _enough(points, t)
+    model = options.params.get("model")
+    if model is not None:
+        from . import expectation
+
+        expectation.check_model(model)
+        season = expectation.seasons(model, t.x, t.group)
+        if season is not None:
+            points.extra["season"] = season
     result = spec.compute(points, options)
     flags, ways = _signals(rule_ids, result, points)
     if not options.y_neg:
         _floor_at_zero(result, t)
-    checks = run_checks(points, spec.name, result.seg_centre)
+    # checked on what the limits model: the residuals when there is an expectation
+    checked = points if "expected" not in result.extra else dataclasses.replace(
+        points, y=points.y - result.extra["expected"])
+    checks = run_checks(checked, spec.name, result.seg_centre)
     return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity, ways)
 
 

@@ -93,6 +93,10 @@ def _run(p, o):
 
 
 def _i(p, o):
+    if o.params.get("model") is not None:  # limits around a seasonal or AR(1) expectation
+        from .expectation import compute
+
+        return compute(p, o, _multiple(o))
     centre = lim.segment_mean(p, p.y, p.base)
     sigma = _individual_sigma(p, p.y, o)
     return _constant(p, p.y, centre, sigma, _multiple(o))
@@ -275,7 +279,7 @@ _TIME_WEIGHTED = ("mr", "sd", *lim.SUBGROUP_SIGMAS)  # single values; subgroups 
 _ALL = [
     Kind("run", "Run chart", "values", _run, rule_scope="centre",
          when="any measure, few points or no wish for limits: runs around the median"),
-    Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr", "y_neg"),
+    Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr", "y_neg", "model"),
          sigma_methods=("mr", "mdc", "sd"), confidence=True,
          when="one value per period: times, scores, rates computed elsewhere"),
     Kind("mr", "Moving range chart", "values", _mr,
