@@ -17,6 +17,8 @@ signals; the matrix reads the latest complete point.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import NamedTuple
 
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
@@ -34,6 +36,7 @@ class TeamView:
     units: dict
     grain: str
     period_end: str
+    left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
 
 
 def _local(ts, like):
@@ -48,6 +51,17 @@ def _local(ts, like):
 # How far a chart period runs from its start, by the grain of the cached KPI table: weeks for
 # case data, the batch's grain for aggregates (the grains of qoswb.reports.params.GRAINS).
 STEP = {"week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3}}
+
+
+def _empty(columns):
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+_CHART_COLUMNS = ("kpi", "chart", "period", "y", "cl", "lcl", "ucl", "signal", "rules", "complete", "polarity")
+_MATRIX_COLUMNS = ("kpi", "chart", "latest_period", "latest_value", "cl", "lcl", "ucl", "polarity",
+                   "variation", "direction", "signal_rules", "target", "assurance")
 
 
 def charts_as_of(table, period_end, grain="week", targets=None):
@@ -65,6 +79,8 @@ def charts_as_of(table, period_end, grain="week", targets=None):
     from qoswb.errors import DataError
     from qoswb.metrics import charts, matrix
 
+    if table.empty:  # no KPI asked for that the data can give: nothing to chart, the report says why
+        return _empty(_CHART_COLUMNS), _empty(_MATRIX_COLUMNS)
     end = _local(period_end, table["period"])
     rows = table[table["period"] < end]
     if rows.empty:
@@ -89,6 +105,57 @@ def units(cache=None) -> dict:
     return known
 
 
+def columns(cache, table: str) -> list[str]:
+    """The columns of a cached table ([] when the cache has no such table), read from its schema."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(Path(cache) / f"{table}.parquet").names if rc.has(cache, table) else []
+
+
+def left_out(cache, kpis=None, table=None) -> list[str]:
+    """Sentences naming what to map for each KPI asked for (all when ``kpis`` is None) that the data
+    cannot give, grouped by the missing column, e.g. "Map a resolved_at column to see Backlog."
+
+    The registry (``qoswb.metrics.KPIS``: ``needs``, ``survey_column``) says which columns each KPI
+    needs; a KPI whose columns are there but which is still absent (e.g. no SLA target) is named with
+    the KPI computation's own note.
+    """
+    from qoswb.metrics import KPIS
+
+    table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
+    present = set(table["kpi"])
+    have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
+    wanted = [k for k in (kpis or KPIS.index) if k in KPIS.index and k not in present]
+    by_column: dict[str, list[str]] = {}
+    for kpi in wanted:
+        info = KPIS.loc[kpi]
+        needs = [c for c in info["needs"] if c not in have]
+        column = info["survey_column"]
+        if isinstance(column, str) and column not in survey:
+            needs.append("surveys" if not survey else f"surveys.{column}")
+        by_column.setdefault(needs[0] if needs else "", []).append(nv.label(kpi))
+    notes = getattr(table, "attrs", {}).get("notes") or []
+    out = []
+    for column, labels in by_column.items():
+        shown = ", ".join(labels)
+        if column == "surveys":
+            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
+        elif column.startswith("surveys."):
+            out.append(f"Map a {column[8:]} column of the survey answers to see {shown}.")
+        elif column:
+            out.append(f"Map a {column} column to see {shown}.")
+        else:
+            out.append(f"{shown}: left out ({'; '.join(notes) or 'the data gives no values for it'}).")
+    return out
+
+
+def _answered_by(answers, period_end):
+    """Answers given before the period's end: a May report never shows June's answers."""
+    if "answered_at" not in answers:
+        return answers
+    return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
+
+
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
     """Everything a team report needs for one period, read from the cache (the team's rows only)."""
     info = rc.meta(cache)
@@ -104,8 +171,9 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         tickets = tickets[(opened >= _local(period_start, opened)) & (opened < _local(period_end, opened))]
         if rc.has(cache, "surveys"):
             answers = rc.read(cache, "surveys", team=team)
-            answers = answers[answers["id"].isin(tickets["id"])]
-    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end)
+            answers = _answered_by(answers[answers["id"].isin(tickets["id"])], period_end)
+    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end,
+                    left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
 
 
 def readings(view: TeamView) -> list[tuple[str, str]]:
@@ -135,28 +203,58 @@ def headline(matrix_rows) -> str:
     return status + (f" · {missed} target{'s' if missed > 1 else ''} consistently missed" if missed else "")
 
 
-def behind_worst(view: TeamView, top: int = 8):
-    """(kpi, what was counted, Pareto table) for the KPI most in need of attention, or None."""
+class Behind(NamedTuple):
+    """What lies behind the KPI most in need of attention: ``table`` is a Pareto table or None,
+    ``missing`` the sentence naming the column to map when the data cannot say (or None)."""
+
+    kpi: str
+    what: str
+    table: object
+    missing: str | None = None
+
+
+def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
+    """The KPI most in need of attention and the Pareto table of its bad cases, or None.
+
+    Cases are counted by category; survey answers by the theme of their comment.
+    Without the column to count by, ``missing`` says which column to map.
+    """
     kpi = nv.worst(view.matrix)
     if kpi is None or view.tickets is None:
         return None
     row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
     what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"], period_end=view.period_end)
     if cases is None or not len(cases):
-        return kpi, what, None
-    if "comment" in cases.columns and "category" not in cases.columns:
+        return Behind(kpi, what, None)
+    if kpi in nv.SURVEY_KPIS:
+        if "comment" not in cases.columns:
+            return Behind(kpi, what, None, "Map a comment column of the survey answers to see what "
+                                           "lies behind it.")
         from qoswb.metrics import tag_themes
 
         themes = tag_themes(cases[cases["comment"].notna()])
-        return kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None
-    return kpi, what + " (by category)", nv.pareto(cases["category"], top)
+        return Behind(kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None)
+    if "category" not in cases.columns:
+        return Behind(kpi, what, None, "Map a category column to see where these cases come from.")
+    return Behind(kpi, what + " (by category)", nv.pareto(cases["category"], top))
+
+
+def comments_missing(view: TeamView) -> str | None:
+    """The sentence naming what to load or map before a report can show comments (None: nothing)."""
+    if view.answers is None:
+        return ("Load survey answers ('surveys:' under 'data:' in the parameters file) to see what "
+                "customers said.")
+    if "comment" not in view.answers:
+        return "Map a comment column of the survey answers to see what customers said."
+    return None
 
 
 def comments(view: TeamView, n: int = 8, seed: int = 0):
-    """A sample of the period's comments: the lowest-rated half, the rest at random."""
+    """A sample of the period's comments: the lowest-rated half, the rest at random (None: no comments
+    in the data, see :func:`comments_missing`)."""
     import pandas as pd
 
-    if view.answers is None or "comment" not in view.answers:
+    if comments_missing(view):
         return None
     said = view.answers[view.answers["comment"].notna()]
     if said.empty:
@@ -169,18 +267,68 @@ def comments(view: TeamView, n: int = 8, seed: int = 0):
     return pd.concat([low, rest])[cols].reset_index(drop=True)
 
 
-def data_quality(cache, team=None):
-    """(load summaries, rejected rows by reason — the team's when rows carry a team)."""
+def _rejected(cache):
     import pandas as pd
 
+    frame = rc.read(cache, "rejected") if rc.has(cache, "rejected") else pd.DataFrame()
+    return frame.reindex(columns=list(dict.fromkeys(["table", "team", "source_row", "reason", *frame])))
+
+
+def data_quality(cache, team=None):
+    """(load summaries, rejected rows by table and reason): the team's own when ``team`` is given.
+
+    A team's summaries count its own rows: ``accepted`` the rows in the cache,
+    ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
+    (rejected rows whose team could not be read are in no team's counts: the
+    portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
+    (survey answers rating no interaction) is the whole file's, when the load
+    counted it.
+
+    >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
+    """
     info = rc.meta(cache)
-    if not rc.has(cache, "rejected"):
-        return info["summaries"], pd.DataFrame({"reason": [], "rows": []})
-    rejected = rc.read(cache, "rejected")
-    if team is not None and "team" in rejected:
+    summaries, rejected = info["summaries"], _rejected(cache)
+    if team is not None:
         rejected = rejected[rejected["team"] == team]
-    counts = rejected.groupby(["table", "reason"] if "table" in rejected else ["reason"]).size()
-    return info["summaries"], counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+        summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
+    counts = rejected.groupby(["table", "reason"], dropna=False).size()
+    return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+
+
+def _team_counts(cache, table, team, summary, rejected) -> dict:
+    accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
+    reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
+    mine = {"rows_read": accepted + int(reasons.sum()), "accepted": accepted,
+            "rejected": int(reasons.sum()), "rejected_by_reason": reasons.to_dict()}
+    return {**summary, **mine, "team_only": True}
+
+
+def unknown_team_rows(cache, teams=None):
+    """Rejected rows whose team is unknown (empty, unreadable or not one of ``teams``), for the portfolio.
+
+    >>> unknown_team_rows(cache)[["table", "source_row", "reason"]]   # doctest: +SKIP
+    """
+    rejected = _rejected(cache)
+    known = set(teams or rc.meta(cache)["teams"])
+    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+
+
+def load_lines(summaries) -> list[str]:
+    """One plain sentence per loaded table: where from, rows read, accepted, rejected (and unmatched).
+
+    >>> load_lines({"interactions": {"source": "t.csv", "rows_read": 3, "accepted": 2, "rejected": 1}})
+    ['interactions from t.csv: 3 rows read, 2 accepted, 1 rejected at load.']
+    """
+    out = []
+    for table, s in summaries.items():
+        whose = "this team's " if s.get("team_only") else ""
+        line = (f"{table} from {s.get('source')}: {whose}{s.get('rows_read', 0):,} rows read, "
+                f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
+        if s.get("unmatched"):
+            line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
+                     "no team's figures.")
+        out.append(line)
+    return out
 
 
 @dataclasses.dataclass
@@ -195,6 +343,7 @@ class PortfolioView:
     grain: str
     period_start: str
     period_end: str
+    left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
 
 
 def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
@@ -208,7 +357,8 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
-    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end)
+    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end,
+                         left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:
