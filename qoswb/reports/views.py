@@ -114,7 +114,7 @@ def columns(cache, table: str) -> list[str]:
 
 def left_out(cache, kpis=None, table=None) -> list[str]:
     """Sentences naming what to map for each KPI asked for (all when ``kpis`` is None) that the data
-    cannot give, grouped by the missing column, e.g. "Map a resolved_at column to see Backlog."
+    cannot give, grouped by the missing columns, e.g. "Map a resolved_at column to see Backlog."
 
     The registry (``qoswb.metrics.KPIS``: ``needs``, ``survey_column``) says which columns each KPI
     needs; a KPI whose columns are there but which is still absent (e.g. no SLA target) is named with
@@ -125,27 +125,32 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
     present = set(table["kpi"])
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
-    wanted = [k for k in (kpis or KPIS.index) if k in KPIS.index and k not in present]
-    by_column: dict[str, list[str]] = {}
-    for kpi in wanted:
+    notes = getattr(table, "attrs", {}).get("notes") or []
+    by_need: dict[tuple, list[str]] = {}
+    out = []
+    for kpi in (k for k in (kpis or KPIS.index) if k in KPIS.index and k not in present):
         info = KPIS.loc[kpi]
-        needs = [c for c in info["needs"] if c not in have]
+        needs = tuple(c for c in info["needs"] if c not in have)
         column = info["survey_column"]
         if isinstance(column, str) and column not in survey:
-            needs.append("surveys" if not survey else f"surveys.{column}")
-        by_column.setdefault(needs[0] if needs else "", []).append(nv.label(kpi))
-    notes = getattr(table, "attrs", {}).get("notes") or []
-    out = []
-    for column, labels in by_column.items():
-        shown = ", ".join(labels)
-        if column == "surveys":
-            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
-        elif column.startswith("surveys."):
-            out.append(f"Map a {column[8:]} column of the survey answers to see {shown}.")
-        elif column:
-            out.append(f"Map a {column} column to see {shown}.")
+            needs += ("surveys" if not survey else f"surveys.{column}",)
+        if needs:
+            by_need.setdefault(needs, []).append(nv.label(kpi))
         else:
-            out.append(f"{shown}: left out ({'; '.join(notes) or 'the data gives no values for it'}).")
+            said = next((n.split(" left out", 1)[-1].lstrip(": ") for n in notes if n.startswith(f"{kpi} ")),
+                        "the data gives no values for it")
+            out.append(f"{nv.label(kpi)} is left out: {said}.")
+    for needs, labels in by_need.items():
+        shown = ", ".join(labels)
+        if "surveys" in needs:
+            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
+            continue
+        if needs[0].startswith("surveys."):  # survey KPIs need one column of the answers
+            what = f"a {needs[0][8:]} column of the survey answers"
+        else:
+            what = f"a {needs[0]} column" if len(needs) == 1 else \
+                f"{', '.join(needs[:-1])} and {needs[-1]} columns"
+        out.append(f"Map {what} to see {shown}.")
     return out
 
 
@@ -214,16 +219,21 @@ class Behind(NamedTuple):
 
 
 def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
-    """The KPI most in need of attention and the Pareto table of its bad cases, or None.
+    """The KPI most in need of attention and the Pareto table of its bad cases (None: no case data).
 
-    Cases are counted by category; survey answers by the theme of their comment.
+    Cases are counted by category; survey answers by the theme of their comment. With no KPI
+    that has a better direction, the period's cases are counted (where the volume comes from).
     Without the column to count by, ``missing`` says which column to map.
     """
-    kpi = nv.worst(view.matrix)
-    if kpi is None or view.tickets is None:
+    if view.tickets is None:
         return None
-    row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
-    what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"], period_end=view.period_end)
+    kpi = nv.worst(view.matrix)
+    if kpi is None:  # no KPI with a better direction (only volume, say): where the cases come from
+        kpi, what, cases = "volume", "cases opened", view.tickets
+    else:
+        row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
+        what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"],
+                                period_end=view.period_end)
     if cases is None or not len(cases):
         return Behind(kpi, what, None)
     if kpi in nv.SURVEY_KPIS:
@@ -235,7 +245,8 @@ def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
         themes = tag_themes(cases[cases["comment"].notna()])
         return Behind(kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None)
     if "category" not in cases.columns:
-        return Behind(kpi, what, None, "Map a category column to see where these cases come from.")
+        where = "the volume comes" if kpi == "volume" else "these cases come"
+        return Behind(kpi, what, None, f"Map a category column to see where {where} from.")
     return Behind(kpi, what + " (by category)", nv.pareto(cases["category"], top))
 
 
