@@ -139,6 +139,25 @@ def test_unmatched_survey_answers_are_shown_when_the_load_counts_them():
     assert "4 survey answer(s) in the file match no interaction" in lines[0]
 
 
+def test_answers_that_rate_no_interaction_are_counted_in_every_report(tmp_path):
+    import pandas as pd
+
+    data = write_exports(tmp_path)
+    answers = pd.read_csv(data["surveys"]["source"])
+    answers.loc[answers.index[:7], "id"] = [f"NOSUCH-{i}" for i in range(7)]
+    answers.to_csv(data["surveys"]["source"], index=False)
+    cache = rc.build(data, "month", tmp_path / "out")
+    for team in (None, rc.meta(cache)["teams"][0]):
+        lines = views.load_lines(views.data_quality(cache, team)[0])
+        assert any("7 survey answer(s) in the file match no interaction" in line for line in lines), lines
+
+
+def test_a_database_password_never_reaches_a_report():
+    lines = views.load_lines({"interactions": {"source": "postgresql://qos:s3cret@db:5432/desk",
+                                               "rows_read": 1, "accepted": 1, "rejected": 0}})
+    assert "s3cret" not in lines[0] and "postgresql://qos:***@db:5432/desk" in lines[0]
+
+
 def test_answers_and_comments_after_the_period_end_are_not_in_its_report(tmp_path):
     cache = build(tmp_path)
     team = rc.meta(cache)["teams"][0]

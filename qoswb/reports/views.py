@@ -292,18 +292,41 @@ def data_quality(cache, team=None):
     ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
     (rejected rows whose team could not be read are in no team's counts: the
     portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
-    (survey answers rating no interaction) is the whole file's, when the load
-    counted it.
+    (survey answers rating no interaction) is the whole file's: the load's count,
+    else the cached answers that carry no team.
 
     >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
     """
-    info = rc.meta(cache)
-    summaries, rejected = info["summaries"], _rejected(cache)
+    summaries, rejected = _unmatched_counted(cache, rc.meta(cache)["summaries"]), _rejected(cache)
     if team is not None:
         rejected = rejected[rejected["team"] == team]
         summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
     counts = rejected.groupby(["table", "reason"], dropna=False).size()
     return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+
+
+def _unmatched_counted(cache, summaries) -> dict:
+    """The summaries with the survey answers that rate no interaction counted (the cache keeps
+    them with no team), unless the load counted them itself."""
+    surveys = summaries.get("surveys")
+    if not surveys or "unmatched" in surveys or "team" not in columns(cache, "surveys"):
+        return summaries
+    unmatched = int(rc.read(cache, "surveys", columns=["team"])["team"].isna().sum())
+    return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
+
+
+def _shown_source(source) -> str:
+    """A source as a report may show it: a database URL's password hidden."""
+    text = str(source)
+    if "://" in text and "@" in text:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(text).render_as_string(hide_password=True)
+        except ArgumentError:
+            return text.split("://", 1)[0] + "://***"
+    return text
 
 
 def _team_counts(cache, table, team, summary, rejected) -> dict:
@@ -333,7 +356,7 @@ def load_lines(summaries) -> list[str]:
     out = []
     for table, s in summaries.items():
         whose = "this team's " if s.get("team_only") else ""
-        line = (f"{table} from {s.get('source')}: {whose}{s.get('rows_read', 0):,} rows read, "
+        line = (f"{table} from {_shown_source(s.get('source'))}: {whose}{s.get('rows_read', 0):,} rows read, "
                 f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
         if s.get("unmatched"):
             line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
