@@ -8,8 +8,15 @@ whose kernel (or worker) died or failed to start up to ``retries`` times, and
 reports each result through ``on_result`` as soon as it arrives, so one failing
 team never stops the others and a killed batch keeps what it finished.
 
+Setting ``QOSWB_FORK_SERVER=off`` in the environment launches every kernel afresh
+(with the preload imported in the background) instead of forking it from a warm
+server: the benchmark measures one path against the other with it, and it is the
+way out should forking misbehave on a machine.
+
 >>> results = run(jobs, "/tmp/out", workers=2)       # doctest: +SKIP
 >>> results = run(jobs, "/tmp/out", scheduler="local")  # doctest: +SKIP
+>>> fork_server_wanted({"QOSWB_FORK_SERVER": "off"})
+False
 """
 
 from __future__ import annotations
@@ -23,6 +30,21 @@ import time
 from multiprocessing.connection import wait
 
 GRACE = 30.0  # seconds past the job's own timeout before the driver kills the whole worker
+FORK_SERVER = "QOSWB_FORK_SERVER"
+
+
+def fork_server_wanted(environ=os.environ) -> bool:
+    """Whether kernels may be forked from a warm server (unless ``QOSWB_FORK_SERVER`` says off).
+
+    >>> fork_server_wanted({}), fork_server_wanted({"QOSWB_FORK_SERVER": "0"})
+    (True, False)
+    """
+    value = environ.get(FORK_SERVER, "on").strip().lower()
+    if value not in {"on", "off", "1", "0", "yes", "no", "true", "false", ""}:
+        from qoswb.errors import ParameterError
+
+        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on or off")
+    return value not in {"off", "0", "no", "false"}
 
 
 def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
@@ -32,7 +54,7 @@ def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
     from qoswb.reports.execute import exporter, run_job
     from qoswb.reports.kernels import Kernels
 
-    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
+    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_wanted())
     try:
         kernels.warm()  # the first kernel boots while this worker imports papermill and nbconvert
         import papermill  # noqa: F401
@@ -115,6 +137,7 @@ class _Retries:
 def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True,
               preload=()):
     """Run ``jobs`` (dicts with an ``id``) on ``workers`` local processes; returns the results."""
+    fork_server_wanted()  # a bad setting is the driver's one error, not every worker's
     ctx = multiprocessing.get_context("spawn")  # no fork: the driver may hold threads and data
     pending = collections.deque(jobs)
     tries = _Retries(retries)
@@ -172,7 +195,7 @@ def _dask_task(job, output, timeout, prewarm, preload=()):
     if _dask_kernels is None:
         import atexit
 
-        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
+        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_wanted())
         atexit.register(_dask_kernels.close)
         _dask_kernels.warm()
     return run_job(job, output, timeout, _dask_kernels)
@@ -214,6 +237,7 @@ def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
+    fork_server_wanted()
     cluster = None
     if scheduler == "local":
         # one thread per worker process: each job drives its kernel from its own process
