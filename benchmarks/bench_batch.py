@@ -1,9 +1,10 @@
 """Report batch speed and driver memory, with the baselines run side by side in the same run.
 
 1. ``qoswb batch``: N team reports (demo data, HTML included) on 2 worker processes,
-   once with kernels forked from a warm server and once with the fork server off
+   with kernels forked from qoswb's warm server, with the fork server off
    (``QOSWB_FORK_SERVER=off``: kernels launched afresh, the preload imported in the
-   background while the previous job runs), so the fork server's share is isolated.
+   background while the previous job runs), so the fork server's share is isolated,
+   and forked by the standard library's forkserver context (``QOSWB_FORK_SERVER=stdlib``).
 2. The loop a user would otherwise write: for each report, ``papermill`` then
    ``jupyter nbconvert --to html --no-input``, one after the other (the same
    template, parameters and data cache).
@@ -59,14 +60,15 @@ def team_periods(n: int) -> tuple[list[str], list[str]]:
 
 
 def run_batch(folder: Path, teams, periods, workers: int, preload=PRELOAD,
-              fork: bool = True) -> tuple[float, float, int]:
-    """Time ``qoswb batch`` as a user runs it; returns (total s, of which cache s, reports)."""
-    name = "batch" if fork else "batch-nofork"
+              fork: str = "on") -> tuple[float, float, int]:
+    """Time ``qoswb batch`` as a user runs it, kernels started as ``fork`` says (QOSWB_FORK_SERVER);
+    returns (total s, of which cache s, reports)."""
+    name = f"batch-{fork}"
     params = folder / f"{name}.yaml"
     params.write_text(json.dumps({
         "templates": ["team_report"], "data": "demo", "teams": teams, "periods": periods,
         "kpis": KPIS, "targets": TARGETS, "output": name, "preload": preload}))
-    env = {**os.environ, "QOSWB_FORK_SERVER": "on" if fork else "off"}
+    env = {**os.environ, "QOSWB_FORK_SERVER": fork}
     start = time.perf_counter()
     subprocess.run([str(BIN / "qoswb"), "batch", str(params), "--workers", str(workers), "--no-progress"],
                    check=True, stdout=subprocess.DEVNULL, env=env)
@@ -159,8 +161,8 @@ def speed(folder: Path, args) -> None:
           f"{args.workers} = {floor_total:.1f} s (load {load()})")
     preload = [] if args.no_preload else PRELOAD
     runs = {}
-    for label, fork in (("fork server", True), ("fork server off", False)):
-        if not fork and args.skip_nofork:
+    for label, fork in (("fork server", "on"), ("fork server off", "off"), ("stdlib forkserver", "stdlib")):
+        if fork in args.skip:
             continue
         runs[label], cache_s, ok = run_batch(folder, teams, periods, args.workers, preload, fork)
         print(f"qoswb batch, {args.workers} workers, {label}{' (no preload)' if args.no_preload else ''}: "
@@ -176,8 +178,9 @@ def speed(folder: Path, args) -> None:
         if serial:
             line += f", {serial / seconds:.2f}x faster than the serial loop (target >= 8x)"
         print(line)
-    if len(runs) == 2:
-        print(f"  fork server off / on: {runs['fork server off'] / runs['fork server']:.2f}x")
+    for other in ("fork server off", "stdlib forkserver"):
+        if other in runs and "fork server" in runs:
+            print(f"  {other} / fork server: {runs[other] / runs['fork server']:.2f}x")
 
 
 def main() -> None:
@@ -186,7 +189,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-serial", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--skip-nofork", action="store_true", help="no run with the fork server off")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["on", "off", "stdlib"],
+                        help="batch runs to leave out (QOSWB_FORK_SERVER settings)")
     parser.add_argument("--memory-only", action="store_true", help="only the driver memory figures")
     parser.add_argument("--no-preload", action="store_true", help="kernels import nothing ahead of their job")
     args = parser.parse_args()

@@ -134,7 +134,7 @@ def test_no_retries_left_is_a_failure(tmp_path):
     assert job["attempts"] == 2 and job["error"] == "kernel exited with status 1"
 
 
-@pytest.mark.parametrize("fork_server", ["on", "off"])
+@pytest.mark.parametrize("fork_server", ["on", "off", "stdlib"])
 def test_a_kernel_killed_by_a_signal_is_failed_in_the_manifest_never_ok(tmp_path, monkeypatch, fork_server):
     monkeypatch.setenv("QOSWB_FORK_SERVER", fork_server)  # the workers' kernels forked, or launched
     make_template(tmp_path, body='import os, signal\nif team == "Big": os.kill(os.getpid(), signal.SIGKILL)')
@@ -152,7 +152,7 @@ def test_a_fork_server_setting_that_is_neither_on_nor_off_is_refused(tmp_path, m
     make_template(tmp_path)
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
     assert main(["batch", str(params), "--no-progress"]) == 2
-    assert "QOSWB_FORK_SERVER='sometimes': expected on or off" in capsys.readouterr().err
+    assert "QOSWB_FORK_SERVER='sometimes': expected on, off or stdlib" in capsys.readouterr().err
 
 
 def test_a_job_over_the_timeout_fails_and_the_others_finish(tmp_path):

@@ -279,7 +279,8 @@ ENDINGS = [("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
            ("import os\nos._exit(3)", "kernel exited with status 3")]
 
 
-@pytest.mark.parametrize("fork", [pytest.param(True, marks=needs_fork), False], ids=["forked", "launched"])
+@pytest.mark.parametrize("fork", [pytest.param(True, marks=needs_fork), False, "stdlib"],
+                         ids=["forked", "launched", "stdlib-forked"])
 def test_how_a_kernel_ended_is_the_report_s_error(tmp_path, fork):
     kernels = Kernels(prewarm=False, cwd=str(tmp_path), fork=fork)
     try:
@@ -290,8 +291,10 @@ def test_how_a_kernel_ended_is_the_report_s_error(tmp_path, fork):
             result = run_job(job, str(tmp_path / "out"), kernels=kernels)
             assert (result["status"], result["error"], result["retryable"]) == ("failed", error, True)
             assert not (tmp_path / "out" / f"r{i}.html").exists()
-        if fork:
-            assert kernels._server is not None and kernels._server.alive  # no fallback to launching
+        km = kernels.take()
+        forked = type(km.provisioner.process).__name__ in {"ForkedProcess", "KernelProcess"}
+        kernels.release(km)
+        assert forked == bool(fork)  # the path under test, no fallback to launching
     finally:
         kernels.close()
 

@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from qoswb.errors import JobTimeout, KernelDiedError, KernelStartError, ReportError
+from qoswb.errors import JobTimeout, KernelDiedError, KernelStartError, ReportError, exit_reason
 from qoswb.reports.inert import offline_html, remote_references  # noqa: F401 - re-exported
 from qoswb.reports.kernels import Kernels, exit_code, is_alive, kill
 
@@ -186,6 +186,8 @@ def typed(exc: BaseException, km) -> BaseException:
     import zmq
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    if isinstance(exc, KernelStartError) and km is not None and not is_alive(km):
+        return KernelStartError(f"{exc}: {exit_reason(exit_code(km))}")  # how it died, too
     if isinstance(exc, ReportError):
         return exc
     if isinstance(exc, CellTimeoutError):

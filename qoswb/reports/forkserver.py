@@ -162,15 +162,25 @@ class ForkServer:
                 pass
 
 
-class ForkedProcess:
+class PopenLike:
+    """The part of ``Popen`` jupyter_client uses that follows from ``send_signal``."""
+
+    stdin = stdout = stderr = None
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkedProcess(PopenLike):
     """What the kernel manager needs of a ``Popen`` for a kernel forked by the server.
 
     The kernel is the server's child, not ours: it is watched through a pidfd (no pid
     reuse races), and its exit code (as ``Popen.returncode``: minus the signal that
     killed it) is the one the server reaped, sent back through ``exit_code``.
     """
-
-    stdin = stdout = stderr = None
 
     def __init__(self, pid: int, exit_code: Future):
         self.pid, self.returncode, self._exit_code = pid, None, exit_code
@@ -195,12 +205,6 @@ class ForkedProcess:
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
             signal.pidfd_send_signal(self._fd, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
 
     def _closed(self) -> None:
         """The process has ended: take the exit code the server reaped (it follows at once)."""
@@ -251,6 +255,22 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def run_kernel(args: list[str], cwd: str, env: dict) -> None:
+    """In a forked child: start as a launched kernel would (no stdio, its cwd and env, new
+    random seeds), then run IPKernelApp with ``args`` until the kernel ends."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # the kernel's own chatter is not the report's business
+        os.dup2(devnull, fd)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()  # the legacy global generator, else shared by all kernels
+    from ipykernel.kernelapp import IPKernelApp
+
+    IPKernelApp.launch_instance(argv=args)
+
+
 def _become_kernel(request: dict, server: int) -> None:
     """In the forked child: turn into a fresh kernel process, run it, and exit."""
     code = 1
@@ -260,17 +280,7 @@ def _become_kernel(request: dict, server: int) -> None:
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        if "numpy.random" in sys.modules:
-            sys.modules["numpy.random"].seed()  # the legacy global generator, else shared by all kernels
-        from ipykernel.kernelapp import IPKernelApp
-
-        IPKernelApp.launch_instance(argv=request["args"])
+        run_kernel(request["args"], request["cwd"], request["env"])
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

@@ -32,17 +32,24 @@ class Kernels:
     ``preload`` names modules every report imports (e.g. pandas): where kernels can be
     forked (Linux), a fork server imports them once and each kernel is a fork of it
     (see :mod:`qoswb.reports.forkserver`); elsewhere each new kernel imports them
-    while the current job runs. ``fork=False`` always launches kernels afresh.
+    while the current job runs. ``fork=False`` always launches kernels afresh;
+    ``fork="stdlib"`` forks them from the standard library's fork server instead
+    (:mod:`qoswb.reports.stdlibfork`, experimental).
 
     >>> kernels = Kernels(prewarm=False)  # doctest: +SKIP
     >>> km = kernels.take(); ...; kernels.release(km); kernels.close()  # doctest: +SKIP
     """
 
     def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None,
-                 preload: list[str] | tuple = (), fork: bool = True):
+                 preload: list[str] | tuple = (), fork: bool | str = True):
         self.kernel_name, self.prewarm, self.cwd = kernel_name, prewarm, cwd
         self.preload = [m for m in dict.fromkeys(preload) if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
-        self.fork = fork and forkserver.available()
+        self.fork = bool(fork) and forkserver.available()
+        self._server_class = forkserver.ForkServer
+        if fork == "stdlib":  # experimental: the standard library's forkserver context, benchmarked beside
+            from qoswb.reports.stdlibfork import StdlibForkServer
+
+            self._server_class = StdlibForkServer
         self._next, self._server, self._dying = None, None, []
 
     def _start(self):
@@ -72,7 +79,7 @@ class Kernels:
         if self._server is None or not self._server.alive:
             if self._server is not None:
                 self._server.close()
-            self._server = forkserver.ForkServer(forkserver.kernel_python(argv), self.preload, self.cwd)
+            self._server = self._server_class(forkserver.kernel_python(argv), self.preload, self.cwd)
         return self._server
 
     def start(self):

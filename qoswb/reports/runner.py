@@ -11,11 +11,12 @@ team never stops the others and a killed batch keeps what it finished.
 Setting ``QOSWB_FORK_SERVER=off`` in the environment launches every kernel afresh
 (with the preload imported in the background) instead of forking it from a warm
 server: the benchmark measures one path against the other with it, and it is the
-way out should forking misbehave on a machine.
+way out should forking misbehave on a machine (``stdlib``: the standard library's
+fork server instead of qoswb's, experimental).
 
 >>> results = run(jobs, "/tmp/out", workers=2)       # doctest: +SKIP
 >>> results = run(jobs, "/tmp/out", scheduler="local")  # doctest: +SKIP
->>> fork_server_wanted({"QOSWB_FORK_SERVER": "off"})
+>>> fork_server_setting({"QOSWB_FORK_SERVER": "off"})
 False
 """
 
@@ -33,18 +34,22 @@ GRACE = 30.0  # seconds past the job's own timeout before the driver kills the w
 FORK_SERVER = "QOSWB_FORK_SERVER"
 
 
-def fork_server_wanted(environ=os.environ) -> bool:
-    """Whether kernels may be forked from a warm server (unless ``QOSWB_FORK_SERVER`` says off).
+def fork_server_setting(environ=os.environ) -> bool | str:
+    """How kernels are started, from ``QOSWB_FORK_SERVER``: forked from a warm server
+    (on, the default: True), launched afresh (off: False), or forked by the standard
+    library's fork server ("stdlib", experimental); the ``fork`` of :class:`Kernels`.
 
-    >>> fork_server_wanted({}), fork_server_wanted({"QOSWB_FORK_SERVER": "0"})
+    >>> fork_server_setting({}), fork_server_setting({"QOSWB_FORK_SERVER": "0"})
     (True, False)
     """
     value = environ.get(FORK_SERVER, "on").strip().lower()
-    if value not in {"on", "off", "1", "0", "yes", "no", "true", "false", ""}:
+    settings = {"on": True, "1": True, "yes": True, "true": True, "": True,
+                "off": False, "0": False, "no": False, "false": False, "stdlib": "stdlib"}
+    if value not in settings:
         from qoswb.errors import ParameterError
 
-        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on or off")
-    return value not in {"off", "0", "no", "false"}
+        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on, off or stdlib")
+    return settings[value]
 
 
 def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
@@ -54,7 +59,7 @@ def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
     from qoswb.reports.execute import exporter, run_job
     from qoswb.reports.kernels import Kernels
 
-    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_wanted())
+    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
     try:
         kernels.warm()  # the first kernel boots while this worker imports papermill and nbconvert
         import papermill  # noqa: F401
@@ -137,7 +142,7 @@ class _Retries:
 def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True,
               preload=()):
     """Run ``jobs`` (dicts with an ``id``) on ``workers`` local processes; returns the results."""
-    fork_server_wanted()  # a bad setting is the driver's one error, not every worker's
+    fork_server_setting()  # a bad setting is the driver's one error, not every worker's
     ctx = multiprocessing.get_context("spawn")  # no fork: the driver may hold threads and data
     pending = collections.deque(jobs)
     tries = _Retries(retries)
@@ -195,7 +200,7 @@ def _dask_task(job, output, timeout, prewarm, preload=()):
     if _dask_kernels is None:
         import atexit
 
-        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_wanted())
+        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
         atexit.register(_dask_kernels.close)
         _dask_kernels.warm()
     return run_job(job, output, timeout, _dask_kernels)
@@ -237,7 +242,7 @@ def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
-    fork_server_wanted()
+    fork_server_setting()
     cluster = None
     if scheduler == "local":
         # one thread per worker process: each job drives its kernel from its own process
