@@ -326,3 +326,22 @@ def test_a_kernel_that_cannot_start_is_a_kernel_start_error(tmp_path):
     result = run_job(job, str(tmp_path / "out"), kernels=kernels)
     assert result["status"] == "failed" and result["retryable"]
     assert result["error"].startswith("no_such_kernel_spec kernel did not start")
+
+
+def test_a_kernel_that_dies_before_answering_says_how_it_ended(tmp_path, monkeypatch):
+    spec = tmp_path / "jupyter" / "kernels" / "dies_at_once"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; sys.exit(7)", "{connection_file}"],
+        "display_name": "dies at once", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    kernels = Kernels(kernel_name="dies_at_once", prewarm=False, cwd=str(tmp_path))
+    template = make_template(tmp_path)
+    job = {"template_path": str(template), "parameters": {"team": "North"}, "notebook": "r.ipynb",
+           "html": "r.html"}
+    try:
+        result = run_job(job, str(tmp_path / "out"), kernels=kernels, start_timeout=20)
+    finally:
+        kernels.close()
+    assert (result["status"], result["retryable"]) == ("failed", True)
+    assert result["error"] == "the kernel died before replying to kernel_info: kernel exited with status 7"
