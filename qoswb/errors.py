@@ -63,21 +63,21 @@ _SIGNAL_HINTS = {"SIGKILL": "out of memory?", "SIGSEGV": "a crash", "SIGBUS": "a
                  "SIGABRT": "a crash", "SIGTERM": "stopped from outside"}
 
 
-def exit_reason(returncode: int | None) -> str:
-    """How a kernel ended, in words, from its ``subprocess``-style return code.
+def exit_reason(returncode: int | None, process: str = "kernel") -> str:
+    """How a ``process`` ended, in words, from its ``subprocess``-style return code.
 
-    >>> exit_reason(-11), exit_reason(2)
-    ('kernel killed by signal 11 (SIGSEGV — a crash)', 'kernel exited with status 2')
+    >>> exit_reason(-11), exit_reason(2, "worker process")
+    ('kernel killed by signal 11 (SIGSEGV — a crash)', 'worker process exited with status 2')
     """
     import signal
 
     if returncode is None:
-        return "kernel died (exit status unknown)"
+        return f"{process} died (exit status unknown)"
     if returncode >= 0:
-        return f"kernel exited with status {returncode}"
+        return f"{process} exited with status {returncode}"
     try:
         name = signal.Signals(-returncode).name
     except ValueError:
-        return f"kernel killed by signal {-returncode}"
+        return f"{process} killed by signal {-returncode}"
     hint = _SIGNAL_HINTS.get(name)
-    return f"kernel killed by signal {-returncode} ({name}{' — ' + hint if hint else ''})"
+    return f"{process} killed by signal {-returncode} ({name}{' — ' + hint if hint else ''})"

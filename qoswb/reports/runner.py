@@ -30,6 +30,8 @@ import sys
 import time
 from multiprocessing.connection import wait
 
+from qoswb.errors import exit_reason
+
 GRACE = 30.0  # seconds past the job's own timeout before the driver kills the whole worker
 FORK_SERVER = "QOSWB_FORK_SERVER"
 
@@ -167,7 +169,8 @@ def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, 
                     except (EOFError, OSError):
                         result = None
                 if result is None and (worker.process.sentinel in ready or not worker.process.is_alive()):
-                    result = _failed(f"the worker process died (exit code {worker.process.exitcode})", True)
+                    worker.process.join(1)  # its exit code, once it is reaped
+                    result = _failed(exit_reason(worker.process.exitcode, "worker process"), True)
                 elif result is None and worker.deadline and time.monotonic() > worker.deadline:
                     result = _failed(f"timed out after {timeout:g} s (worker stopped)", False)
                 if result is None:
