@@ -96,8 +96,10 @@ def _die_with_parent() -> None:
 class _Worker:
     def __init__(self, ctx, output, timeout, prewarm, preload=()):
         self.conn, child = ctx.Pipe()
+        # multiprocessing lets no daemonic process start children: the stdlib fork server's kernels
+        # need a worker that is not one (it is stopped in run_local's finally, and dies with the driver)
         self.process = ctx.Process(target=_worker_main, args=(child, output, timeout, prewarm, preload),
-                                   daemon=True, name="qoswb-report-worker")
+                                   daemon=fork_server_setting() != "stdlib", name="qoswb-report-worker")
         self.process.start()
         child.close()
         self.job, self.deadline = None, None
