@@ -150,3 +150,23 @@ def test_the_plot_is_on_the_original_scale():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_suggest_tells_autocorrelation_from_a_shift_in_level():
+    from qoswb.spc.expectation import suggest
+
+    rng = np.random.default_rng(21)
+    shifted = np.r_[rng.normal(0, 1, 60), rng.normal(4, 1, 60)]  # white noise with one step
+    drifting = ar1(1, 120, 0.7, rng)["y"].to_numpy()
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    rhythm = 100 * (1 + WEEKDAY[days.day_of_week]) + rng.normal(0, 5, 120)
+    df = pd.DataFrame({"s": np.repeat(["shifted", "drifting", "rhythm", "noise"], 120), "day": np.tile(days, 4),
+                       "y": np.r_[shifted, drifting, rhythm, rng.normal(0, 1, 120)]})
+    got = suggest(chart("i", df, y="y", x="day", group="s")).set_index("group")
+    assert got["model"].to_dict() == {"shifted": "", "drifting": "ar1", "rhythm": "weekday", "noise": ""}
+    assert got.loc["rhythm", "reason"].startswith("limits around weekday means")
+    # the weekday F test against scipy's one-way analysis of variance
+    from scipy.stats import f_oneway
+
+    F, p = f_oneway(*[rhythm[days.day_of_week == d] for d in range(7)])
+    assert f"F = {F:.1f}" in got.loc["rhythm", "reason"]
