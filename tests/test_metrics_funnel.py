@@ -163,3 +163,8 @@ def test_a_group_column_may_have_any_name(name):
     assert f.points[name].tolist() == plain.points["org"].tolist()
     assert f.points[f"funnel_{name}"].tolist() == plain.points[name].tolist()
     assert f.phi == plain.phi
+    pd.testing.assert_frame_equal(f.own(), plain.own())
+    assert len(f.plot().collections) == len(plain.plot().collections)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -170,3 +170,13 @@ def test_suggest_tells_autocorrelation_from_a_shift_in_level():
 
     F, p = f_oneway(*[rhythm[days.day_of_week == d] for d in range(7)])
     assert f"F = {F:.1f}" in got.loc["rhythm", "reason"]
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/London", "America/New_York"])
+def test_weekdays_are_pandas_weekdays_on_the_wall_clock(tz):
+    from qoswb.spc.expectation import weekdays
+
+    dates = pd.Series(pd.date_range("1960-03-01", periods=5000, freq="13h", tz=tz))
+    assert weekdays(dates).tolist() == dates.dt.day_of_week.tolist()
+    months = pd.Series(pd.period_range("2024-01-01", periods=10, freq="D"))
+    assert weekdays(months).tolist() == months.dt.day_of_week.tolist()

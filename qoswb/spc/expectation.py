@@ -59,7 +59,7 @@ def seasons(model, x, group) -> np.ndarray | None:
         dates = _dates(x)
         if dates is None:
             raise ParameterError(f"model={model!r} needs dates in x= (the period of each point)")
-        return np.asarray(dates.dt.day_of_week if model == "weekday" else dates.dt.month - 1, dtype=np.int64)
+        return weekdays(dates) if model == "weekday" else np.asarray(dates.dt.month - 1, dtype=np.int64)
     codes = np.zeros(len(x), dtype=np.int64) if group is None else pd.factorize(np.asarray(group))[0]
     first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
     idx = np.arange(len(codes))
@@ -77,6 +77,21 @@ def _dates(x) -> pd.Series | None:
         except (TypeError, ValueError):
             return None
     return None
+
+
+def weekdays(dates: pd.Series) -> np.ndarray:
+    """Monday 0 ... Sunday 6 of each date (local wall-clock time), by integer arithmetic on
+    datetime64 values (several times faster than ``.dt.day_of_week`` on a million points).
+
+    >>> weekdays(pd.Series(pd.to_datetime(["1970-01-01", "2024-01-01"]))).tolist()
+    [3, 0]
+    """
+    if isinstance(dates.dtype, pd.PeriodDtype):
+        return np.asarray(dates.dt.day_of_week, dtype=np.int64)
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)  # the wall clock of the zone
+    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return (days + 3) % 7  # 1970-01-01 was a Thursday
 
 
 def ar1_fit(p: Points, values, mask):
@@ -173,7 +188,7 @@ def suggest(cc) -> pd.DataFrame:
         step = dates.diff().dt.total_seconds().to_numpy() / 86400
         step[p.start] = np.nan
         daily = ~(np.abs(lim.segment_mean(p, step, np.isfinite(step)) - 1) > 1e-9)
-        weekday = np.asarray(dates.dt.day_of_week, dtype=np.int64)
+        weekday = weekdays(dates)
         F, pv, eta2 = weekday_seasonality(p, weekday, p.base)
         strong = enough & daily & (pv < ALPHA) & (eta2 >= STRONG_WEEKDAY)
         for s in np.flatnonzero(strong):
