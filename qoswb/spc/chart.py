@@ -158,6 +158,8 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
     if spec.name == "t":
         checks.append((lambda: y <= 0, y, np.nextafter(0, 1), y_name,
                        "times between events must be > 0"))
+    if spec.input == "either" and n is not None and t.sd is None:  # subgroup means with their sizes
+        checks.append((lambda: n < 1, n, 1, n_name, "subgroup sizes must be 1 or more"))
     if spec.input == "counts":
         checks.append((lambda: n < 0, n, 0, n_name, "negative sizes"))
         checks.append((lambda: (n == 0) & (y > 0), n, np.nextafter(0, 1), n_name,
@@ -351,7 +353,7 @@ class ControlChart:
         cols["phase"] = t.phase if t.phase is not None else np.ones(N, dtype=np.int64)
         cols["x"] = t.x
         cols["y"] = r.stat
-        if self.spec.has_n or t.sd is not None:  # subgroup CUSUM and EWMA show their sizes too
+        if self.spec.has_n or (t.n is not None and self.spec.input == "either"):  # subgroup CUSUM, EWMA
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
         labels, signal, _ = _rule_labels(self.rules, self._flags, N)
