@@ -84,10 +84,13 @@ def _outliers(points, level):
     return ((points["value"] > points[f"upper_{level}"]) | (points["value"] < points[f"lower_{level}"])).tolist()
 
 
-@pytest.mark.parametrize("adjustment, key", [(None, "unadjusted"), ("additive", "adjusted")])
-def test_arcsine_limits_agree_with_funnelplotr_for_every_provider(adjustment, key):
+@pytest.mark.parametrize("method, adjustment, key", [
+    ("arcsine", None, "unadjusted"), ("arcsine", "additive", "adjusted"),
+    ("exact", "additive", "adjusted"),  # exact limits are adjusted on the arcsine scale
+])
+def test_arcsine_limits_agree_with_funnelplotr_for_every_provider(method, adjustment, key):
     ref, table = _funnel_reference()
-    f = funnel(table, "breach_rate", method="arcsine", overdispersion=adjustment)
+    f = funnel(table, "breach_rate", method=method, overdispersion=adjustment)
     points = f.points.set_index("org").loc[ref["org"]]
     assert f.centre == pytest.approx(ref["target"], rel=1e-12)
     assert f.phi == pytest.approx(ref["phi"], rel=1e-9) and f.tau2 == pytest.approx(ref["tau2"], rel=1e-9)

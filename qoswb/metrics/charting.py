@@ -11,6 +11,10 @@ written out, e.g. "p′: over-dispersion ratio 14.2 (χ² p < 0.001)".
 * An XmR series that is never negative (times, counts) gets no lower limit
   below 0 (qicharts2's ``y.neg = FALSE``; pass ``y_neg=True`` to keep it): a
   manager reads "limits 0 – 55 min", not "-21 – 55 min"; the signals are the same.
+* An XmR series with strong weekday seasonality (daily data) or persistent
+  autocorrelation gets limits around its weekday means or an AR(1) forecast
+  (``qoswb.spc.expectation``), with the model and its reason in the summary
+  (``model``, ``model_reason``); ``calendar=False`` keeps plain XmR limits.
 * Points without data (denominator 0, no survey answers) are not plotted.
   A series with fewer than ``min_points`` complete points gets no chart; it is
   listed in the summary with kind "none" and the reason (when no series has
