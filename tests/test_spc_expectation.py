@@ -180,3 +180,15 @@ def test_weekdays_are_pandas_weekdays_on_the_wall_clock(tz):
     assert weekdays(dates).tolist() == dates.dt.day_of_week.tolist()
     months = pd.Series(pd.period_range("2024-01-01", periods=10, freq="D"))
     assert weekdays(months).tolist() == months.dt.day_of_week.tolist()
+
+
+def test_the_residual_sigma_follows_the_sigma_method():
+    rng = np.random.default_rng(8)
+    y = np.tile([10.0, 14.0, 12.0], 20) + rng.normal(0, 1, 60)
+    mr = chart("i", y, model=3).frame
+    mdc = chart("i", y, model=3, rules="mdc").frame  # Making Data Count: 2.66 x mean moving range
+    resid = y - mr["expected"].to_numpy()
+    amr = np.abs(np.diff(resid))
+    screened = amr[amr < 3.267 * amr.mean()].mean()
+    assert (mr["ucl"] - mr["expected"]).iloc[0] == pytest.approx(3 * amr.mean() / 1.128, rel=1e-12)
+    assert (mdc["ucl"] - mdc["expected"]).iloc[0] == pytest.approx(2.66 * screened, rel=1e-12)

@@ -17,8 +17,9 @@ phase; ``freeze`` and ``exclude`` respected), for all segments at once:
 - ``"ar1_residuals"``: Montgomery's residual chart of the same fit: the
   plotted statistic is y - forecast around 0.
 
-Sigma is the moving-range sigma of the residuals y - expected (mR̄/1.128,
-``screen_mr`` as for the I chart); the limits are expected ± ``sigma``·σ. The
+Sigma is the I chart's own estimate (``sigma_method``, ``screen_mr``: mR̄/1.128
+by default, Making Data Count's 2.66/3·mR̄ with its rules) taken on the
+residuals y - expected; the limits are expected ± ``sigma``·σ. The
 frame has an ``expected`` column (and ``value``, the original y, on the
 residual chart).
 
@@ -134,8 +135,10 @@ def compute(p: Points, o: Options, L: float) -> Limits:
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = (total / count)[key]  # NaN for a season with no baseline point
         centre = lim.segment_mean(p, y, ok)
+    from .kinds import individual_sigma
+
     resid = y - expected
-    sigma = lim.mr_sigma(p, resid, p.base & np.isfinite(resid), screen=o.screen_mr)[0]
+    sigma = individual_sigma(p, resid, o)  # the I chart's own estimate, on the residuals
     half = L * p.expand(sigma)
     extra["expected"] = expected
     if model == "ar1_residuals":
