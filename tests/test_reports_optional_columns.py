@@ -174,6 +174,26 @@ def test_answers_and_comments_after_the_period_end_are_not_in_its_report(tmp_pat
     assert said["answered_at"].max() < end
 
 
+def test_a_periods_csat_counts_only_answers_given_before_its_end(tmp_path):
+    """CSAT (share of 4-5) per week of the case rated, counted by hand from the answers given
+    before 1 March, against the February team report's chart."""
+    cache = build(tmp_path)
+    team = rc.meta(cache)["teams"][0]
+    tickets = rc.read(cache, "interactions", team=team)[["id", "opened_at"]]
+    answers = rc.read(cache, "surveys", team=team).merge(tickets, on="id")
+    end = pd_timestamp(FEB[1], answers["answered_at"])
+    answers = answers[(answers["answered_at"] < end) & answers["csat"].notna()]
+    week = answers["opened_at"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
+    by_hand = (answers["csat"] >= 4).groupby(week).mean()
+    view = views.team_view(cache, team, *FEB, kpis=["csat"])
+    chart = view.charts[view.charts["complete"].astype(bool)].set_index("period")["y"]
+    cached = rc.read(cache, "kpis", team=team).query("kpi == 'csat'").set_index("period")["value"]
+    assert len(chart) >= 6
+    for period, y in chart.items():
+        assert y == pytest.approx(by_hand[period]), period
+    assert (cached.reindex(chart.index) != chart).any()  # some answers to February cases came later
+
+
 def pd_timestamp(day, like):
     import pandas as pd
 

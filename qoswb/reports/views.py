@@ -161,6 +161,51 @@ def _answered_by(answers, period_end):
     return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
 
 
+def answered_by(cache, table, period_end, teams):
+    """``table`` (KPI rows of ``teams``) with its survey KPIs counted from the answers given before
+    ``period_end`` only: a May report's CSAT never counts an answer given in June.
+
+    The cache's KPI table counts every answer in the week of the case it rates;
+    when some of these teams' answers came after the period's end, their survey
+    KPIs are computed again (:func:`qoswb.metrics.kpis`) without them.
+    """
+    import pandas as pd
+
+    from qoswb.metrics import KPIS
+    from qoswb.metrics import kpis as compute
+
+    asked = [k for k in pd.unique(table["kpi"]) if k in KPIS.index
+             and isinstance(KPIS.loc[k, "survey_column"], str)]
+    if not asked or not rc.has(cache, "surveys") or not rc.has(cache, "interactions"):
+        return table
+    one = teams[0] if len(teams) == 1 else None  # one team: read its rows only
+    answers = rc.read(cache, "surveys", team=one)
+    late = answers["answered_at"] >= _local(period_end, answers["answered_at"])
+    tickets = rc.read(cache, "interactions", team=one, columns=["id", "team", "opened_at"])
+    tickets = tickets[tickets["team"].isin(teams)
+                      & (tickets["opened_at"] < _local(period_end, tickets["opened_at"]))]
+    touched = tickets.merge(answers.loc[late, ["id"]].drop_duplicates(), on="id")  # a hash join
+    if touched.empty:
+        return table
+    # recount only the chart periods from the first one holding a case answered late (cut where
+    # the cache's own periods start, so each recounted period holds all its cases); an answer
+    # is never given before its case was opened
+    cut = table.loc[table["period"] <= touched["opened_at"].min().tz_localize(None), "period"].max()
+    since = _local(cut, tickets["opened_at"])
+    tickets = tickets[tickets["opened_at"] >= since]
+    kept = answers[~late & (answers["answered_at"] >= since)].merge(tickets[["id"]], on="id")
+    fresh = compute(tickets, kept, freq=rc.KPI_FREQ, kpis=asked)
+    # the counts change; the chart grid and its complete periods stay the cache's
+    keys = ["team", "period", "kpi"]
+    counts = [c for c in ("numerator", "denominator", "value", "se") if c in table and c in fresh]
+    redo = table["kpi"].isin(asked) & (table["period"] >= cut)
+    recounted = table[redo].drop(columns=counts).merge(fresh[keys + counts], on=keys, how="left")
+    out = pd.concat([table[~redo], recounted.reindex(columns=table.columns)], ignore_index=True)
+    order = {k: i for i, k in enumerate(pd.unique(table["kpi"]))}  # KPIs in the cache's order
+    out = out.assign(_order=out["kpi"].map(order)).sort_values(["_order", "team", "period"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
     """Everything a team report needs for one period, read from the cache (the team's rows only)."""
     info = rc.meta(cache)
@@ -168,6 +213,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
     table = rc.read(cache, "kpis", team=team)
     if kpis:
         table = table[table["kpi"].isin(kpis)]
+    table = answered_by(cache, table, period_end, [team])
     shown, m = charts_as_of(table, period_end, grain, targets)
     tickets = answers = None
     if rc.has(cache, "interactions"):
@@ -388,6 +434,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     table = rc.read(cache, "kpis")
     keep = table["team"].isin(teams)
     table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
+    table = answered_by(cache, table, period_end, teams)
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
