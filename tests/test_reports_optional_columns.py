@@ -198,3 +198,19 @@ def pd_timestamp(day, like):
     import pandas as pd
 
     return pd.Timestamp(day).tz_localize(like.dt.tz)
+
+
+def test_an_aggregates_batch_asks_for_no_column_to_map(tmp_path):
+    import pandas as pd
+
+    months = pd.date_range("2023-01-01", periods=14, freq="MS").strftime("%Y-%m")
+    rows = [{"team": team, "period": m, "numerator": 80 + i % 7, "denominator": 100}
+            for team in ("North", "South") for i, m in enumerate(months)]
+    pd.DataFrame(rows).to_csv(tmp_path / "counts.csv", index=False)
+    cache = rc.build({"source": str(tmp_path / "counts.csv"), "kind": "aggregates"}, "month", tmp_path / "out",
+                     kpis=["within_target"])
+    view = views.team_view(cache, "North", "2024-02-01", "2024-03-01")
+    assert view.left_out == [] and len(view.charts)
+    assert views.behind_worst(view) is None
+    assert views.comments_missing(view).startswith("Comments come with case data")
+    assert views.portfolio_view(cache, "2024-02-01", "2024-03-01").left_out == []

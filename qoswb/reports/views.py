@@ -122,6 +122,8 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     """
     from qoswb.metrics import KPIS
 
+    if rc.meta(cache).get("kind") == "aggregates":  # counts carry their own KPI: no columns to map
+        return []
     table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
     present = set(table["kpi"])
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
@@ -298,6 +300,8 @@ def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
 
 def comments_missing(view: TeamView) -> str | None:
     """The sentence naming what to load or map before a report can show comments (None: nothing)."""
+    if view.tickets is None:
+        return "Comments come with case data and survey answers; this batch's data has neither."
     if view.answers is None:
         return ("Load survey answers ('surveys:' under 'data:' in the parameters file) to see what "
                 "customers said.")
