@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from qoswb.reports import cache as rc
-from qoswb.reports import views
+from qoswb.reports import quality, views
 from qoswb.reports.testing import OPTIONAL, write_exports
 
 KPIS = ["sla_response", "first_response_median", "resolution_median", "fcr", "reopen_rate", "csat",
@@ -36,9 +36,9 @@ def every_part(cache):
         views.readings(view)
         view.behind = views.behind_worst(view)
         view.said = views.comments(view)
-        view.quality = views.load_lines(views.data_quality(cache, team)[0])
+        view.quality = quality.load_lines(quality.data_quality(cache, team)[0])
         portfolio = views.portfolio_view(cache, *FEB, kpis=KPIS, targets={"sla_response": 0.9})
-        views.funnels(portfolio), views.signals(portfolio), views.unknown_team_rows(cache)
+        views.funnels(portfolio), views.signals(portfolio), quality.unknown_team_rows(cache)
         view.portfolio_left_out = portfolio.left_out
     return view
 
@@ -123,18 +123,18 @@ def test_data_quality_counts_the_teams_own_rows_and_the_portfolio_the_unknown(tm
     assert whole["rows_read"] == len(frame) and whole["rejected"] == 5
     counted = 0
     for team, refused in zip(teams, (3, 1, 0)):
-        mine = views.data_quality(cache, team)[0]["interactions"]
+        mine = quality.data_quality(cache, team)[0]["interactions"]
         rows = int((frame["team"] == team).sum())
         assert (mine["rows_read"], mine["accepted"], mine["rejected"]) == (rows, rows - refused, refused)
-        assert sum(views.data_quality(cache, team)[1]["rows"]) == refused
+        assert sum(quality.data_quality(cache, team)[1]["rows"]) == refused
         counted += mine["rows_read"]
-    unknown = views.unknown_team_rows(cache)
+    unknown = quality.unknown_team_rows(cache)
     assert len(unknown) == 1 and counted + len(unknown) == whole["rows_read"]  # counts reconcile
-    assert "this team's" in views.load_lines(views.data_quality(cache, teams[0])[0])[0]
+    assert "this team's" in quality.load_lines(quality.data_quality(cache, teams[0])[0])[0]
 
 
 def test_unmatched_survey_answers_are_shown_when_the_load_counts_them():
-    lines = views.load_lines({"surveys": {"source": "s.csv", "rows_read": 10, "accepted": 10,
+    lines = quality.load_lines({"surveys": {"source": "s.csv", "rows_read": 10, "accepted": 10,
                                           "rejected": 0, "unmatched": 4}})
     assert "4 survey answer(s) in the file match no interaction" in lines[0]
 
@@ -148,12 +148,12 @@ def test_answers_that_rate_no_interaction_are_counted_in_every_report(tmp_path):
     answers.to_csv(data["surveys"]["source"], index=False)
     cache = rc.build(data, "month", tmp_path / "out")
     for team in (None, rc.meta(cache)["teams"][0]):
-        lines = views.load_lines(views.data_quality(cache, team)[0])
+        lines = quality.load_lines(quality.data_quality(cache, team)[0])
         assert any("7 survey answer(s) in the file match no interaction" in line for line in lines), lines
 
 
 def test_a_database_password_never_reaches_a_report():
-    lines = views.load_lines({"interactions": {"source": "postgresql://qos:s3cret@db:5432/desk",
+    lines = quality.load_lines({"interactions": {"source": "postgresql://qos:s3cret@db:5432/desk",
                                                "rows_read": 1, "accepted": 1, "rejected": 0}})
     assert "s3cret" not in lines[0] and "postgresql://qos:***@db:5432/desk" in lines[0]
 

@@ -17,11 +17,11 @@ signals; the matrix reads the latest complete point.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import NamedTuple
 
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
+from qoswb.reports.quality import columns, data_quality  # noqa: F401 - views.data_quality: its old home
 
 
 @dataclasses.dataclass
@@ -105,11 +105,7 @@ def units(cache=None) -> dict:
     return known
 
 
-def columns(cache, table: str) -> list[str]:
-    """The columns of a cached table ([] when the cache has no such table), read from its schema."""
-    import pyarrow.parquet as pq
-
-    return pq.read_schema(Path(cache) / f"{table}.parquet").names if rc.has(cache, table) else []
+LOAD_SURVEYS = "Load survey answers ('surveys:' under 'data:' in the parameters file) to see {}."
 
 
 def left_out(cache, kpis=None, table=None) -> list[str]:
@@ -145,7 +141,7 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     for needs, labels in by_need.items():
         shown = ", ".join(labels)
         if "surveys" in needs:
-            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
+            out.append(LOAD_SURVEYS.format(shown))
             continue
         if needs[0].startswith("surveys."):  # survey KPIs need one column of the answers
             what = f"a {needs[0][8:]} column of the survey answers"
@@ -303,8 +299,7 @@ def comments_missing(view: TeamView) -> str | None:
     if view.tickets is None:
         return "Comments come with case data and survey answers; this batch's data has neither."
     if view.answers is None:
-        return ("Load survey answers ('surveys:' under 'data:' in the parameters file) to see what "
-                "customers said.")
+        return LOAD_SURVEYS.format("what customers said")
     if "comment" not in view.answers:
         return "Map a comment column of the survey answers to see what customers said."
     return None
@@ -326,93 +321,6 @@ def comments(view: TeamView, n: int = 8, seed: int = 0):
     rest = rest.sample(min(len(rest), n - len(low)), random_state=seed)
     cols = [c for c in ("answered_at", "csat", "nps", "ces", "comment") if c in said]
     return pd.concat([low, rest])[cols].reset_index(drop=True)
-
-
-def _rejected(cache):
-    import pandas as pd
-
-    frame = rc.read(cache, "rejected") if rc.has(cache, "rejected") else pd.DataFrame()
-    return frame.reindex(columns=list(dict.fromkeys(["table", "team", "source_row", "reason", *frame])))
-
-
-def data_quality(cache, team=None):
-    """(load summaries, rejected rows by table and reason): the team's own when ``team`` is given.
-
-    A team's summaries count its own rows: ``accepted`` the rows in the cache,
-    ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
-    (rejected rows whose team could not be read are in no team's counts: the
-    portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
-    (survey answers rating no interaction) is the whole file's: the load's count,
-    else the cached answers that carry no team.
-
-    >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
-    """
-    summaries, rejected = _unmatched_counted(cache, rc.meta(cache)["summaries"]), _rejected(cache)
-    if team is not None:
-        rejected = rejected[rejected["team"] == team]
-        summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
-    counts = rejected.groupby(["table", "reason"], dropna=False).size()
-    return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
-
-
-def _unmatched_counted(cache, summaries) -> dict:
-    """The summaries with the survey answers that rate no interaction counted (the cache keeps
-    them with no team), unless the load counted them itself."""
-    surveys = summaries.get("surveys")
-    if not surveys or "unmatched" in surveys or "team" not in columns(cache, "surveys"):
-        return summaries
-    unmatched = int(rc.read(cache, "surveys", columns=["team"])["team"].isna().sum())
-    return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
-
-
-def _shown_source(source) -> str:
-    """A source as a report may show it: a database URL's password hidden."""
-    text = str(source)
-    if "://" in text and "@" in text:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            return make_url(text).render_as_string(hide_password=True)
-        except ArgumentError:
-            return text.split("://", 1)[0] + "://***"
-    return text
-
-
-def _team_counts(cache, table, team, summary, rejected) -> dict:
-    accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
-    reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
-    mine = {"rows_read": accepted + int(reasons.sum()), "accepted": accepted,
-            "rejected": int(reasons.sum()), "rejected_by_reason": reasons.to_dict()}
-    return {**summary, **mine, "team_only": True}
-
-
-def unknown_team_rows(cache, teams=None):
-    """Rejected rows whose team is unknown (empty, unreadable or not one of ``teams``), for the portfolio.
-
-    >>> unknown_team_rows(cache)[["table", "source_row", "reason"]]   # doctest: +SKIP
-    """
-    rejected = _rejected(cache)
-    known = set(teams or rc.meta(cache)["teams"])
-    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
-
-
-def load_lines(summaries) -> list[str]:
-    """One plain sentence per loaded table: where from, rows read, accepted, rejected (and unmatched).
-
-    >>> load_lines({"interactions": {"source": "t.csv", "rows_read": 3, "accepted": 2, "rejected": 1}})
-    ['interactions from t.csv: 3 rows read, 2 accepted, 1 rejected at load.']
-    """
-    out = []
-    for table, s in summaries.items():
-        whose = "this team's " if s.get("team_only") else ""
-        line = (f"{table} from {_shown_source(s.get('source'))}: {whose}{s.get('rows_read', 0):,} rows read, "
-                f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
-        if s.get("unmatched"):
-            line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
-                     "no team's figures.")
-        out.append(line)
-    return out
 
 
 @dataclasses.dataclass
