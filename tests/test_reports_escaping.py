@@ -285,3 +285,12 @@ def test_a_whole_batch_on_hostile_data_shows_it_as_typed_and_leaves_nothing_live
     shown = [p for p in PAYLOADS if p in pages[team].text]
     assert len(shown) >= 4, shown  # the sample of comments, typed as they were
     assert "<b onmouseover=alert(6)>Ghost</b>" in text["portfolio_report-2024-02.html"]  # unknown team
+
+
+def test_the_readme_names_the_escaping_helpers_qoswb_has():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    named = readme.split("put\ndata text through `qoswb.escape`", 1)[1].split(").", 1)[0]
+    for name in ("markdown", "bullets", "table", "PLAIN"):
+        assert f"`{name}`" in named and hasattr(escape, name)
