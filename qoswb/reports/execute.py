@@ -15,6 +15,7 @@ never a report that looks finished but is not.
 
 from __future__ import annotations
 
+import glob
 import os
 import threading
 import time
@@ -80,12 +81,20 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def remove_partials(folder: Path) -> int:
-    """Delete temporary files left by a killed batch; returns how many were removed."""
+def remove_partials(folder: Path, outputs) -> int:
+    """Delete the temporary files a killed batch left for ``outputs`` (paths relative to
+    ``folder``); returns how many. Only names :func:`partial_name` gives are touched, so a
+    user's own ``.notes.partial.txt`` beside the reports stays."""
     count = 0
-    for tmp in Path(folder).rglob(f".*{PARTIAL}*"):
-        tmp.unlink(missing_ok=True)
-        count += 1
+    for relative in outputs:
+        path = Path(folder) / relative
+        mine = re.compile(rf"\.{re.escape(path.stem)}\.\d+{re.escape(PARTIAL)}{re.escape(path.suffix)}")
+        if not path.parent.is_dir() or Path(folder).resolve() not in path.parent.resolve().parents:
+            continue  # a job folder that is not there, or a link leading out of the batch's folder
+        for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{PARTIAL}{glob.escape(path.suffix)}"):
+            if mine.fullmatch(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
+                count += 1
     return count
 
 
