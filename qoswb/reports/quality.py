@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qoswb.redact import safe_url
 from qoswb.reports import cache as rc
 
 
@@ -61,20 +62,6 @@ def _unmatched_counted(cache, summaries) -> dict:
     return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
 
 
-def _shown_source(source) -> str:
-    """A source as a report may show it: a database URL's password hidden."""
-    text = str(source)
-    if "://" in text and "@" in text:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            return make_url(text).render_as_string(hide_password=True)
-        except ArgumentError:
-            return text.split("://", 1)[0] + "://***"
-    return text
-
-
 def _team_counts(cache, table, team, summary, rejected) -> dict:
     accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
     reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
@@ -102,7 +89,7 @@ def load_lines(summaries) -> list[str]:
     out = []
     for table, s in summaries.items():
         whose = "this team's " if s.get("team_only") else ""
-        line = (f"{table} from {_shown_source(s.get('source'))}: {whose}{s.get('rows_read', 0):,} rows read, "
+        line = (f"{table} from {safe_url(str(s.get('source')))}: {whose}{s.get('rows_read', 0):,} rows read, "
                 f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
         if s.get("unmatched"):
             line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
