@@ -39,27 +39,17 @@ def data_quality(cache, team=None):
     ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
     (rejected rows whose team could not be read are in no team's counts: the
     portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
-    (survey answers rating no interaction) is the whole file's: the load's count,
-    else the cached answers that carry no team.
+    (survey answers rating no interaction, counted when the cache links them) is
+    the whole file's.
 
     >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
     """
-    summaries, rejected = _unmatched_counted(cache, rc.meta(cache)["summaries"]), _rejected(cache)
+    summaries, rejected = rc.meta(cache)["summaries"], _rejected(cache)
     if team is not None:
         rejected = rejected[rejected["team"] == team]
         summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
     counts = rejected.groupby(["table", "reason"], dropna=False).size()
     return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
-
-
-def _unmatched_counted(cache, summaries) -> dict:
-    """The summaries with the survey answers that rate no interaction counted (the cache keeps
-    them with no team), unless the load counted them itself."""
-    surveys = summaries.get("surveys")
-    if not surveys or "unmatched" in surveys or "team" not in columns(cache, "surveys"):
-        return summaries
-    unmatched = int(rc.read(cache, "surveys", columns=["team"])["team"].isna().sum())
-    return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
 
 
 def _team_counts(cache, table, team, summary, rejected) -> dict:
