@@ -188,7 +188,10 @@ def answered_by(cache, table, period_end, teams):
     # recount only the chart periods from the first one holding a case answered late (cut where
     # the cache's own periods start, so each recounted period holds all its cases); an answer
     # is never given before its case was opened
-    cut = table.loc[table["period"] <= touched["opened_at"].min().tz_localize(None), "period"].max()
+    first = touched["opened_at"].min().tz_localize(None)
+    cut = table.loc[table["period"] <= first, "period"].max()
+    if pd.isna(cut):  # a case before the first chart period: recount them all
+        cut = table["period"].min()
     since = _local(cut, tickets["opened_at"])
     tickets = tickets[tickets["opened_at"] >= since]
     kept = answers[~late & (answers["answered_at"] >= since)].merge(tickets[["id"]], on="id")
