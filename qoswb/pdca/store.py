@@ -30,8 +30,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from qoswb.errors import ParameterError, QoswbError
-from qoswb.pdca import model
-from qoswb.pdca.database import PG_CREATE_LOCK, default_url, make_engine
+from qoswb.pdca import model, schema
+from qoswb.pdca.database import default_url, make_engine
 from qoswb.pdca.fields import EDITABLE, MAX_VOTES, as_text, clean, whole_number
 from qoswb.pdca.history import history_frame, log_edit, log_removal
 from qoswb.pdca.model import ENTITIES, Base, Cause, Why
@@ -78,11 +78,7 @@ class Store:
 
     # ---- plumbing -------------------------------------------------------------
     def _create_tables(self) -> None:
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Two kernels opening a new database at once would both CREATE TABLE.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CREATE_LOCK})
-            Base.metadata.create_all(conn)
+        schema.upgrade(self.engine)  # Alembic: a new store, or one of an older qoswb, in place
 
     def _session(self) -> Session:
         if os.getpid() != self._pid:
@@ -148,12 +144,15 @@ class Store:
             obj = self._get(s, entity, entity_id, lock=True)
             self._check_link(s, entity, obj.id, values)
             cycle_id = cycle_of(s, entity, obj)
-            for name, value in values.items():
+            changed = {name: value for name, value in values.items()
+                       if getattr(obj, name) != value}
+            if changed:
+                obj.version += 1
+            for name, value in changed.items():
                 old = getattr(obj, name)
-                if old != value:
-                    setattr(obj, name, value)
-                    log_edit(s, self.author, cycle_id, entity, obj.id, name, old, value,
-                                   typing=typing)
+                setattr(obj, name, value)
+                log_edit(s, self.author, cycle_id, entity, obj.id, name, old, value,
+                         typing=typing)
             touch(s, cycle_id)
             s.flush()
             return as_dict(obj)
