@@ -103,7 +103,8 @@ def test_the_sqlite_fixture_stays_untouched_by_the_tests():
     assert "version" not in columns
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_the_revisions_build_exactly_the_model(backend, tmp_path, request):
     """From an empty database and from 0.1.0 alike, Alembic's comparison of the upgraded
     schema with the ORM model finds nothing missing or extra."""

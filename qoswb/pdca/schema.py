@@ -62,7 +62,8 @@ def upgrade(engine) -> str:
         config.attributes["connection"] = conn
         if current is None and "cycles" in inspect(conn).get_table_names():
             command.stamp(config, FIRST)  # written by 0.1.0
-        elif current is not None and current not in {s.revision for s in _scripts().walk_revisions()}:
+        elif current is not None and current not in {
+                script.revision for script in _scripts().walk_revisions()}:
             raise QoswbError(f"this PDCA store is at schema revision {current!r}, written by a "
                              f"newer qoswb than this one (which knows up to {head()!r}); "
                              "upgrade qoswb to open it")
