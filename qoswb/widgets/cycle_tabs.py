@@ -8,6 +8,7 @@ the decision, what is standardised, and opens the next cycle or exports the A3.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import warnings
 
@@ -122,6 +123,9 @@ class CheckTab:
             return
         last = checks[-1]
         details = last["details"]
+        baseline = details.get("baseline") or {}
+        chosen = str(baseline.get("reason", "")).endswith("as chosen") and baseline.get("first")
+        self.baseline_from.value = dt.date.fromisoformat(chosen) if chosen else None
         self.verdict_html.value = verdict_html(last["verdict"], last["reading"] or "", details)
         self.chart_image.value = self._chart(cycle, details)
 
