@@ -41,6 +41,12 @@ def closest(name: str, header: list[str], n: int = 3) -> list[str]:
     return [by_norm[h] for h in hits]
 
 
+def _short(name: str, limit: int = 40) -> str:
+    """A header name as a message shows it: on one line, cut when long."""
+    name = " ".join(str(name).split())
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
 def _did_you_mean(name: str, header: list[str]) -> str:
     near = closest(name, header)
     return f" (did you mean {' or '.join(repr(h) for h in near)}?)" if near else ""
@@ -95,7 +101,7 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     if missing:
         listed = ", ".join(f"{m}{_did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
-                        f"Header: {', '.join(header[:20])}{' ...' if len(header) > 20 else ''}. "
+                        f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
                         "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
     return found
 

@@ -80,8 +80,12 @@ def _swallowed_from(text: str, delimiter: str, width: int) -> int | None:
 
 
 def _newlines(column) -> np.ndarray:
-    return np.asarray(pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(zero_copy_only=False),
-                      dtype=np.int64)
+    """Line breaks in each value: \\n, \\r\\n or a lone \\r (as a reader counts line ends)."""
+    def count(pattern):
+        return np.asarray(pc.fill_null(pc.count_substring(column, pattern), 0).to_numpy(zero_copy_only=False),
+                          dtype=np.int64)
+
+    return count("\n") + count("\r") - count("\r\n")
 
 
 def _holds_line_break(column) -> bool:
@@ -89,9 +93,27 @@ def _holds_line_break(column) -> bool:
     buffers (memchr speed), far cheaper than a string kernel over every value."""
     for chunk in column.chunks:
         data = chunk.buffers()[2]
-        if data is not None and data.to_pybytes().find(b"\n") >= 0:
-            return True
+        if data is not None:
+            raw = data.to_pybytes()
+            if raw.find(b"\n") >= 0 or raw.find(b"\r") >= 0:
+                return True
     return False
+
+
+def _breaks(table: pa.Table, bad_rows: list) -> tuple[dict, list]:
+    """Line breaks per value of each text column that has any, and in each bad row's text."""
+    per_column = {i: _newlines(table.column(i)) for i in _text_columns(table) if _holds_line_break(table.column(i))}
+    return per_column, [text.count("\n") + text.count("\r") - text.count("\r\n") for _, text, _ in bad_rows]
+
+
+def lines_held(table: pa.Table, bad_rows: list) -> int:
+    """How many lines of the file the records read hold: one each, plus the line breaks inside them.
+
+    >>> lines_held(pa.table({"a": ["x", "y\\nz"]}), [(4, "p,q\\nr", "wrong number of cells")])
+    5
+    """
+    per_column, bad_breaks = _breaks(table, bad_rows)
+    return table.num_rows + len(bad_rows) + int(sum(int(c.sum()) for c in per_column.values())) + sum(bad_breaks)
 
 
 def _text_columns(table: pa.Table) -> list:
@@ -105,14 +127,13 @@ def _ends_file(text: str, tail) -> bool:
     return bool(end) and end.endswith(text[-len(end):] if len(text) > len(end) else text)
 
 
-def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail) -> Damage | None:
+def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail,
+                header_lines: int = 1) -> Damage | None:
     """The first damaged record of a file read as ``table`` (rows numbered ``numbers``, the
     spreadsheet row of each, header = 1) and ``bad_rows`` ((row, text, reason) for rows that
-    could not be split), or None. ``tail()`` gives the file's last characters (asked only when
+    could not be split), or None; ``header_lines``: the lines the header takes. ``tail()`` gives the file's last characters (asked only when
     the last record holds a line break). Cheap when no value holds a line break."""
-    text_columns = _text_columns(table)
-    per_column = {i: _newlines(table.column(i)) for i in text_columns if _holds_line_break(table.column(i))}
-    bad_breaks = [text.count("\n") for _, text, _ in bad_rows]
+    per_column, bad_breaks = _breaks(table, bad_rows)
     if not per_column and not any(bad_breaks):
         return None
     width = table.num_columns
@@ -122,7 +143,7 @@ def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail) 
                              np.array(bad_breaks, np.int64)])
     order = np.argsort(rows, kind="stable")
     first_line = np.empty_like(rows)
-    first_line[order] = rows[order] + np.cumsum(breaks[order]) - breaks[order]
+    first_line[order] = rows[order] + header_lines - 1 + np.cumsum(breaks[order]) - breaks[order]
     last_row = rows.max(initial=0)
 
     found = []
