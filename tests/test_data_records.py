@@ -26,50 +26,67 @@ def records(draw):
     return rows
 
 
-def render(rows, stray=()) -> tuple[str, list[int]]:
+# how a file is written: delimiter, line end, encoding
+styles = st.tuples(st.sampled_from([",", ";", "\t", "|"]), st.sampled_from(["\n", "\r\n"]),
+                   st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16"]))
+PLAIN = (",", "\n", "utf-8")
+
+
+def render(rows, stray=(), style=PLAIN) -> tuple[str, list[int]]:
     """The file's text (multi-line comments quoted) and the line where each record starts.
     ``stray``: (row, column) cells that get a quote opened at their start and never closed."""
-    lines, starts, line = [",".join(HEADER)], [], 2
+    delimiter, end, _ = style
+    lines, starts, line = [delimiter.join(HEADER)], [], 2
     for r, cells in enumerate(rows):
         out = []
         for c, cell in enumerate(cells):
             if (r, c) in stray:
                 out.append('"' + cell.replace("\n", " "))
             elif "\n" in cell:
-                out.append('"' + cell + '"')
+                out.append('"' + cell.replace("\n", end) + '"')
             else:
                 out.append(cell)
         starts.append(line)
-        text = ",".join(out)
+        text = delimiter.join(out)
         line += text.count("\n") + 1
         lines.append(text)
-    return "\n".join(lines) + "\n", starts
+    return end.join(lines) + end, starts
 
 
-def load_text(text: str):
+def load_text(text: str, style=PLAIN):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.csv"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode(style[2]))
         return load_interactions(path)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records())
-def test_legitimately_multiline_values_load_exactly(rows):
-    text, _ = render(rows)
-    result = load_text(text)
+@given(records(), styles)
+def test_legitimately_multiline_values_load_exactly(rows, style):
+    text, _ = render(rows, style=style)
+    result = load_text(text, style)
     assert result.summary["rows_read"] == result.summary["accepted"] == len(rows)
-    assert result.data["comment"].tolist() == [r[4] for r in rows]
+    assert result.data["comment"].tolist() == [r[4].replace("\n", style[1]) for r in rows]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records(), st.data())
+def test_a_quote_inside_a_value_is_a_character_like_any_other(rows, data):
+    row = data.draw(st.integers(0, len(rows) - 1), label="row")
+    rows[row][3] = rows[row][3] + '" screen'  # 27" screen: not at the start of the value
+    result = load_text(render(rows)[0])
+    assert result.summary["rows_read"] == result.summary["accepted"] == len(rows)
+    assert result.data["category"].tolist() == [r[3] for r in rows]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records(), st.data())
-def test_a_stray_quote_in_any_column_is_an_error_at_its_line_or_a_rejected_row(rows, data):
+@given(records(), st.data(), styles)
+def test_a_stray_quote_in_any_column_is_an_error_at_its_line_or_a_rejected_row(rows, data, style):
     row = data.draw(st.integers(0, len(rows) - 1), label="row")
     column = data.draw(st.integers(0, len(HEADER) - 1), label="column")
-    text, starts = render(rows, stray={(row, column)})
+    text, starts = render(rows, stray={(row, column)}, style=style)
     try:
-        result = load_text(text)
+        result = load_text(text, style)
     except DataError as exc:
         assert "export.csv: " in str(exc)
         assert f"line {starts[row]}: a quote opens" in str(exc)
@@ -82,7 +99,7 @@ def test_a_stray_quote_in_any_column_is_an_error_at_its_line_or_a_rejected_row(r
     written = {r[0]: r for r in rows}
     for accepted in result.data[["id", "team", "category", "comment"]].itertuples(index=False):
         assert accepted.id != rows[row][0]
-        assert list(accepted) == [written[accepted.id][i] for i in (0, 1, 3, 4)]
+        assert list(accepted) == [written[accepted.id][i].replace("\n", style[1]) for i in (0, 1, 3, 4)]
 
 
 def test_the_issue_case_a_quote_in_the_last_column_running_to_the_end(tmp_path):
