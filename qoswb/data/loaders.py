@@ -252,7 +252,7 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
 
     index = np.flatnonzero(rejected)
     as_read = reread().table if (reread is not None and len(index)) else raw.table
-    frame = as_read.take(pa.array(index, pa.int64())).to_pandas()
+    frame = _as_read(as_read.take(pa.array(index, pa.int64())))
     del as_read
 
     arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
@@ -283,6 +283,21 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
     summary = {"source": raw.name, "kind": kind, "rows_read": n + len(raw.bad_rows), "accepted": len(data),
                "rejected": len(frame), "rejected_by_reason": by_reason}
     return LoadResult(data, frame, summary, notes)
+
+
+def _as_read(table: pa.Table) -> pd.DataFrame:
+    """Rejected rows as pandas, each value as the source had it; a value pandas cannot hold
+    (a date in the year 330,000) is shown as its text instead of failing the load."""
+    try:
+        return table.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError):
+        columns = {}
+        for name, column in zip(table.column_names, table.columns):
+            try:
+                columns[name] = column.to_pandas()
+            except (pa.ArrowException, ValueError, OverflowError):
+                columns[name] = pc.cast(column, pa.string()).to_pandas()
+        return pd.DataFrame(columns)
 
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:
