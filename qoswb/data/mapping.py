@@ -168,11 +168,13 @@ def read_mapping(mapping=None) -> Mapping:
 def _read_yaml(path: Path) -> dict:
     import yaml
 
+    from qoswb.yamlsafe import safe_load
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
     try:
-        return yaml.safe_load(text) or {}
+        return safe_load(text, origin=f"mapping file {path}") or {}  # aliases bounded
     except yaml.YAMLError as exc:
         raise ParameterError(f"mapping file {path} is not valid YAML: {exc}") from exc
