@@ -91,8 +91,8 @@ def test_deep_or_long_expressions_are_refused_not_crashing():
 
 
 def test_operands_of_the_wrong_kind_are_a_data_error_naming_column_and_expression(ae_csv):
-    with pytest.raises(DataError, match=r"column 'value': expression '\(waited > 1\) \+ 2': "
-                                        r"'\(waited > 1\) \+ 2' cannot take boolean and number"):
+    with pytest.raises(DataError, match=r"^mapping: column 'value': expression '\(waited > 1\) \+ 2': "
+                                        r"'\(waited > 1\) \+ 2' cannot take boolean and number \(reading .*ae.csv\)"):
         load_aggregates(ae_csv, {"team": "org", "period": "period", "value": {"expr": "(waited > 1) + 2"}})
     with pytest.raises(DataError, match=r"column 'opened_at': expression 'breaches \+ 1' gives a number, "
                                         r"but opened_at is a timestamp"):

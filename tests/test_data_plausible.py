@@ -160,6 +160,7 @@ def test_the_plausible_range_is_set_in_the_mapping(tmp_path):
     ({"from": "2020-01-01", "until": "2010-01-01"}, "timestamp_range from \\(2020-01-01\\) is after until"),
     ({"since": "2020-01-01"}, "'timestamp_range' should be a mapping with from and/or until"),
     ("2020", "'timestamp_range' should be a mapping with from and/or until"),
+    ({"from": 2015}, "timestamp_range from should be a date like 2024-01-31, not 2015"),
 ])
 def test_a_bad_timestamp_range_is_a_parameter_error(tmp_path, bad, message):
     path = tmp_path / "t.csv"

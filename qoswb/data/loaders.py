@@ -26,7 +26,9 @@ Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal
 ``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
 columns, as text; default True), ``multiline`` (whether quoted CSV values may
 hold newlines; by default the file is first split at every line end, which is
-fast, and read again allowing them when that leaves a quote unclosed).
+fast, and read again allowing them when that leaves a quote unclosed or lines
+unaccounted for). A CSV record damaged by a quote left open stops the load with
+a :class:`~qoswb.errors.DataError` naming the line (see :mod:`qoswb.data.records`).
 
 >>> import pandas as pd
 >>> from qoswb.data import load_interactions
@@ -49,7 +51,7 @@ from qoswb.data.result import LoadResult
 from qoswb.data.schema import IN_ORDER, KEYS, SCHEMAS
 from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_source, sniff_csv
 from qoswb.data.validate import UNIT
-from qoswb.errors import ParameterError
+from qoswb.errors import DataError, ParameterError
 
 LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra", "multiline")
 _TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
@@ -114,8 +116,11 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
     header = raw.table.column_names
     parsed, labels = {}, {}
     for name, spec in found.items():
-        parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
-                                  timezone=timezone, decimal=opts.get("decimal"))
+        try:
+            parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
+                                      timezone=timezone, decimal=opts.get("decimal"))
+        except DataError as exc:  # an expression whose operands do not fit: name the mapping too
+            raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
     checks = _checks(kind, parsed, labels, m.plausible())
     notes = list(raw.notes) + _notes(kind, found, raw, timezone)

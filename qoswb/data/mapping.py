@@ -62,6 +62,8 @@ class Mapping:
         >>> Mapping(timestamp_range={"from": "2001-02-03"}).plausible()[0]
         datetime.datetime(2001, 2, 3, 0, 0)
         """
+        import datetime as dt
+
         import pandas as pd
 
         defaults = {"from": pd.Timestamp(EARLIEST),
@@ -70,6 +72,8 @@ class Mapping:
         for key, default in defaults.items():
             value = self.timestamp_range.get(key)
             try:
+                if value is not None and not isinstance(value, (str, dt.date)):  # 2015 is not a date
+                    raise TypeError(value)
                 stamp = default if value is None else pd.Timestamp(value)
             except (ValueError, TypeError, OverflowError) as exc:
                 raise ParameterError(f"{self.origin}: timestamp_range {key} should be a date like "

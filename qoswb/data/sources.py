@@ -8,6 +8,14 @@ file with ``table=`` or ``query=``, a SQLAlchemy URL (``postgresql://...``,
 CSV cells are kept as strings (so a rejected row shows exactly what was in the
 file); other sources keep their own types.
 
+Every line of a CSV is accounted for: the header's lines, plus one per record
+read, plus the line breaks inside quoted values, must equal the lines of the
+file. A quote left open that swallows later lines (see :mod:`qoswb.data.records`)
+is a :class:`DataError` naming the line where it opens, never a silent merge. A
+very large cell is read in larger blocks (up to 256 MiB a record). A binary file
+under a text name (an .xlsx, Parquet, gzip... saved as .csv) is a DataError
+saying what it looks like (see :mod:`qoswb.data.filetypes`).
+
 Row numbers (``source_rows``): for CSV and Excel, the row as a spreadsheet shows
 it, the header being row 1 and the first data row row 2 (the line number in the
 file unless a quoted value spans lines). For Parquet, DuckDB, SQL and DataFrames,
