@@ -172,3 +172,17 @@ def test_a_missing_column_message_never_dumps_long_header_names(tmp_path):
         load_interactions(path)
     assert "required interactions column(s) missing: team" in str(caught.value)
     assert len(str(caught.value)) < 500
+
+
+def test_a_value_meant_to_hold_record_like_lines_loads_when_the_mapping_says_multiline(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text('id,team,opened_at,comment\nA,N,2024-01-01,"Log:\nB,N,2024-01-02,called"\nC,N,2024-01-03,ok\n')
+    with pytest.raises(DataError, match=r"line 2: a quote opens in column 'comment' and runs to line 3.*"
+                                        r"set multiline: true"):
+        load_interactions(path)
+    r = load_interactions(path, {"multiline": True})
+    assert r.data["comment"].tolist() == ["Log:\nB,N,2024-01-02,called", "ok"]
+    # a value running to the end of the file is damaged whatever the mapping says
+    path.write_text('id,team,opened_at,comment\nA,N,2024-01-01,"Log:\nB,N,2024-01-02,called\n')
+    with pytest.raises(DataError, match="is never closed"):
+        load_interactions(path, {"multiline": True})

@@ -27,8 +27,10 @@ Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal
 columns, as text; default True), ``multiline`` (whether quoted CSV values may
 hold newlines; by default the file is first split at every line end, which is
 fast, and read again allowing them when that leaves a quote unclosed or lines
-unaccounted for). A CSV record damaged by a quote left open stops the load with
-a :class:`~qoswb.errors.DataError` naming the line (see :mod:`qoswb.data.records`).
+unaccounted for; ``multiline: true`` also says that quoted values whose lines
+look like records are meant so). A CSV record damaged by a quote left open
+stops the load with a :class:`~qoswb.errors.DataError` naming the line (see
+:mod:`qoswb.data.records`).
 
 >>> import pandas as pd
 >>> from qoswb.data import load_interactions
@@ -53,7 +55,7 @@ from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_sou
 from qoswb.data.validate import UNIT
 from qoswb.errors import DataError, ParameterError
 
-LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra", "multiline")
+LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra")
 _TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 

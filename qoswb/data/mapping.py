@@ -17,7 +17,8 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
     timestamp_range: {from: 2015-01-01, until: 2030-12-31}   # plausible timestamps and periods;
                                   #   default: from 1990-01-01 until a year after today
     delimiter: ";"                # reading options: delimiter, encoding, decimal,
-    encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL)
+    encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL), multiline
+    multiline: true               # quoted CSV values hold line breaks, even lines that look like records
 
 A column may also be ``{expr: "attendances - breaches"}``: arithmetic and
 comparisons on numeric columns of the source and literals, nothing else (see
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from qoswb.errors import ParameterError
 
-READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query")
+READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query", "multiline")
 TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "timestamp_range", "description",
             *READ_OPTIONS)
 EARLIEST = "1990-01-01"  # default start of the plausible timestamps; the end is a year after today

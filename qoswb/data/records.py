@@ -128,15 +128,17 @@ def _ends_file(text: str, tail) -> bool:
 
 
 def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail,
-                header_lines: int = 1) -> Damage | None:
+                header_lines: int = 1, records_inside: bool = False) -> Damage | None:
     """The first damaged record of a file read as ``table`` (rows numbered ``numbers``, the
     spreadsheet row of each, header = 1) and ``bad_rows`` ((row, text, reason) for rows that
-    could not be split), or None; ``header_lines``: the lines the header takes. ``tail()`` gives the file's last characters (asked only when
+    could not be split), or None; ``header_lines``: the lines the header takes;
+    ``records_inside``: the user says quoted values may hold lines that look like records (then
+    only a value running to the end of the file is damaged). ``tail()`` gives the file's last characters (asked only when
     the last record holds a line break). Cheap when no value holds a line break."""
     per_column, bad_breaks = _breaks(table, bad_rows)
     if not per_column and not any(bad_breaks):
         return None
-    width = table.num_columns
+    width = table.num_columns if not records_inside else 0  # no width: no line looks like a record
     # the first line of each record: its row number plus the line breaks inside earlier records
     rows = np.concatenate([np.asarray(numbers, np.int64), np.array([b[0] for b in bad_rows], np.int64)])
     breaks = np.concatenate([sum(per_column.values(), np.zeros(table.num_rows, np.int64)),

@@ -335,9 +335,10 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     if bad:
         numbers = np.delete(numbers, np.array([b[0] for b in bad], dtype=np.int64) - 2)
     damage = find_damage(table, bad, numbers, layout.delimiter, lambda: _tail(path, encoding),
-                         layout.header_lines)
+                         layout.header_lines, records_inside=options.get("multiline") is True)
     if damage:
-        raise DataError(f"{path}: {damage.describe()}; close or remove that quote")
+        hint = "" if damage.to_end else " (or, if that value is meant to hold those lines, set multiline: true)"
+        raise DataError(f"{path}: {damage.describe()}; close or remove that quote{hint}")
     if not accounted(table, bad, encoding):
         held = layout.header_lines + lines_held(table, bad)
         raise DataError(f"{path}: the file has {file_lines(path, encoding):,} lines but the records read hold "
