@@ -301,3 +301,15 @@ def test_compressed_csv_with_its_own_suffix_still_loads(tmp_path):
     path = tmp_path / "t.csv.gz"
     path.write_bytes(gzip.compress(b"id,team,opened_at\nA,N,2024-01-01\n"))
     assert load_interactions(path).summary["accepted"] == 1
+
+
+def test_a_broken_compressed_file_or_a_folder_is_a_data_error_naming_it(tmp_path):
+    whole = gzip.compress(("id,team,opened_at\n" + "".join(f"T{i},N,2024-01-01\n" for i in range(50_000))).encode())
+    for name, content in (("cut.csv.gz", whole[: len(whole) // 2]), ("fake.csv.gz", b"not gzip at all")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataError, match=rf"{name}: cannot be read as gz-compressed text: "):
+            load_interactions(tmp_path / name)
+    for name in ("folder.csv", "folder.parquet"):
+        (tmp_path / name).mkdir()
+        with pytest.raises(DataError, match=rf"{name}: is a folder, not a data file"):
+            load_interactions(tmp_path / name)

@@ -78,9 +78,7 @@ def read_source(source, options: dict | None = None) -> RawTable:
         return _from_frame(source, "DataFrame", first_row=1)
     if isinstance(source, str) and "://" in source:
         return _read_sql(source, options)
-    path = Path(source)
-    if not path.exists():
-        raise DataError(f"{source}: file not found")
+    path = _existing_file(Path(source))
     reader = _READERS.get(path.suffix.lower())
     return reader(path, options) if reader else read_csv(path, options)
 
@@ -172,6 +170,19 @@ def unique_names(names: list[str]) -> tuple[list[str], list[str]]:
     return out, sorted(set(repeated))
 
 
+def _existing_file(path: Path) -> Path:
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a data file")
+    return path
+
+
+def _unreadable(path: Path, exc: OSError) -> DataError:
+    how = f" as {path.suffix[1:]}-compressed text" if path.suffix.lower() in COMPRESSED else ""
+    return DataError(f"{path}: cannot be read{how}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
 def _open(path: Path):
     import pyarrow.csv  # noqa: F401  (makes pa.csv and its compression support available)
 
@@ -205,11 +216,12 @@ def is_delimited(source) -> bool:
 
 def sniff_csv(path, options: dict) -> CsvLayout:
     """Encoding, delimiter and header of a delimited file (from its first 64 KiB)."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    with _open(path) as stream:
-        head = stream.read(SNIFF_BYTES)
+    path = _existing_file(Path(path))
+    try:
+        with _open(path) as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
         raise DataError(f"{path}: the file is empty (no header row)")
     what = looks_like(head, path, options.get("encoding"))
@@ -318,6 +330,8 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
         try:
             table, bad, encoding = attempt_all(layout.encoding)
             break
+        except OSError as exc:  # a compressed file cut short or not what its suffix says
+            raise _unreadable(path, exc) from exc
         except pa.ArrowInvalid as exc:
             if "straddl" in str(exc) and block_size < BLOCK_SIZES[-1]:
                 # a record longer than a read block (a very large cell): read in larger blocks
