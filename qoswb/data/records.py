@@ -17,7 +17,7 @@ lines of free text, not of cells, and loads as it is.
 >>> import pyarrow as pa
 >>> table = pa.table({"id": ["1", "2"], "comment": ["ok", "Great\\n3,ok\\n4,ok\\n"]})
 >>> find_damage(table, [], [2, 3], ",", tail=lambda: "4,ok\\n")
-Damage(line=3, last_line=5, column='comment', to_end=True)
+Damage(line=3, last_line=5, column='comment', to_end=True, records=True)
 >>> find_damage(pa.table({"id": ["1"], "comment": ["Dear team,\\nthanks"]}), [], [2], ",", str) is None
 True
 """
@@ -38,6 +38,7 @@ class Damage:
     last_line: int
     column: str | None
     to_end: bool
+    records: bool = True  # whether the lines it took in look like records of their own
 
     def describe(self) -> str:
         """One sentence for an error message.
@@ -51,8 +52,9 @@ class Damage:
             f", line {self.last_line})" if swallowed else ")")
         if not self.to_end:
             end = f"runs to line {self.last_line}"
-        held = "1 line that is a record of its own" if swallowed == 1 else \
-            f"{swallowed:,} lines that are records of their own"
+        held = f"{swallowed:,} line{'s' if swallowed != 1 else ''}"
+        if self.records:
+            held += " that is a record of its own" if swallowed == 1 else " that are records of their own"
         return f"line {self.line}: a quote opens{where} and {end}, taking in {held}"
 
 
@@ -131,10 +133,13 @@ def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail,
                 header_lines: int = 1, records_inside: bool = False) -> Damage | None:
     """The first damaged record of a file read as ``table`` (rows numbered ``numbers``, the
     spreadsheet row of each, header = 1) and ``bad_rows`` ((row, text, reason) for rows that
-    could not be split), or None; ``header_lines``: the lines the header takes;
-    ``records_inside``: the user says quoted values may hold lines that look like records (then
-    only a value running to the end of the file is damaged). ``tail()`` gives the file's last characters (asked only when
-    the last record holds a line break). Cheap when no value holds a line break."""
+    could not be split), or None. Cheap when no value holds a line break.
+
+    ``tail()`` gives the file's last characters (asked only when the last record holds a line
+    break); ``header_lines``: the lines the header takes; ``records_inside``: the user says
+    quoted values may hold lines that look like records (then only a value running to the end
+    of the file is damaged).
+    """
     per_column, bad_breaks = _breaks(table, bad_rows)
     if not per_column and not any(bad_breaks):
         return None
@@ -154,9 +159,11 @@ def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail,
         held = np.flatnonzero(counts)
         for row, text in zip(held, table.column(i).take(pa.array(held)).to_pylist()):
             to_end = bool(rows[row] == last_row and text.endswith("\n") and _ends_file(text, tail))
-            if to_end or _swallowed_from(text, delimiter, width) is not None:
+            records = _swallowed_from(text, delimiter, width) is not None
+            if to_end or records:
                 opens = int(first_line[row] + before[row])
-                found.append(Damage(opens, opens + int(counts[row]) - to_end, table.column_names[i], to_end))
+                found.append(Damage(opens, opens + int(counts[row]) - to_end, table.column_names[i], to_end,
+                                    records))
                 break  # the earliest in this column is enough
     for k, (_, text, _) in enumerate(bad_rows):
         start = _swallowed_from(text, delimiter, width) if bad_breaks[k] else None
