@@ -313,3 +313,16 @@ def test_a_broken_compressed_file_or_a_folder_is_a_data_error_naming_it(tmp_path
         (tmp_path / name).mkdir()
         with pytest.raises(DataError, match=rf"{name}: is a folder, not a data file"):
             load_interactions(tmp_path / name)
+
+
+def test_blank_excel_rows_are_skipped_like_blank_csv_lines_keeping_row_numbers(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "team", "opened_at"], ["A", "N", "2024-01-01"], [], ["B", None, "2024-01-02"],
+                ["C", "N", "2024-01-03"]):
+        book.active.append(row)
+    book.save(tmp_path / "blank.xlsx")
+    r = load_interactions(tmp_path / "blank.xlsx")
+    assert r.summary["rows_read"] == 3 and r.data["id"].tolist() == ["A", "C"]
+    assert r.rejected["source_row"].tolist() == [4] and "1 blank row(s) in blank.xlsx skipped" in r.notes

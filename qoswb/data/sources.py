@@ -438,7 +438,7 @@ def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: st
     blank = None
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.equal(column, "")
+            empty = pc.fill_null(pc.equal(column, ""), True)  # Excel's empty cells are null
         else:
             empty = pc.is_null(column)
         blank = empty if blank is None else pc.and_(blank, empty)
@@ -473,7 +473,9 @@ def _read_excel(path: Path, options: dict) -> RawTable:
         frame = pd.read_excel(path, sheet_name=options.get("sheet", 0), dtype=str)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot be read as Excel: {exc}") from exc
-    return _from_frame(frame, str(path), first_row=2)
+    raw = _from_frame(frame, str(path), first_row=2)
+    raw.table, raw.source_rows = _drop_blank_rows(raw.table, raw.source_rows, raw.notes, path.name)
+    return raw
 
 
 def _read_old_excel(path: Path, options: dict) -> RawTable:
