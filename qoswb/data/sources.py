@@ -46,6 +46,7 @@ from qoswb.errors import DataError
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 16
+MAX_HEADER_BYTES = 1 << 24
 COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")  # read through pyarrow's decompression
 BLOCK_SIZES = [1 << 20, 1 << 26, 1 << 28]  # pyarrow's default first; larger only for very large cells
 
@@ -220,6 +221,10 @@ def sniff_csv(path, options: dict) -> CsvLayout:
     try:
         with _open(path) as stream:
             head = stream.read(SNIFF_BYTES)
+            # a very wide header (thousands of columns) may not end within the first block
+            while len(head) < MAX_HEADER_BYTES and b"\n" not in head and b"\r" not in head \
+                    and (more := stream.read(len(head))):
+                head += more
     except OSError as exc:
         raise _unreadable(path, exc) from exc
     if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
