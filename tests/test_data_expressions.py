@@ -112,3 +112,19 @@ def test_a_missing_or_unreadable_operand_is_a_missing_or_unparseable_result(tmp_
     assert r.data["team"].tolist() == ["A", "C"]  # value is optional: missing is kept as missing
     assert pd.isna(r.data["value"].iloc[0]) and r.data["value"].iloc[1] == 2.0
     assert r.rejected["reason"].tolist() == ["unparseable value (a - b)"]
+
+
+def test_a_new_kind_is_rows_in_the_rules_table(monkeypatch):
+    # how #11 extends it: timestamp - timestamp is a duration, and nothing else changes
+    import numpy as np
+
+    from qoswb.data import expressions
+
+    monkeypatch.setitem(expressions.RULES, ("-", "timestamp", "timestamp"), "duration")
+    opened = expressions.Value("timestamp", np.array(["2024-01-01T09:00", "2024-01-02T10:00"], "datetime64[m]"))
+    closed = expressions.Value("timestamp", np.array(["2024-01-01T09:30", "2024-01-02T12:00"], "datetime64[m]"))
+    wait = parse("closed - opened", "wait").evaluate({"opened": opened, "closed": closed})
+    assert wait.kind == "duration" and wait.data.astype("timedelta64[m]").astype(int).tolist() == [30, 120]
+    with pytest.raises(DataError, match=r"column 'wait': expression 'closed \+ opened': 'closed \+ opened' "
+                                        r"cannot take timestamp and timestamp"):
+        parse("closed + opened", "wait").evaluate({"opened": opened, "closed": closed})
