@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qoswb.data.expressions import parse as parse_expression
+from qoswb.data.mapping import TOP_KEYS
 from qoswb.data.schema import SCHEMAS
 from qoswb.data.validate import Parsed, parse
 from qoswb.errors import DataError, ParameterError
@@ -47,9 +48,17 @@ def _short(name: str, limit: int = 40) -> str:
     return name if len(name) <= limit else name[: limit - 3] + "..."
 
 
-def _did_you_mean(name: str, header: list[str]) -> str:
-    near = closest(name, header)
+def did_you_mean(name: str, choices) -> str:
+    """" (did you mean 'x'?)" for the names in ``choices`` most like ``name``, else "".
+
+    >>> did_you_mean("timestamp_rang", ["timezone", "timestamp_range"])
+    " (did you mean 'timestamp_range'?)"
+    """
+    near = closest(name, list(choices))
     return f" (did you mean {' or '.join(repr(h) for h in near)}?)" if near else ""
+
+
+_did_you_mean = did_you_mean
 
 
 def references(spec: dict, header: list[str], name: str = "expression") -> list[str]:
@@ -72,7 +81,8 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     schema = SCHEMAS[kind]
     unknown = sorted(set(mapping.columns) - set(schema))
     if unknown:
-        raise ParameterError(f"{mapping.origin}: {', '.join(unknown)} not canonical {kind} column(s); "
+        hint = did_you_mean(unknown[0], [*schema, *TOP_KEYS])
+        raise ParameterError(f"{mapping.origin}: {', '.join(unknown)}{hint} not canonical {kind} column(s); "
                              f"a mapping goes canonical name: your column, with canonical names "
                              f"{', '.join(schema)}")
     by_norm = {}

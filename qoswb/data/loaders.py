@@ -93,7 +93,8 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
         raise ParameterError(f"kind must be one of {', '.join(SCHEMAS)}, not {kind!r}")
     unknown = sorted(set(options) - set(LOAD_OPTIONS))
     if unknown:
-        raise ParameterError(f"unknown option(s) {', '.join(unknown)}; expected some of {', '.join(LOAD_OPTIONS)}")
+        raise ParameterError(f"unknown option(s) {', '.join(unknown)}{cols.did_you_mean(unknown[0], LOAD_OPTIONS)}; "
+                             f"expected some of {', '.join(LOAD_OPTIONS)}")
     m = read_mapping(mapping)
     if m.kind and m.kind != kind:
         raise ParameterError(f"{m.origin} is a mapping for {m.kind}, not {kind}")

@@ -93,6 +93,12 @@ class Mapping:
         return spec.get("format") or self.formats.get(canonical) or self.timestamp_format
 
 
+def _did_you_mean(name: str, choices) -> str:
+    from qoswb.data.columns import did_you_mean
+
+    return did_you_mean(name, choices)
+
+
 def _spec(name: str, value, origin: str) -> dict:
     """One column's spec as a dict with exactly one of column/columns/expr/value."""
     if isinstance(value, str):
@@ -105,7 +111,8 @@ def _spec(name: str, value, origin: str) -> dict:
         if unknown or len(ways) != 1:
             raise ParameterError(
                 f"{origin}: column '{name}' must give exactly one of column, columns, expr, value"
-                + (f" (unknown keys: {', '.join(unknown)})" if unknown else f" (got {ways or 'none'})"))
+                + (f" (unknown keys: {', '.join(unknown)}){_did_you_mean(unknown[0], SPEC_KEYS)}" if unknown
+                   else f" (got {ways or 'none'})"))
         spec = dict(value)
         if "columns" in spec:
             spec.setdefault("sep", " ")
@@ -143,11 +150,18 @@ def read_mapping(mapping=None) -> Mapping:
         raise ParameterError(f"{origin}: a mapping is a dict (or YAML mapping), not {type(mapping).__name__}")
     raw = dict(mapping)
     if "columns" not in raw:  # flat form: everything but the known top-level keys is a column
+        from qoswb.data.schema import SCHEMAS
+
+        canonical = {name for schema in SCHEMAS.values() for name in schema}
+        for key in raw:
+            hint = _did_you_mean(str(key), TOP_KEYS) if key not in TOP_KEYS and key not in canonical else ""
+            if hint:  # a misspelt setting, not a column
+                raise ParameterError(f"{origin}: unknown key {key}{hint}")
         raw = {"columns": {k: v for k, v in raw.items() if k not in TOP_KEYS},
                **{k: v for k, v in raw.items() if k in TOP_KEYS}}
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
-        raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}; "
+        raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}{_did_you_mean(unknown[0], TOP_KEYS)}; "
                              f"expected some of {', '.join(TOP_KEYS)}")
     columns = raw.get("columns") or {}
     formats = raw.get("formats") or {}
