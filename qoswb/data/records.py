@@ -65,20 +65,37 @@ def _looks_like_record(line: str, delimiter: str, width: int) -> bool:
     return len(next(csv.reader([line], delimiter=delimiter), [])) == width
 
 
-def _swallowed_from(text: str, delimiter: str, width: int) -> int | None:
-    """Index of the first swallowed line of a multi-line text, or None when it reads as free text:
-    every full line after the first looks like a record (the last may be cut by the closing quote)."""
-    if width < 2:
-        return None
-    lines = text.split("\n")
-    later = [(i, line) for i, line in enumerate(lines) if i and line.strip("\r")]
-    if not later:
-        return None
-    middle, last = later[:-1], later[-1]
-    if all(_looks_like_record(line, delimiter, width) for _, line in middle) and (
-            middle or _looks_like_record(last[1], delimiter, width)):
-        return later[0][0]
-    return None
+def _swallowing(cells, delimiter: str, width: int) -> np.ndarray:
+    """Which multi-line values swallowed records: every full line after the first looks like a
+    record (the last may be cut short by the closing quote), and there is at least one such line.
+    Vectorised: a file may hold a multi-line comment in every row."""
+    if width < 2 or len(cells) == 0:
+        return np.zeros(len(cells), bool)
+    pieces = pc.split_pattern(cells, "\n")
+    parent = np.asarray(pc.list_parent_indices(pieces).to_numpy(zero_copy_only=False))
+    flat = pc.list_flatten(pieces)
+    starts = np.asarray(pieces.offsets.to_numpy(zero_copy_only=False))[:-1] - pieces.offsets[0].as_py()
+    position = np.arange(len(parent)) - starts[parent]
+    text = pc.utf8_rtrim(flat, characters="\r")
+    later = (position > 0) & _np(pc.not_equal(text, ""))
+    looks = _np(pc.equal(pc.count_substring(text, delimiter), width - 1))
+    quoted = np.flatnonzero(later & ~looks & _np(pc.match_substring(text, '"')))
+    for i in quoted:  # a quoted delimiter inside a swallowed record: read it as CSV (rare)
+        looks[i] = _looks_like_record(text[int(i)].as_py(), delimiter, width)
+    n = len(cells)
+    count = np.bincount(parent[later], minlength=n)
+    last = np.full(n, -1)
+    np.maximum.at(last, parent[later], np.flatnonzero(later))
+    misfits = np.bincount(parent[later & ~looks], minlength=n)
+    has_last = last >= 0
+    last_looks = np.zeros(n, bool)
+    last_looks[has_last] = looks[last[has_last]]
+    middle_misfits = misfits - (has_last & ~last_looks)
+    return (count >= 1) & (middle_misfits == 0) & ((count >= 2) | last_looks)
+
+
+def _np(mask) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _newlines(column) -> np.ndarray:
@@ -157,21 +174,24 @@ def find_damage(table: pa.Table, bad_rows: list, numbers, delimiter: str, tail,
     for i, counts in per_column.items():
         before = sum((per_column[j] for j in per_column if j < i), np.zeros(table.num_rows, np.int64))
         held = np.flatnonzero(counts)
-        for row, text in zip(held, table.column(i).take(pa.array(held)).to_pylist()):
+        cells = table.column(i).take(pa.array(held)).combine_chunks()
+        swallowing = _swallowing(cells, delimiter, width)
+        at_end = np.flatnonzero(rows[held] == last_row)  # the file's last record, when it holds a break
+        for k in sorted({*np.flatnonzero(swallowing)[:1], *at_end}):  # the first that swallowed, the last
+            row, text = held[k], cells[int(k)].as_py()
             to_end = bool(rows[row] == last_row and text.endswith("\n") and _ends_file(text, tail))
-            records = _swallowed_from(text, delimiter, width) is not None
+            records = bool(swallowing[k])
             if to_end or records:
                 opens = int(first_line[row] + before[row])
                 found.append(Damage(opens, opens + int(counts[row]) - to_end, table.column_names[i], to_end,
                                     records))
                 break  # the earliest in this column is enough
-    for k, (_, text, _) in enumerate(bad_rows):
-        start = _swallowed_from(text, delimiter, width) if bad_breaks[k] else None
-        if start is not None:
-            first = int(first_line[table.num_rows + k])
-            opening = text.split("\n")[start - 1]  # the quote opens in its last cell
-            cells = len(next(csv.reader([opening], delimiter=delimiter), [""]))
-            name = table.column_names[cells - 1] if cells <= width else None
-            found.append(Damage(first + start - 1, first + bad_breaks[k], name, False))
-            break
+    texts = pa.array([text if n else "" for (_, text, _), n in zip(bad_rows, bad_breaks)], pa.string())
+    for k in np.flatnonzero(_swallowing(texts, delimiter, width))[:1]:
+        lines = bad_rows[k][1].split("\n")
+        start = next(j for j, line in enumerate(lines) if j and line.strip("\r"))  # the first line taken in
+        first = int(first_line[table.num_rows + k])
+        cells = len(next(csv.reader([lines[start - 1]], delimiter=delimiter), [""]))  # opens in its last cell
+        name = table.column_names[cells - 1] if cells <= width else None
+        found.append(Damage(first + start - 1, first + bad_breaks[k], name, False))
     return min(found, key=lambda d: d.line) if found else None
