@@ -58,9 +58,6 @@ def did_you_mean(name: str, choices) -> str:
     return f" (did you mean {' or '.join(repr(h) for h in near)}?)" if near else ""
 
 
-_did_you_mean = did_you_mean
-
-
 def references(spec: dict, header: list[str], name: str = "expression") -> list[str]:
     """The source columns a spec reads (of canonical column ``name``, for messages)."""
     if "column" in spec:
@@ -101,7 +98,7 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
         for ref in references(spec, header, name):
             if ref not in header:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) is not in the header"
-                                f"{_did_you_mean(ref, header)}")
+                                f"{did_you_mean(ref, header)}")
             if ref in repeated:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) appears more than once "
                                 "in the header; rename one of them")
@@ -109,7 +106,7 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
-        listed = ", ".join(f"{m}{_did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        listed = ", ".join(f"{m}{did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
                         f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
                         "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
