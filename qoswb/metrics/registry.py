@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import ParameterError
+from qoswb.errors import ParameterError, did_you_mean
 
 #: kinds of chart that take a numerator and a denominator (proportions)
 PROPORTION_CHARTS = frozenset({"p", "pp", "np"})
@@ -112,23 +112,6 @@ def kpi_info(name: str) -> Kpi:
         return REGISTRY[name]
     except (KeyError, TypeError):
         raise ParameterError(f"unknown KPI {name!r}{did_you_mean(str(name), list(REGISTRY))}") from None
-
-
-def did_you_mean(name: str, choices) -> str:
-    """' (did you mean ...?)' naming the closest of ``choices``, or the list of them when none is close.
-
-    The same suggestions as the loaders' column names (:func:`qoswb.data.columns.closest`).
-
-    >>> did_you_mean("fcrr", ["fcr", "nps"])
-    " (did you mean 'fcr'?)"
-    """
-    from qoswb.data.columns import closest
-
-    choices = [str(c) for c in choices]
-    near = closest(name, choices)
-    if near:
-        return f" (did you mean {' or '.join(repr(c) for c in near)}?)"
-    return f"; known: {', '.join(choices)}" if choices else ""
 
 
 def names() -> tuple[str, ...]:

@@ -72,7 +72,8 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     remove_partials(output)  # leftovers of a killed batch: never mistaken for reports
     cache_dir = info = None
     if params.data is not None:
-        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis)
+        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis,
+                                     sla=params.sla)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
