@@ -211,7 +211,7 @@ def test_a_yaml_alias_bomb_is_refused_fast_with_bounded_memory(tmp_path, capsys)
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert elapsed < 1.0 and peak < 5_000_000
+    assert elapsed < 2.0 and peak < 5_000_000  # unbounded, it would not end before memory ran out
     assert main(["batch", str(path)]) == 2
     assert "alias bomb" in capsys.readouterr().err and not (tmp_path / "out").exists()
 

@@ -51,8 +51,8 @@ class Kpi:
     ``compute(grid) -> Cells``; ``needs``: interactions columns that must hold
     values; ``survey_column``: the survey answer it reads (survey KPIs only).
 
-    >>> kpi_info("fcr").needs
-    ('resolved_at', 'contacts')
+    >>> kpi_info("fcr").needs, kpi_info("fcr")["chart"]
+    (('resolved_at', 'contacts'), 'p')
     """
 
     name: str
@@ -71,6 +71,10 @@ class Kpi:
         if not callable(self.compute):
             raise ParameterError(f"KPI {self.name!r}: compute must be a function of the grid")
         object.__setattr__(self, "needs", tuple(self.needs))
+
+    def __getitem__(self, field: str):
+        """``info["unit"]`` as well as ``info.unit``: read like the KPI's row of ``KPIS``."""
+        return getattr(self, field)
 
 
 REGISTRY: dict[str, Kpi] = {}
