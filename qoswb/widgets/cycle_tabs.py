@@ -1,8 +1,8 @@
 """The Do, Check and Act tabs of the Workshop.
 
-Do records the changes made and their dates (drawn on the chart); Check splits
-the limits at the change and judges the after-phase (run rules through
-:mod:`qoswb.spc`, a test through :func:`qoswb.pdca.check.check_kpi`); Act records
+Do records the changes made and their dates (drawn on the chart); Check compares
+the stable baseline with the after-phase (run rules through :mod:`qoswb.spc`, a
+test that allows for autocorrelation, through :func:`qoswb.pdca.check.check_change`); Act records
 the decision, what is standardised, and opens the next cycle or exports the A3.
 """
 
@@ -66,25 +66,30 @@ class DoTab:
 
 
 class CheckTab:
-    """Check: limits recomputed at the change, a test with effect and CI, and a verdict."""
+    """Check: the stable baseline before the change against the periods after it — the
+    chart's run rules first, then a test that allows for autocorrelation, in plain words
+    (:func:`qoswb.pdca.check.check_change`). The baseline's start is automatic (since the
+    last confirmed shift) unless the room picks a date."""
 
     def __init__(self, workshop):
         import ipywidgets as w
 
         self.ws = workshop
+        self.baseline_from = w.DatePicker(description="Baseline from",
+                                          tooltip="empty: since the last confirmed shift")
         self.min_effect = w.FloatText(value=0.0, description="Smallest effect",
                                       tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
         self.run_button = w.Button(description="Check the effect", button_style="primary")
         self.verdict_html = w.HTML()
         self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
-        self.ui = w.VBox([w.HBox([self.min_effect, self.run_button]), self.verdict_html,
-                          self.chart_image])
+        self.ui = w.VBox([w.HBox([self.baseline_from, self.min_effect, self.run_button]),
+                          self.verdict_html, self.chart_image])
         self.run_button.on_click(lambda _b: self.run())
         self.result = None
 
     def run(self):
-        """Judge the periods after the latest change against those before; store the result."""
-        from qoswb.pdca.phases import check_kpi, phase_chart, phase_reading
+        """Judge the periods after the latest change against the baseline; store the result."""
+        from qoswb.pdca.check import check_change
 
         if not self.ws.require_cycle():
             return None
@@ -94,14 +99,12 @@ class CheckTab:
                                     "and a recorded change (Do).")
             return None
         changed_on = max(c["changed_on"] for c in cycle["changes"])
-        series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
         try:
+            series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
             kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
-            result = check_kpi(series, changed_on, overdispersed=kind == "pp",
-                               min_effect=self.min_effect.value or None)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result.notes.append(phase_reading(phase_chart(series, changed_on, kind)))
+            result = check_change(series, changed_on, kind=kind,
+                                  baseline_from=self.baseline_from.value,
+                                  min_effect=self.min_effect.value or None)
         except QoswbError as exc:
             self.ws.saved("", error=str(exc))
             return None
@@ -111,19 +114,65 @@ class CheckTab:
         return result
 
     def load(self, cycle: dict | None) -> None:
-        """Show the latest stored check and the phase chart."""
+        """Show the latest stored check: verdict, what was compared and why, and its chart."""
         checks = (cycle or {}).get("checks") or []
         if not checks:
             self.verdict_html.value = "<p>Not checked yet.</p>"
-        else:
-            last = checks[-1]
-            colour = VERDICT_COLOURS.get(last["verdict"], "black")
-            notes = "".join(f"<br><small>{html.escape(n)}</small>"
-                            for n in last["details"].get("notes", []))
-            self.verdict_html.value = (
-                f"<p style='font-size:1.2em;color:{colour}'><b>{html.escape(last['verdict'])}"
-                f"</b></p><p>{html.escape(last['reading'] or '')}{notes}</p>")
-        self.chart_image.value = self.ws.chart_png(cycle)
+            self.chart_image.value = self.ws.chart_png(cycle)
+            return
+        last = checks[-1]
+        details = last["details"]
+        self.verdict_html.value = verdict_html(last["verdict"], last["reading"] or "", details)
+        self.chart_image.value = self._chart(cycle, details)
+
+    def _chart(self, cycle: dict, details: dict) -> bytes:
+        """The chart with the baseline's start and the change marked, limits apart for each."""
+        first = (details.get("baseline") or {}).get("first")
+        if not first or not cycle.get("changes"):
+            return self.ws.chart_png(cycle)
+        changed_on = max(c["changed_on"] for c in cycle["changes"])
+        key = ("check chart", cycle["team"], cycle["kpi"], changed_on, first)
+        return self.ws.memo(key, lambda: self._draw(cycle, changed_on, first))
+
+    def _draw(self, cycle: dict, changed_on, first) -> bytes:
+        from qoswb.pdca.phases import check_chart
+        from qoswb.widgets import figures
+
+        try:
+            series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
+            kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                chart = check_chart(series, changed_on, first, kind)
+        except QoswbError as exc:
+            return figures.empty_png(str(exc))
+        marks = [(first, "baseline from"), (changed_on, "change")]
+        return figures.chart_png(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+
+
+def verdict_html(verdict: str, reading: str, details: dict) -> str:
+    """The verdict, its reading, and which periods were compared and why, as escaped HTML.
+
+    >>> verdict_html("worse", "Worse: <b>", {"baseline": {"first": "2024-09-02",
+    ...     "last": "2024-11-25", "periods": 13, "reason": "since the shift"}}).count("<b>")
+    1
+    """
+    colour = VERDICT_COLOURS.get(verdict, "black")
+    rows = []
+    baseline, after = details.get("baseline") or {}, details.get("after") or {}
+    if baseline.get("first"):
+        rows.append(f"Baseline: {baseline['periods']} periods, {baseline['first']} to "
+                    f"{baseline['last']} — {baseline.get('reason', '')}")
+    if after.get("first"):
+        rows.append(f"After the change: {after['periods']} periods, {after['first']} to "
+                    f"{after['last']}")
+    if details.get("run_rules"):
+        rows.append(f"On the chart: {details['run_rules']}")
+    rows += details.get("notes") or []
+    items = "".join(f"<li>{html.escape(str(row))}</li>" for row in rows)
+    return (f"<p style='font-size:1.2em;color:{colour}'><b>{html.escape(verdict)}</b></p>"
+            f"<p>{html.escape(reading)}</p>"
+            + (f"<ul style='font-size:smaller'>{items}</ul>" if items else ""))
 
 
 class ActTab:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qoswb.escape import PLAIN
 from qoswb.pdca.export import png_bytes
 
 
@@ -47,7 +48,7 @@ def draw_chart(cc, ax, changes=()) -> None:
     for when, label in changes:
         ax.axvline(pd.Timestamp(when), color="#8e44ad", lw=1.5, ls=":")
         ax.annotate(label, (pd.Timestamp(when), 1), xycoords=("data", "axes fraction"),
-                    rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad")
+                    rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad", **PLAIN)
 
 
 def chart_png(cc, title: str = "", changes=(), size=(9, 3.4)) -> bytes:
@@ -57,7 +58,7 @@ def chart_png(cc, title: str = "", changes=(), size=(9, 3.4)) -> bytes:
     figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)  # no second draw
     draw_chart(cc, ax, changes)
     if title:
-        ax.set_title(title.replace("$", r"\$"), fontsize=10)
+        ax.set_title(title, fontsize=10, **PLAIN)
     return png_bytes(figure, dpi=72, tight=False)
 
 
@@ -85,6 +86,6 @@ def empty_png(message: str, size=(9, 1.2)) -> bytes:
     """A small image carrying a message, where a chart cannot be drawn."""
     figure = _figure(size)
     ax = figure.subplots()
-    ax.text(0.5, 0.5, message.replace("$", r"\$"), ha="center", va="center", fontsize=10)
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, **PLAIN)
     ax.set_axis_off()
     return png_bytes(figure, dpi=70)
