@@ -142,7 +142,10 @@ def test_a_template_without_parameters_cell_is_refused(tmp_path):
      "'targets.csat' is not a KPI of this batch; known: volume, fcr"),
     ({"targets": {"sla_response": 90}},
      "'targets.sla_response' must be a share between 0 and 1 (0.9 for 90 %), got 90"),
-    ({"sla": {"first_response": 60, "resolutoin": 240}}, "unknown clock 'resolutoin' (did you mean 'resolution'?)"),
+    ({"sla": {"first_response": 60, "resolutoin": 240}},
+     "'sla.resolutoin' is not a known key (did you mean 'resolution'?)"),
+    ({"sla": {"first_responce": 30}}, "'sla.first_responce' is not a known key (did you mean 'first_response'?)"),
+    ({"sla": {"P1": 30, "P2": 120}}, "'sla.P1' is not a known key; known: first_response, resolution"),
     ({"sla": {"resolution": {"P1": 240, "P2": "fast"}}}, "'sla.resolution' must be minutes (a number above 0)"),
     ({"sla": -5}, "'sla' must be minutes"),
     ({"sla": {"first_response": None}}, "'sla.first_response' must be minutes"),
@@ -164,8 +167,8 @@ def test_aggregates_name_their_own_measure_and_its_target(base):
 
 
 @pytest.mark.parametrize("sla", [
-    60, {"first_response": 60, "resolution": {"P1": 240, "P2": 480}}, {"P1": 30, "P2": 120},
-    {"resolution": "sla_minutes", "first_response": 30}, {1: 30, 2: 120},
+    60, {"first_response": 60, "resolution": {"P1": 240, "P2": 480}}, {"response": {1: 30, 2: 120}},
+    {"resolution": "sla_minutes", "first_response": 30},
 ])
 def test_sla_targets_parse_as_kpis_takes_them(base, sla):
     assert parse(good(sla=sla), base=base).sla == sla

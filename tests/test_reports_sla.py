@@ -72,3 +72,16 @@ def test_the_team_report_states_the_targets_it_used(tmp_path):
     assert result["status"] == "ok", result
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "SLA targets used: first response" in page and "P1 240 min, P2 480 min, P3 1440 min" in page
+
+
+def test_changed_sla_targets_are_a_changed_job_so_resume_re_runs_it(batch):
+    from dataclasses import replace
+
+    from qoswb.reports.jobs import expand
+    from qoswb.reports.params import Period
+
+    march = [Period("2025-03", "2025-03-01", "2025-04-01")]
+    before = expand(batch, ["North"], march, cache="/c")[0]
+    after = expand(replace(batch, sla={"first_response": 30}), ["North"], march, cache="/c")[0]
+    assert before.parameters["sla"] == SLA and after.parameters["sla"] == {"first_response": 30}
+    assert before.id == after.id and before.parameters != after.parameters  # what --resume compares

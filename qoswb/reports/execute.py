@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import threading
 import time
 from pathlib import Path

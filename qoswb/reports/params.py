@@ -29,8 +29,9 @@ aggregates they name the data's own measure. Targets are for the KPIs the
 batch reports, and a proportion's target is a share between 0 and 1.
 
 ``sla`` sets the SLA targets of the two clocks (minutes; see
-:func:`qoswb.metrics.inputs.sla_targets`): one number for both, per clock
-``{first_response: .., resolution: ..}``, and per priority ``{P1: 240, ...}``.
+:func:`qoswb.metrics.inputs.sla_targets`): one number for both, or per clock
+``{first_response: .., resolution: ..}``, each a number or per priority
+``{P1: 240, ...}``.
 Without it, each interaction's own ``sla_minutes`` is the target of both.
 
 >>> p = parse({"templates": ["team_report"], "teams": ["North"],
@@ -341,10 +342,12 @@ def _targets(raw: Any, kpis: list[str] | None, kind: str, origin: str) -> dict[s
 
 def _sla(raw: Any, origin: str):
     """SLA targets as kpis(sla=...) takes them: minutes, or per clock, or per priority; all positive."""
-    from qoswb.metrics.inputs import split_sla
+    from qoswb.metrics.inputs import _CLOCK_ALIASES, SLA_CLOCKS, split_sla
 
     if raw is None:
         return None
+    if isinstance(raw, dict):  # in a file, per-priority targets go under a clock: a misspelt clock is never a priority
+        _only_known(origin, {_CLOCK_ALIASES.get(k, k): v for k, v in raw.items()}, SLA_CLOCKS, "sla.")
     try:
         clocks = split_sla(raw)
     except ParameterError as exc:
