@@ -57,6 +57,8 @@ def test_a_registered_kpi_whose_columns_are_absent_is_left_out_with_a_note():
 def test_registry_entries_are_checked():
     with pytest.raises(ParameterError, match="already registered"):
         register(kpi_info("fcr"))
+    with pytest.raises(ParameterError, match=r"unknown chart kind 'xmr' \(did you mean"):
+        register(Kpi("x", "X", "minutes", -1, "xmr", _within_two_hours))
     with pytest.raises(ParameterError, match="polarity must be -1, 0 or 1"):
         Kpi("x", "X", "proportion", 2, "p", _within_two_hours)
     with pytest.raises(ParameterError, match=r"unknown KPI 'reopen' \(did you mean 'reopen_rate'\?\)"):

@@ -113,7 +113,14 @@ def _spec_minutes(frame: pd.DataFrame, spec, what: str, notes: list | None) -> n
             raise ParameterError(f"{what}: every priority needs minutes (a number), got {spec!r}")
         # keys compared as text: YAML reads `1: 240` as the number 1, a CSV priority column holds "1"
         priority = frame["priority"].astype("string").str.strip()
-        minutes = priority.map({str(k).strip(): float(v) for k, v in spec.items()})
+        targets = {str(k).strip(): float(v) for k, v in spec.items()}
+        seen = priority.dropna().unique().tolist()
+        if not set(targets) & set(seen):  # not one priority of the data: a misspelt clock, or the wrong names
+            first = next(iter(targets))
+            named = " or ".join(map(repr, targets))
+            raise ParameterError(f"{what}: no interaction has priority {named}"
+                                 f"{did_you_mean(first, [*SLA_CLOCKS, *seen])}")
+        minutes = priority.map(targets)
         minutes = minutes.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         without = np.isnan(minutes)
         if without.any() and notes is not None:

@@ -89,8 +89,12 @@ def register(kpi: Kpi, *, replace: bool = False) -> Kpi:
     True
     >>> unregister("demo_share_resolved")
     """
+    from qoswb.spc.kinds import KINDS
+
     if kpi.name in REGISTRY and not replace:
         raise ParameterError(f"KPI {kpi.name!r} is already registered (replace=True to redefine it)")
+    if kpi.chart not in KINDS:
+        raise ParameterError(f"KPI {kpi.name!r}: unknown chart kind {kpi.chart!r}{did_you_mean(kpi.chart, KINDS)}")
     REGISTRY[kpi.name] = kpi
     _table.cache_clear()
     return kpi
@@ -225,5 +229,5 @@ for _kpi in [
     Kpi("ces_mean", "Customer effort", "rating 1-7", -1, "i", _mean("ces"), survey_column="ces",
         description="mean customer effort (lower is less effort)"),
 ]:
-    register(_kpi)
+    REGISTRY[_kpi.name] = _kpi  # (register() checks chart kinds against qoswb.spc, not imported here)
 del _kpi
