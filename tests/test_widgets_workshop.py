@@ -1,6 +1,7 @@
 """The Workshop, headless: set widget values and click buttons; check the store rows that follow."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -43,6 +44,7 @@ def test_every_plan_edit_is_in_the_store_at_once(app):
 
     cid = app.new_cycle("Slow first response")
     plan = app.plan
+    assert not plan.fishbone_view.shown and "Add a cause" in plan.fishbone_view.note.value
     for text in ("Median", "Median first response", "Median first response doubled"):
         plan.problem.value = text  # keystrokes arrive one by one
     plan.target.value = "under 4 minutes"
@@ -84,7 +86,7 @@ def test_every_plan_edit_is_in_the_store_at_once(app):
     assert len(history.query("field == 'problem'")) == 1  # a burst of typing: one row
     assert history.query("field == 'votes'")["new"].tolist() == ["1", "2"]
     # the figures and lists show it
-    assert plan.fishbone_image.value[:4] == b"\x89PNG"
+    assert plan.fishbone_view.shown and bytes(plan.fishbone_view.image.value).startswith(b"<?xml")
     assert "Courier portal slow" in plan.causes_box.children[1].children[3].value
     assert "The rota was never staggered" in plan.whys_html.value
     assert plan.cause_text.value == "" and plan.action_text.value == ""
@@ -108,18 +110,21 @@ def test_do_check_act_record_the_change_verdict_and_decision(app, demo, tmp_path
     run_rules = check["details"]["notes"][-1]
     assert run_rules.startswith("Run rules after the change: special cause")
     assert "Run rules after the change" in app.check.verdict_html.value
-    assert app.check.chart_image.value[:4] == b"\x89PNG"
+    assert app.check.chart_view.shown and app.check.chart_view.image.format == "svg+xml"
 
     app.act.decision.value = "abandon"
     app.act.standardised.value = "Back to the old rota"
     cycle = app.cycle()
     assert (cycle["decision"], cycle["stage"], cycle["standardised"]) == (
         "abandon", "act", "Back to the old rota")
-    assert app.stage.value == "act" or app.cycle()["stage"] == "act"
-    html_path, md_path = app.act.export(tmp_path / "a3")
-    text = html_path.read_text()
+    assert app.stage.value == "act"
+    files = app.act.export()
+    html_name, md_name = files
+    assert html_name.endswith(".html") and md_name.endswith(".md")
+    text = files[html_name]
     assert "Returns responses" in text and "New rota" in text and "Verdict: worse" in text
     assert text.count("data:image/png;base64,") == 1  # the chart; no causes, so no fishbone
+    assert "New rota" in files[md_name]
     nxt = app.act.next_cycle()
     assert app.cycle_id == nxt and app.store.get_cycle(cid)["next_cycle_id"] == nxt
     assert app.cycle()["team"] == "Returns" and app.plan.problem.value == ""
@@ -151,3 +156,108 @@ def test_edits_without_an_open_cycle_are_refused_plainly(app):
     assert app.store.list_cycles().empty
     app.new_button.click()  # no title typed
     assert "Name the problem" in app.status.value and app.store.list_cycles().empty
+
+
+def _downloads(links_html: str) -> dict[str, str]:
+    """The files an HTML snippet's <a download> links hand the browser."""
+    import base64
+
+    found = re.findall(r'<a download="([^"]+)" href="data:[^;]+;charset=utf-8;base64,([^"]+)"',
+                       links_html)
+    return {name: base64.b64decode(data).decode("utf-8") for name, data in found}
+
+
+def test_the_a3_is_handed_to_the_browser_with_no_server_path(app, tmp_path):
+    from qoswb.config import data_dir
+
+    app.new_cycle("Lunch <queue> & waits")
+    app.plan.cause_text.value = "Rota gaps"
+    app.plan.add_cause_button.click()
+    assert app.act.export_html.value == ""
+    files = app.act.export()
+    offered = _downloads(app.act.export_html.value)
+    assert offered == files and len(offered) == 2  # the very files, HTML and Markdown
+    assert all(name.startswith("a3-lunch-queue-waits-") for name in offered)
+    html_text = next(t for n, t in offered.items() if n.endswith(".html"))
+    assert "Lunch &lt;queue&gt; &amp; waits" in html_text and "Rota gaps" in html_text
+    shown = re.sub(r"<[^>]*>", " ", app.act.export_html.value + app.status.value)
+    assert "Download" in shown and "/" not in shown  # no server path on screen
+    assert str(data_dir()) not in app.act.export_html.value
+    assert not list(data_dir().glob("**/a3*"))  # and nothing written on the server
+    app.plan.cause_text.value = "Printer"
+    app.plan.add_cause_button.click()  # an edit: the links would be stale, so they go
+    assert app.act.export_html.value == ""
+
+
+def test_the_stage_moves_on_with_the_record_and_comes_back_after_a_reload(app, demo, source,
+                                                                          url):
+    from qoswb.pdca.export import to_markdown
+    from qoswb.widgets import Workshop
+
+    step = demo.special_causes.query("kind == 'step'").iloc[0]
+    cid = app.new_cycle("Returns responses")
+    assert (app.stage.value, app.cycle()["stage"]) == ("plan", "plan")
+    app.do.what.value, app.do.changed_on.value = "New rota", step["start"].date()
+    app.do.add_button.click()
+    assert (app.stage.value, app.cycle()["stage"]) == ("do", "do")
+    app.check.run_button.click()
+    assert (app.stage.value, app.cycle()["stage"]) == ("check", "check")
+    app.act.decision.value = "adapt"
+    assert (app.stage.value, app.cycle()["stage"]) == ("act", "act")
+    assert "stage: act" in to_markdown(app.cycle()).lower().replace("*", "")
+    app.do.what.value, app.do.changed_on.value = "Rota tweak", step["start"].date()
+    app.do.add_button.click()  # a later change does not move the stage back
+    assert (app.stage.value, app.cycle()["stage"]) == ("act", "act")
+
+    app.explorer.team.value, app.explorer.kpi.value = "Accounts", "volume"  # looking elsewhere
+    again = Workshop(source, store=url)  # a reload
+    assert again.cycle_id == cid and again.stage.value == "act"
+    assert (again.explorer.team.value, again.explorer.kpi.value) == (
+        "Returns", "first_response_median")
+    shown = again.explorer.chart().frame["y"].to_numpy()  # the chart under the Plan tab
+    expected = source.series("Returns", "first_response_median")["value"].to_numpy()
+    assert shown == pytest.approx(expected)
+    assert "Returns" in again.plan.kpi_html.value
+    assert "first_response_median" in again.plan.kpi_html.value
+
+
+def test_opening_another_cycle_brings_the_explorer_to_its_team_and_kpi(app):
+    first = app.new_cycle("Returns responses")
+    app.explorer.team.value, app.explorer.kpi.value = "Accounts", "volume"
+    second = app.new_cycle("Accounts volume")
+    assert app.cycle()["team"] == "Accounts"
+    app.cycle_picker.value = first
+    assert (app.explorer.team.value, app.explorer.kpi.value) == (
+        "Returns", "first_response_median")
+    app.cycle_picker.value = second
+    assert (app.explorer.team.value, app.explorer.kpi.value) == ("Accounts", "volume")
+
+
+def test_history_tab_says_who_changed_what_and_when(app):
+    cid = app.new_cycle("Queue")
+    app.plan.cause_text.value = "<img src=x onerror=alert(1)>"
+    app.plan.add_cause_button.click()
+    cause_id = app.cycle()["causes"][0]["id"]
+    app.plan.vote(cause_id)
+    app.plan.remove_cause(cause_id)
+    shown = app.history.table_html.value
+    history = app.store.history(cid)
+    assert shown.count("<tr>") == len(history) + 1  # a header and one row per edit
+    assert f"<td>{app.store.author or 'someone'}</td>" in shown
+    assert f"{history['at'].iloc[-1]:%Y-%m-%d %H:%M} UTC" in shown
+    assert f"cause {cause_id} removed" in shown and f"cause {cause_id}: votes 0 → 1" in shown
+    assert "<img" not in shown and "&lt;img src=x" in shown  # data, not markup
+    newest = shown.index(f"cause {cause_id} removed")
+    assert newest < shown.index("cycle ")  # newest first
+
+
+def test_tabs_are_listed_once_and_follow_one_protocol(app):
+    from qoswb.widgets.workshop import TABS
+
+    assert [name for name, _ in TABS] == ["plan", "do", "check", "act", "history"]
+    assert [app.tabs.get_title(i) for i in range(len(TABS))] == [
+        cls.title for _, cls in TABS]
+    for i, (name, cls) in enumerate(TABS):
+        tab = getattr(app, name)
+        assert isinstance(tab, cls) and app.tabs.children[i] is tab.ui
+        tab.load(None)  # every tab empties itself without a cycle

@@ -2,7 +2,14 @@
 
 Every edit is written to the PDCA record (:class:`qoswb.pdca.store.Store`) the
 moment it is made — text as it is typed, buttons at once — so there is no save
-button to forget, and the history keeps who changed what and when.
+button to forget, and the History tab shows who changed what and when.
+
+What is on screen follows the record: the stage moves on as the steps are done
+(a change recorded: do; a check run: check; a decision: act), and opening a
+cycle brings the Explorer back to the cycle's team and KPI.
+
+Each tab is a small class with a ``title``, its widget ``ui`` and
+``load(cycle)``, made with the Workshop and listed once, in :data:`TABS`.
 
 >>> from qoswb.widgets import Workshop
 >>> app = Workshop()                        # demo data, data/pdca.sqlite   # doctest: +SKIP
@@ -17,14 +24,51 @@ import datetime as dt
 import html
 import warnings
 
+from typing import Protocol
+
 from qoswb.errors import QoswbError
 from qoswb.pdca.model import CYCLE_STAGES
 from qoswb.widgets import figures
-from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab, close_all
+from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
 from qoswb.widgets.explorer import Explorer
+from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
 
-TAB_TITLES = ("Plan", "Do", "Check", "Act")
+TYPING_SECONDS = 60  # one history row per burst of typing in a field (see Store.update)
+
+
+class Tab(Protocol):
+    """What the Workshop needs of a tab: made as ``Tab(workshop)``, then shown and filled."""
+
+    title: str
+    ui: object  # the tab's widget
+
+    def load(self, cycle: dict | None) -> None:
+        """Show ``cycle`` (``Store.get_cycle``); None empties the tab."""
+
+
+#: The tabs, in order: the Workshop's attribute name for each, and its class.
+TABS: tuple[tuple[str, type], ...] = (("plan", PlanTab), ("do", DoTab), ("check", CheckTab),
+                                      ("act", ActTab), ("history", HistoryTab))
+
+
+def reached_stage(cycle: dict) -> str:
+    """The stage a cycle has reached: its stored stage, moved on to the furthest step
+    done (a change recorded: "do"; a check run: "check"; a decision: "act"); never
+    moved back, so a stage set by hand ahead of the record stays.
+
+    >>> reached_stage({"stage": "plan", "changes": [{}], "checks": [], "decision": None})
+    'do'
+    >>> reached_stage({"stage": "plan", "changes": [{}], "checks": [{}], "decision": "adapt"})
+    'act'
+    >>> reached_stage({"stage": "closed", "changes": [], "checks": [], "decision": None})
+    'closed'
+    """
+    done = [cycle.get("stage") or "plan"]
+    done += ["do"] if cycle.get("changes") else []
+    done += ["check"] if cycle.get("checks") else []
+    done += ["act"] if cycle.get("decision") else []
+    return max(done, key=CYCLE_STAGES.index)
 
 
 class Workshop:
@@ -42,8 +86,8 @@ class Workshop:
         An Explorer to reuse (its data and choices).
 
     Widgets: ``cycle_picker``, ``new_title`` + ``new_button``, ``stage``, the tabs
-    ``plan``, ``do``, ``check``, ``act`` (each with its own widgets) and ``status``;
-    the whole app is ``ui``.
+    of :data:`TABS` as ``plan``, ``do``, ``check``, ``act``, ``history`` (each with
+    its own widgets) and ``status``; the whole app is ``ui``.
     """
 
     def __init__(self, source=None, surveys=None, *, store=None, cycle_id=None,
@@ -64,12 +108,12 @@ class Workshop:
         self.stage = w.Dropdown(options=CYCLE_STAGES, description="Stage",
                                 layout=w.Layout(width="180px"))
         self.status = w.HTML()
-        self.plan = PlanTab(self)
-        self.do = DoTab(self)
-        self.check = CheckTab(self)
-        self.act = ActTab(self)
-        self.tabs = w.Tab(children=[self.plan.ui, self.do.ui, self.check.ui, self.act.ui],
-                          titles=TAB_TITLES)
+        made = [(name, cls(self)) for name, cls in TABS]
+        for name, tab in made:
+            setattr(self, name, tab)
+        self._tabs = [tab for _name, tab in made]
+        self.tabs = w.Tab(children=[tab.ui for tab in self._tabs],
+                          titles=[tab.title for tab in self._tabs])
         self.ui = w.VBox([w.HBox([self.cycle_picker, self.new_title, self.new_button,
                                   self.stage]), self.status, self.tabs])
         self.new_button.on_click(lambda _b: self.new_cycle(self.new_title.value))
@@ -121,10 +165,26 @@ class Workshop:
         return True
 
     def reload(self, what: str) -> None:
-        """Redraw every tab from the store (after an edit named ``what``)."""
-        self._load(self.cycle() if self.cycle_id is not None else None)
+        """Redraw every tab from the store (after an edit named ``what``, which also
+        moves the stage on to the step the record has reached)."""
+        cycle = self.cycle() if self.cycle_id is not None else None
+        if what and cycle is not None and reached_stage(cycle) != cycle["stage"]:
+            cycle["stage"] = self.store.update_cycle(self.cycle_id,
+                                                     stage=reached_stage(cycle))["stage"]
+        self._load(cycle)
         if what:
             self.saved(what)
+
+    def typed(self, field: str):
+        """An observer that saves a text box's every keystroke into the cycle's ``field``
+        (a burst of typing is one history row)."""
+        def save(change):
+            if self.loading or not self.require_cycle():
+                return
+            self.store.update_cycle(self.cycle_id, typing=TYPING_SECONDS,
+                                    **{field: change["new"]})
+            self.saved(field)
+        return save
 
     def saved(self, what: str, error: str | None = None) -> None:
         """Say in the status line what was saved (and when), or what went wrong."""
@@ -142,32 +202,35 @@ class Workshop:
             self._figures[key] = make()
         return self._figures[key]
 
-    def chart_png(self, cycle: dict | None, blank: bool = True) -> bytes:
-        """The cycle's KPI chart: phases split at the latest change, change dates marked."""
+    def show_chart(self, view, cycle: dict | None) -> None:
+        """Show the cycle's KPI chart in a FigureView (phases split at the latest change,
+        change dates marked), or say in words why there is none."""
         cycle = cycle or {}
         if not cycle.get("team") or not cycle.get("kpi"):
-            return figures.empty_png("Choose the team and KPI in Plan.") if blank else b""
+            view.show(None, "Choose the team and KPI in Plan: the chart appears here.")
+            return
         changes = tuple((c["changed_on"], c["what"]) for c in cycle.get("changes") or [])
-        key = ("chart", cycle["team"], cycle["kpi"], changes, blank)
-        return self.memo(key, lambda: self._draw_chart(cycle, blank))
+        key = ("chart", cycle["team"], cycle["kpi"], changes)
+        try:
+            view.show(self.memo(key, lambda: figures.svg_bytes(self.chart_figure(cycle))))
+        except QoswbError as exc:
+            view.show(None, str(exc))
 
-    def _draw_chart(self, cycle: dict, blank: bool) -> bytes:
+    def chart_figure(self, cycle: dict):
+        """The cycle's KPI chart as a matplotlib Figure (for the screen and the A3)."""
         from qoswb.pdca.phases import kpi_chart, phase_chart
 
         changes = cycle.get("changes") or []
-        try:
-            series = self.explorer.source.series(cycle["team"], cycle["kpi"])
-            kind = self.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
-            with warnings.catch_warnings():  # the Explorer shows the chart's warnings
-                warnings.simplefilter("ignore")
-                if changes:
-                    chart = phase_chart(series, max(c["changed_on"] for c in changes), kind)
-                else:
-                    chart = kpi_chart(series, kind)
-        except QoswbError as exc:
-            return figures.empty_png(str(exc)) if blank else b""
+        series = self.explorer.source.series(cycle["team"], cycle["kpi"])
+        kind = self.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+        with warnings.catch_warnings():  # the Explorer shows the chart's warnings
+            warnings.simplefilter("ignore")
+            if changes:
+                chart = phase_chart(series, max(c["changed_on"] for c in changes), kind)
+            else:
+                chart = kpi_chart(series, kind)
         marks = [(c["changed_on"], c["what"][:30]) for c in changes]
-        return figures.chart_png(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+        return figures.chart_figure(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
 
     # ---- widgets ---------------------------------------------------------------------
     def _refresh_picker(self) -> None:
@@ -192,11 +255,13 @@ class Workshop:
     def _load(self, cycle: dict | None) -> None:
         self.loading = True  # filling the widgets is not an edit
         try:
-            close_all(self.plan.causes_box)
-            close_all(self.plan.actions_box)
             if cycle is not None:
                 self.stage.value = cycle["stage"]
-            for tab in (self.plan, self.do, self.check, self.act):
+                if cycle.get("team") and cycle.get("kpi") and not self.explorer.show(
+                        cycle["team"], cycle["kpi"]):
+                    self.saved("", error=f"The data here have no {cycle['kpi']} for "
+                                         f"{cycle['team']}, this cycle's team and KPI.")
+            for tab in self._tabs:
                 tab.load(cycle)
         finally:
             self.loading = False
