@@ -6,6 +6,7 @@ the store, read from this process.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "pdca_workshop.ipynb"
+SHOTS = Path(os.environ.get("QOSWB_SCREENSHOTS", "/nonexistent"))  # where to keep screenshots
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -104,4 +106,99 @@ def test_workshop_in_voila_changes_team_and_saves_a_typed_cause(voila, browser):
         shown.first.wait_for(timeout=30_000)  # the cause row, its text shown as typed
         assert page.locator("b", has_text=re.compile(r"^daily$")).count() == 0  # not markup
     finally:
+        page.close()
+
+
+def _dropdown(page, label: str):
+    return page.locator(".widget-dropdown", has=page.locator("label", has_text=label)).locator(
+        "select").first
+
+
+def _shot(page, data: Path, name: str) -> None:
+    page.screenshot(path=str(data / f"{name}.png"), full_page=True)
+
+
+def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser):
+    """signal → cycle → causes → whys → action → change → Check → decision → A3 download →
+    reload → everything there, stage included."""
+    from qoswb.data import demo_data
+
+    url, data = voila
+    step = demo_data().special_causes.query("kind == 'step'").iloc[0]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(url, timeout=120_000)
+        page.locator(".qoswb-explorer-chart").wait_for(timeout=120_000)
+        _dropdown(page, "Team").select_option(step["team"])
+        _dropdown(page, "KPI").select_option("first_response_median")
+        page.get_by_role("option", name=re.compile("deterioration")).first.wait_for(
+            timeout=60_000)  # the signal list of the step
+        page.get_by_placeholder("name the problem").fill("Slow first replies")
+        page.get_by_role("button", name="New cycle").click()
+        page.locator(".widget-html", has_text="first_response_median").first.wait_for()
+
+        page.get_by_placeholder("a possible cause").fill("Lunch breaks overlap")
+        page.get_by_role("button", name="Add cause").click()
+        page.locator(".qoswb-fishbone").wait_for(state="visible", timeout=60_000)
+        page.get_by_placeholder("the answer to 'why?'").fill("Everyone eats at 12")
+        page.get_by_role("button", name="Add why").click()
+        page.get_by_text("why? Everyone eats at 12").wait_for()
+        page.get_by_placeholder("a countermeasure").fill("Stagger lunch")
+        page.get_by_role("button", name="Add action").click()
+        page.get_by_text("Stagger lunch — nobody").wait_for()
+        _shot(page, data, "1-plan")
+
+        page.get_by_role("tab", name="Do").click()
+        page.get_by_placeholder("what was changed").fill("New rota")
+        page.locator("input[type=date]:visible").first.fill(f"{step['start']:%Y-%m-%d}")
+        page.get_by_role("button", name="Record change").click()
+        page.get_by_text(f"{step['start']:%Y-%m-%d}: New rota").wait_for()
+        assert _dropdown(page, "Stage").input_value() == "do"
+
+        page.get_by_role("tab", name="Check").click()
+        page.get_by_role("button", name="Check the effect").click()
+        verdict = page.locator(".widget-html", has_text="Run rules after the change").first
+        verdict.wait_for(timeout=60_000)
+        assert _dropdown(page, "Stage").input_value() == "check"
+        _shot(page, data, "2-check")
+
+        page.get_by_role("tab", name="Act").click()
+        page.get_by_role("button", name="adapt", exact=True).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-dropdown select')]"
+            ".some(s => s.value === 'act')", timeout=30_000)
+        page.get_by_role("button", name="Make the A3 report").click()
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("link", name="A3 report (HTML)").click()
+        received = Path(download.value.path()).read_text(encoding="utf-8")
+        assert download.value.suggested_filename.startswith("a3-slow-first-replies-")
+        for said in ("Slow first replies", "Lunch breaks overlap", "Stagger lunch", "New rota",
+                     "adapt"):
+            assert said in received
+        _shot(page, data, "3-act")
+
+        page.reload()
+        page.locator(".qoswb-explorer-chart").wait_for(state="visible", timeout=120_000)
+        assert _dropdown(page, "Stage").input_value() == "act"
+        assert _dropdown(page, "Team").input_value() == step["team"]
+        assert _dropdown(page, "KPI").input_value() == "first_response_median"
+        page.get_by_text("Lunch breaks overlap").first.wait_for()
+        page.get_by_text("Stagger lunch — nobody").wait_for()
+        page.get_by_role("tab", name="Do").click()
+        page.get_by_text(f"{step['start']:%Y-%m-%d}: New rota").wait_for()
+        page.get_by_role("tab", name="Check").click()
+        page.locator(".widget-html", has_text="Run rules after the change").first.wait_for()
+        page.get_by_role("tab", name="Act").click()
+        assert page.get_by_role("button", name="adapt", exact=True).get_attribute(
+            "class").count("mod-active") == 1
+        page.get_by_role("tab", name="History").click()
+        page.locator(".qoswb-history", has_text="Lunch breaks overlap").wait_for()
+        _shot(page, data, "4-after-reload")
+        # the images are SVG: sharp at the size and density they are shown at
+        src = page.locator(".qoswb-explorer-chart").get_attribute("src")
+        kind = page.evaluate("src => fetch(src).then(r => r.blob()).then(b => b.type)", src)
+        assert kind == "image/svg+xml"
+    finally:
+        for shot in data.glob("*.png"):
+            shutil.copy(shot, SHOTS / shot.name) if SHOTS.is_dir() else None
         page.close()

@@ -48,10 +48,13 @@ class FigureView:
     'none'
     """
 
-    def __init__(self, width: str = "100%", css_class: str | None = None):
+    def __init__(self, width: str = "100%", css_class: str | None = None,
+                 max_width: str = "1100px"):
         import ipywidgets as w
 
-        self.image = w.Image(format="svg+xml", layout=w.Layout(width=width, display="none"))
+        # a figure grows with the screen up to max_width: wider only makes its text shout
+        self.image = w.Image(format="svg+xml", layout=w.Layout(width=width, max_width=max_width,
+                                                               display="none"))
         if css_class:
             self.image.add_class(css_class)  # a handle for browser tests and CSS
         self.note = w.HTML()

@@ -2,10 +2,11 @@
 
 It reads :meth:`qoswb.pdca.store.Store.history` and says each edit in words.
 
->>> import pandas as pd
->>> row = pd.Series({"entity": "cause", "entity_id": 3, "field": "votes", "old": "1", "new": "2"})
+>>> row = {"entity": "cause", "entity_id": 3, "field": "votes", "old": "1", "new": "2"}
 >>> edit_words(row)
 'cause 3: votes 1 → 2'
+>>> edit_words(row | {"field": "is_root", "old": None, "new": "True"})
+'cause 3: root cause set to True'
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import pandas as pd
 
 SHOWN = 60  # edits listed; the rest are counted
+FIELD_WORDS = {"is_root": "root cause", "changed_on": "from", "follow_up": "follow-up",
+               "next_cycle_id": "next cycle", "kpi": "KPI"}
 CLIP = 80  # characters of a value shown
 
 
@@ -35,9 +38,10 @@ def edit_words(row) -> str:
         said = gone.get("text") or gone.get("action") or gone.get("what") or ""
         return f"{what} removed" + (f": {_clip(said)}" if said else "")
     old, new = row["old"], row["new"]
+    field = FIELD_WORDS.get(row["field"], str(row["field"]).replace("_", " "))
     if old is None or pd.isna(old) or old == "":
-        return f"{what}: {row['field']} set to {_clip(new)}"
-    return f"{what}: {row['field']} {_clip(old)} → {_clip(new if new is not None else '')}"
+        return f"{what}: {field} set to {_clip(new)}"
+    return f"{what}: {field} {_clip(old)} → {_clip(new if new is not None else '')}"
 
 
 class HistoryTab:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import base64
 import html
 
+# A download link looks like the app's buttons (JupyterLab's CSS leaves links unstyled).
+LINK_STYLE = ("display:inline-block;margin-right:1em;padding:4px 14px;border-radius:2px;"
+              "background:#1976d2;color:white;text-decoration:none")
+
 
 def text_box(description: str, placeholder: str = "", area: bool = False, width: str = "95%"):
     """A Text (or Textarea) that reports every keystroke, so each can be saved at once."""
@@ -38,4 +42,4 @@ def download_link(name: str, text: str, mime: str, label: str) -> str:
     """
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return (f'<a download="{html.escape(name)}" href="data:{mime};charset=utf-8;base64,{data}" '
-            f'class="qoswb-download" style="margin-right:1em">{html.escape(label)}</a>')
+            f'class="qoswb-download" style="{LINK_STYLE}">{html.escape(label)}</a>')
