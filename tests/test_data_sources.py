@@ -200,13 +200,13 @@ def test_dataframe_with_nanosecond_timestamps():
     assert r.ok and r.data["opened_at"].iloc[0] == pd.Timestamp("2024-01-01 09:00", tz="UTC")
 
 
-def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path):
+def test_an_unclosed_quote_stops_with_the_line_and_column_where_it_opens(tmp_path):
+    # it swallows line 4, a record of its own: reading on would count 2 rows for 3 records
     path = tmp_path / "quote.csv"
     path.write_text('id,team,opened_at\nZ,West,2024-01-01\nA,"North,2024-01-01\nB,South,2024-01-02\n')
-    r = load_interactions(path)
-    assert r.summary["rows_read"] == 2 and r.data["id"].tolist() == ["Z"]
-    assert r.rejected["reason"].iloc[0].endswith("an unclosed quote ran 2 lines together")
-    assert "B,South" in r.rejected["row_text"].iloc[0]  # nothing lost: the text is all there
+    with pytest.raises(DataError, match=r"quote.csv: line 3: a quote opens in column 'team' and runs to "
+                                        r"line 4, taking in 1 line that is a record of its own"):
+        load_interactions(path)
 
 
 @pytest.mark.parametrize("name, content, message", [
@@ -231,3 +231,73 @@ def test_newlines_in_quoted_values_across_read_blocks(tmp_path):
     r = load_surveys(path)
     assert r.ok and r.summary["accepted"] == 60000
     assert r.data["comment"].iloc[-1] == "line one\nline two of 59999"
+
+
+def test_a_very_large_cell_loads(tmp_path):
+    big = "x" * 3_000_000  # three times pyarrow's read block
+    path = tmp_path / "big.csv"
+    path.write_text(f'id,team,opened_at,comment\nA,N,2024-01-01,ok\nB,N,2024-01-02,{big}\n'
+                    f'C,N,2024-01-03,"{big}\nmore"\nD,N,2024-01-04,"a\nb"\n')
+    r = load_interactions(path)
+    assert r.summary["rows_read"] == r.summary["accepted"] == 4
+    assert r.data["comment"].str.len().tolist() == [2, 3_000_000, 3_000_005, 3]
+
+
+def test_a_cell_beyond_the_largest_block_names_its_line(tmp_path, monkeypatch):
+    from qoswb.data import sources
+
+    monkeypatch.setattr(sources, "BLOCK_SIZES", [1 << 14, 1 << 16])
+    path = tmp_path / "huge.csv"
+    path.write_text("id,team,opened_at,comment\nA,N,2024-01-01,ok\nB,N,2024-01-02,ok\n"
+                    f"C,N,2024-01-03,{'y' * 1_000_000}\nD,N,2024-01-04,ok\n")
+    with pytest.raises(DataError, match=r"huge.csv: line 4 is longer than 0.0625 MiB, more than qoswb reads"):
+        load_interactions(path)
+
+
+def _zip(members: dict) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def _parquet() -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"id": ["a"]}), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content, looks", [
+    ("book.csv", lambda: _zip({"[Content_Types].xml": "<x/>", "xl/workbook.xml": "<w/>"}), "an Excel workbook"),
+    ("data.txt", lambda: _zip({"tickets.csv": "id\n1\n"}), "a ZIP archive"),
+    ("data.tsv", _parquet, "a Parquet file"),
+    ("data.csv", lambda: gzip.compress(b"id,team\n1,N\n"), "a gzip-compressed file"),
+    ("old.csv", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an old Office"),
+    ("db.csv", lambda: b"SQLite format 3\x00" + bytes(200), "an SQLite database"),
+    ("blob.csv", lambda: b"id,team\n\x00\x01\x02\x03\xff" * 50, "binary data"),
+])
+def test_binary_files_with_a_text_name_say_what_they_look_like(tmp_path, name, content, looks):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(DataError) as caught:
+        load_interactions(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: this is not delimited text: it looks like {looks}")
+    assert "\\x" not in message and "\x00" not in message and len(message) < 250  # no bytes dumped
+
+
+def test_compressed_csv_with_its_own_suffix_still_loads(tmp_path):
+    import gzip
+
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(b"id,team,opened_at\nA,N,2024-01-01\n"))
+    assert load_interactions(path).summary["accepted"] == 1

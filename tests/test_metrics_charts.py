@@ -189,3 +189,48 @@ def test_xmr_charts_of_never_negative_kpis_have_no_negative_lower_limit():
     nps = floored.frame[floored.frame["kpi"] == "nps"]  # NPS goes below 0: its limit stays
     assert (nps["lcl"] < 0).all() and np.allclose(nps["lcl"], kept.frame.loc[nps.index, "lcl"])
     assert floored.frame["signal"].tolist() == kept.frame["signal"].tolist()
+
+
+@pytest.mark.parametrize("name", ["phase", "y", "n", "cl", "signal", "direction", "variation", "x"])
+def test_a_group_column_may_have_any_name(name):
+    """Issue 14: ``matrix(charts(table))`` raised KeyError 'phase' for a group column called phase."""
+    rng = np.random.default_rng(14)
+    values = {"a": rng.normal(10, 1, 20), "b": np.r_[rng.normal(10, 1, 19), 30.0]}
+    plain = table("csat_mean", values, "i")
+    named = plain.rename(columns={"team": name})
+    result, reference = charts(named), charts(plain)
+    assert result.by == [name] and sorted(result.frame[name].unique()) == ["a", "b"]
+    mine = result.frame.drop(columns=name).rename(columns={v: k for k, v in result.columns.items()})
+    pd.testing.assert_frame_equal(mine, reference.frame.drop(columns="team"))
+    m, expected = matrix(result, {"csat_mean": 9.0}), matrix(reference, {"csat_mean": 9.0})
+    assert m[name].tolist() == ["a", "b"]
+    assert m["variation" if name != "variation" else "chart_variation"].tolist() == [
+        "common cause", "special cause improving"] == expected["variation"].tolist()
+    assert result.plot("csat_mean", **{name: "b"}) is not None
+
+
+def test_mdc_variation_and_assurance_through_the_matrix():
+    """Making Data Count's icons for the 15 default providers of ../shared/reference/mdc_sample.json
+    (NHSRplotthedots 0.2.2 with the November 2023 amendment): variation = the latest point's type,
+    assurance from the target 0.05 against the latest limits (lower is better)."""
+    import json
+
+    from conftest import SHARED
+
+    path = SHARED / "reference" / "mdc_sample.json"
+    if not path.exists():
+        pytest.skip("../shared/reference is not beside this checkout")
+    reference = json.loads(path.read_text())
+    providers = next(c for c in reference["configs"] if c["id"] == "default")["providers"]
+    rows = [(p["org"], pd.Timestamp(day), "breach_rate", np.nan, np.nan, value, np.nan, "", -1, "i", True)
+            for p in providers for day, value in zip(p["period"], p["value"])]
+    kpi_table = pd.DataFrame(rows, columns=["org", "period", "kpi", "numerator", "denominator", "value", "se",
+                                            "unit", "polarity", "chart", "complete"])
+    m = matrix(charts(kpi_table, rules="mdc"), {"breach_rate": reference["target"]}).set_index("org")
+    words = {"common_cause": "common cause", "special_cause_improvement": "special cause improving",
+             "special_cause_concern": "special cause deteriorating", "consistent_pass": "consistently met",
+             "consistent_fail": "consistently missed", "inconsistent": "hit and miss"}
+    for p in providers:
+        assert m.loc[p["org"], "variation"] == words[p["variation_type"]], p["org"]
+        assert m.loc[p["org"], "assurance"] == words[p["assurance_type"]], p["org"]
+        assert m.loc[p["org"], "ucl"] == pytest.approx(p["upl"][-1], rel=1e-12)

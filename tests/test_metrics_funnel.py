@@ -60,3 +60,106 @@ def test_funnel_pools_periods_and_flags_teams_by_polarity():
     one_week = funnel(table, "reopen_rate", period="2024-01-08")
     assert one_week.points["denominator"].tolist() == [100, 500, 50]
     assert (f.limits["upper_95"] > f.centre).all() and (f.limits["lower_998"] <= f.limits["lower_95"]).all()
+
+
+# --- FunnelPlotR 0.6.0 (funnel_plot(data_type = "PR"), commit 9020d49) on 20 NHS A&E providers, 2019-03:
+# ../shared/reference/funnel_sample.json; its README explains every field and convention.
+
+def _funnel_reference():
+    import json
+
+    from conftest import SHARED
+
+    path = SHARED / "reference" / "funnel_sample.json"
+    if not path.exists():
+        pytest.skip("../shared/reference is not beside this checkout")
+    ref = json.loads(path.read_text())
+    table = pd.DataFrame({"org": ref["org"], "period": pd.Timestamp(ref["period"]), "kpi": "breach_rate",
+                          "numerator": ref["numerator"], "denominator": ref["denominator"], "polarity": -1,
+                          "complete": True})
+    return ref, table
+
+
+def _outliers(points, level):
+    return ((points["value"] > points[f"upper_{level}"]) | (points["value"] < points[f"lower_{level}"])).tolist()
+
+
+@pytest.mark.parametrize("adjustment, key", [(None, "unadjusted"), ("additive", "adjusted")])
+def test_arcsine_limits_agree_with_funnelplotr_for_every_provider(adjustment, key):
+    ref, table = _funnel_reference()
+    f = funnel(table, "breach_rate", method="arcsine", overdispersion=adjustment)
+    points = f.points.set_index("org").loc[ref["org"]]
+    assert f.centre == pytest.approx(ref["target"], rel=1e-12)
+    assert f.phi == pytest.approx(ref["phi"], rel=1e-9) and f.tau2 == pytest.approx(ref["tau2"], rel=1e-9)
+    # FunnelPlotR rounds z to 6 decimals (1.959964, 3.090232), qoswb uses the exact normal quantiles:
+    # the README bounds the difference at 1e-8 (unadjusted) and 3e-6 (adjusted 99.8% lower) relative
+    for column in ("lower_95", "upper_95", "lower_998", "upper_998"):
+        np.testing.assert_allclose(points[column], ref[key][column], rtol=5e-6, err_msg=f"{key} {column}")
+    assert _outliers(points, "95") == ref[key]["outlier_95"]
+    assert _outliers(points, "998") == ref[key]["outlier_998"]
+    assert f.adjusted == adjustment
+
+
+def test_the_adjusted_funnel_flags_rxn_above_and_rcu_below():
+    ref, table = _funnel_reference()
+    f = funnel(table, "breach_rate", method="arcsine", overdispersion="auto")
+    assert f.adjusted == "additive" and "over-dispersed" in f.why and "τ²" in f.why
+    band = f.points.set_index("org")["band"]
+    assert band["RXN"].startswith("above 95") and band["RCU"].startswith("below 95")
+    # higher breach rates are worse (polarity -1); 95%-99.8% is flagged in the band, not the verdict
+    assert set(band[band != "within 95%"].index) == {"RXN", "RCU"}
+
+
+def test_auto_keeps_the_plain_funnel_when_units_agree():
+    rng = np.random.default_rng(5)
+    n = rng.integers(200, 5000, 30)
+    table = pd.DataFrame({"team": [f"t{i}" for i in range(30)], "period": pd.Timestamp("2024-01-01"),
+                          "kpi": "fcr", "numerator": rng.binomial(n, 0.7), "denominator": n, "polarity": 1,
+                          "complete": True})
+    f = funnel(table, "fcr", overdispersion="auto")
+    assert f.adjusted is None and f.why.startswith("no significant over-dispersion")
+    # binomial data: k·phi is about chi-square(k - 1), so phi is about 1
+    assert 0.3 < f.phi < 2 and f.p_value > 0.05
+    plain = funnel(table, "fcr")
+    pd.testing.assert_frame_equal(f.points, plain.points)
+
+
+def test_multiplicative_adjustment_inflates_the_variance_by_phi():
+    ref, table = _funnel_reference()
+    f = funnel(table, "breach_rate", method="normal", overdispersion="multiplicative")
+    theta, n = ref["target"], np.asarray(ref["denominator"], dtype=float)
+    # Spiegelhalter (2005), section 4.1: theta ± z sqrt(phi theta (1 - theta) / n), phi from the
+    # winsorised z-scores on the same (here the proportion) scale
+    z = (np.asarray(ref["value"]) - theta) / np.sqrt(theta * (1 - theta) / n)
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = np.mean(np.clip(z, lo, hi) ** 2)
+    assert f.phi == pytest.approx(phi, rel=1e-12)
+    upper = np.clip(theta + stats.norm.ppf(0.999) * np.sqrt(phi * theta * (1 - theta) / n), 0, 1)
+    np.testing.assert_allclose(f.points.set_index("org").loc[ref["org"], "upper_998"], upper, rtol=1e-12)
+    assert f.adjusted == "multiplicative" and "φ" in f.why
+
+
+def test_arcsine_angle_is_kept_inside_zero_to_a_right_angle():
+    got = limits(0.01, [10], "arcsine").iloc[0]
+    assert got["lower_998"] == 0.0 and got["lower_95"] == 0.0  # the angle would be negative
+    assert limits(0.99, [10], "arcsine").iloc[0]["upper_998"] == 1.0
+
+
+def test_bad_options_are_named():
+    _, table = _funnel_reference()
+    with pytest.raises(ParameterError, match="overdispersion='random'"):
+        funnel(table, "breach_rate", overdispersion="random")
+    with pytest.raises(ParameterError, match="method='logit'.*exact, normal, arcsine"):
+        funnel(table, "breach_rate", method="logit")
+    with pytest.raises(ParameterError, match="by=.*'trust'"):
+        funnel(table, "breach_rate", by="trust")
+
+
+@pytest.mark.parametrize("name", ["value", "band", "z", "lower_95", "label"])
+def test_a_group_column_may_have_any_name(name):
+    _, table = _funnel_reference()
+    plain = funnel(table, "breach_rate", overdispersion="additive")
+    f = funnel(table.rename(columns={"org": name}), "breach_rate", overdispersion="additive")
+    assert f.points[name].tolist() == plain.points["org"].tolist()
+    assert f.points[f"funnel_{name}"].tolist() == plain.points[name].tolist()
+    assert f.phi == plain.phi

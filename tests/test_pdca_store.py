@@ -96,6 +96,36 @@ def test_every_verb_saves_and_reads_back(store_url):
     store.close()
 
 
+@pytest.mark.parametrize(("votes", "message"), [
+    (2.5, "vote.by=2.5: expected a whole number"),
+    ("3", None), ("many", "vote.by='many'"), (True, "vote.by=True"),
+    (1001, "votes (0 +1001)=1001: expected a whole number from 0 to 1000"),
+    (-1, "votes (0 -1)=-1: expected a whole number from 0 to 1000"),
+])
+def test_votes_are_whole_numbers_from_0_to_1000(tmp_path, votes, message):
+    store = Store(tmp_path / "pdca.sqlite")
+    cause = store.add_cause(store.new_cycle("Queue")["id"], "Rota gaps")
+    if message is None:  # a whole number given as text is fine
+        assert store.vote(cause["id"], votes) == 3
+        return
+    with pytest.raises(ParameterError) as info:
+        store.vote(cause["id"], votes)
+    assert message in str(info.value)
+    assert store.get_cycle(cause["cycle_id"])["causes"][0]["votes"] == 0
+
+
+def test_votes_stop_at_1000_and_next_cycle_links_another(tmp_path):
+    store = Store(tmp_path / "pdca.sqlite")
+    first, second = (store.new_cycle(t)["id"] for t in ("Queue", "Queue again"))
+    cause = store.add_cause(first, "Rota gaps")
+    assert store.vote(cause["id"], 1000) == 1000
+    with pytest.raises(ParameterError, match="from 0 to 1000"):
+        store.vote(cause["id"])
+    assert store.vote(cause["id"], -1000) == 0
+    assert store.update_cycle(first, next_cycle_id=second)["next_cycle_id"] == second
+    assert store.update_cycle(first, next_cycle_id=None)["next_cycle_id"] is None
+
+
 def test_an_update_that_changes_nothing_writes_no_history(tmp_path):
     store = Store(tmp_path / "pdca.sqlite")
     cid = store.new_cycle("Queue", team="A")["id"]
@@ -127,6 +157,19 @@ def test_remove_keeps_the_removed_row_in_history(tmp_path):
     (lambda s, c: s.add_change(c, "x", None), "change.changed_on"),
     (lambda s, c: s.record_check(c, {"kind": "time"}), "lacks test, verdict"),
     (lambda s, c: s.update("cycles", c, title="x"), "entity='cycles'"),
+    # issue 10: PDCA fields are validated
+    (lambda s, c: s.new_cycle(None), "cycle.title=None: a text is needed"),
+    (lambda s, c: s.new_cycle("   "), "cycle.title='   ': a text is needed"),
+    (lambda s, c: s.update_cycle(c, title=" \t "), "cycle.title"),
+    (lambda s, c: s.add_cause(c, ""), "cause.text='': a text is needed"),
+    (lambda s, c: s.add_action(c, None), "action.action=None"),
+    (lambda s, c: s.add_change(c, "  ", "2026-04-01"), "change.what"),
+    (lambda s, c: s.update_cycle(c, next_cycle_id=c), "cannot follow itself"),
+    (lambda s, c: s.update_cycle(c, next_cycle_id=c + 7), f"next_cycle_id={8}: no such cycle"),
+    (lambda s, c: s.new_cycle("Next", next_cycle_id=99), "next_cycle_id=99: no such cycle"),
+    (lambda s, c: s.update_cycle(c, next_cycle_id="two"), "next_cycle_id='two': expected a whole"),
+    (lambda s, c: s.update_cycle(c, next_cycle_id=1.5), "expected a whole number"),
+    (lambda s, c: s.add_cause(c, "x", is_root="false"), "cause.is_root='false': expected True"),
 ])
 def test_bad_input_is_refused_with_the_field_named(tmp_path, call, message):
     store = Store(tmp_path / "pdca.sqlite")

@@ -22,7 +22,8 @@ def source(tmp_path_factory):
     bad = tickets.head(2).assign(id=["BAD1", "BAD2"], team="Returns")
     bad["resolved_at"] = bad["opened_at"] - pd.Timedelta(hours=1)  # resolved before opened
     pd.concat([tickets, bad]).to_parquet(folder / "tickets.parquet", index=False)
-    demo.surveys.to_parquet(folder / "answers.parquet", index=False)
+    ghosts = demo.surveys.head(3).assign(id=["GHOST1", "GHOST2", "GHOST3"])  # rate no interaction
+    pd.concat([demo.surveys, ghosts]).to_parquet(folder / "answers.parquet", index=False)
     return folder, demo
 
 
@@ -42,6 +43,15 @@ def test_the_cache_holds_every_table_and_the_load_summary(cache, source):
     s = info["summaries"]["interactions"]
     assert s["rows_read"] == len(demo.interactions) + 2 and s["rejected"] == 2
     assert s["accepted"] == len(demo.interactions)
+
+
+def test_answers_that_rate_no_interaction_are_counted_not_cached(cache, source):
+    _, demo = source
+    surveys = rc.meta(cache)["summaries"]["surveys"]
+    assert surveys["rows_read"] == len(demo.surveys) + 3 and surveys["unmatched"] == 3
+    cached = rc.read(cache, "surveys")
+    assert len(cached) == len(demo.surveys) and not cached["id"].str.startswith("GHOST").any()
+    assert cached["team"].notna().all()
 
 
 def test_a_slice_is_exactly_that_teams_rows(cache, source):

@@ -64,7 +64,7 @@ def test_nelson_rules():
 def test_mdc_flags_the_whole_pattern():
     assert fired("mdc_shift", [0.5] * 7 + [-0.5]) == list(range(7))
     assert fired("mdc_trend", [0, 1, 2, 3, 4, 5, 6, 5]) == list(range(7))
-    assert fired("mdc_two_of_three", [2.5, 0, 2.1]) == [0, 2]
+    assert fired("mdc_two_of_three", [2.5, 0.5, 2.1]) == [0, 2]  # all 3 above the mean
 
 
 def test_anhoej_thresholds_follow_the_published_formulae():

@@ -30,11 +30,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from qoswb.data.filetypes import looks_like
+from qoswb.data.records import find_damage
 from qoswb.data.validate import FALSE, TRUE
 from qoswb.errors import DataError
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 16
+BLOCK_SIZES = [1 << 20, 1 << 26, 1 << 28]  # pyarrow's default first; larger only for very large cells
 
 
 @dataclass
@@ -198,6 +201,9 @@ def sniff_csv(path, options: dict) -> CsvLayout:
         head = stream.read(SNIFF_BYTES)
     if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
         raise DataError(f"{path}: the file is empty (no header row)")
+    what = looks_like(head, path, options.get("encoding"))
+    if what:
+        raise DataError(f"{path}: this is not delimited text: it looks like {what}")
     encoding = options.get("encoding") or _sniff_encoding(head)
     notes = []
     try:
@@ -228,6 +234,8 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     # large_string is what pandas' string dtype holds: reading it directly spares a copy later
     column_types = {n: types.get(n, pa.large_string()) for n in names}
 
+    block_size = BLOCK_SIZES[0]
+
     def attempt(encoding, threads, multiline):
         bad = []
 
@@ -248,7 +256,7 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             table = pcsv.read_csv(
                 stream,
                 read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
-                                              use_threads=threads),
+                                              use_threads=threads, block_size=block_size),
                 parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_bad_row,
                                                 ignore_empty_lines=False,
                                                 newlines_in_values=multiline),
@@ -269,8 +277,7 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             return (*attempt(encoding, True, True), True)
         return table, bad, False
 
-    encoding = layout.encoding
-    try:
+    def attempt_all(encoding):
         try:
             table, bad, multiline = attempt_any(encoding)
         except pa.ArrowInvalid:
@@ -283,17 +290,66 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             table, bad, multiline = attempt_any(encoding)
         if any(number is None for number, _, _ in bad):  # threaded reading does not number rows
             table, bad = attempt(encoding, False, multiline)
-    except pa.ArrowInvalid as exc:
-        if types:
-            raise TypedReadFailed(str(exc)) from exc
-        raise DataError(f"{path}: cannot be read as delimited text ({layout.delimiter!r}): "
-                        f"{str(exc).splitlines()[0]}") from exc
+        return table, bad, encoding
+
+    while True:
+        try:
+            table, bad, encoding = attempt_all(layout.encoding)
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block_size < BLOCK_SIZES[-1]:
+                # a record longer than a read block (a very large cell): read in larger blocks
+                block_size = BLOCK_SIZES[BLOCK_SIZES.index(block_size) + 1]
+                continue
+            if types:
+                raise TypedReadFailed(str(exc)) from exc
+            if "straddl" in str(exc):
+                raise DataError(f"{path}: {_longest_line(path, block_size)} is longer than "
+                                f"{block_size / 2**20:g} MiB, more than qoswb reads as one record") from exc
+            raise DataError(f"{path}: cannot be read as delimited text ({layout.delimiter!r}): "
+                            f"{str(exc).splitlines()[0]}") from exc
     total = table.num_rows + len(bad)
     numbers = np.arange(2, total + 2, dtype=np.int64)
     if bad:
         numbers = np.delete(numbers, np.array([b[0] for b in bad], dtype=np.int64) - 2)
+    damage = find_damage(table, bad, numbers, layout.delimiter, lambda: _tail(path, encoding))
+    if damage:
+        raise DataError(f"{path}: {damage.describe()}; close or remove that quote")
     table, numbers = _drop_blank_rows(table, numbers, notes, path.name)
     return RawTable(table, str(path), numbers, bad, notes, layout.repeated)
+
+
+def _longest_line(path: Path, limit: int) -> str:
+    """Which line of the file is at least ``limit`` bytes long (read in blocks; error path only)."""
+    line, length = 1, 0
+    with _open(path) as stream:
+        while block := stream.read(1 << 22):
+            *ended, rest = block.split(b"\n")
+            for piece in ended:
+                if length + len(piece) >= limit:
+                    return f"line {line}"
+                line, length = line + 1, 0
+            length += len(rest)
+            if length >= limit:
+                return f"line {line}"
+    return "a record spanning several lines"
+
+
+def _tail(path: Path, encoding: str, size: int = 256) -> str:
+    """The file's last characters (to tell a value that runs to its end)."""
+    end = b""
+    if path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4"):
+        with _open(path) as stream:
+            while block := stream.read(1 << 22):
+                end = block[-size:]
+    else:
+        with path.open("rb") as stream:
+            stream.seek(max(0, path.stat().st_size - size))
+            end = stream.read()
+    if encoding.lower().startswith("utf-16"):
+        with path.open("rb") as stream:
+            encoding = "utf-16-be" if stream.read(2) == codecs.BOM_UTF16_BE else "utf-16-le"
+    return end.decode(encoding, errors="ignore")
 
 
 def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: str):

@@ -44,8 +44,11 @@ class KpiCharts:
 
     ``frame`` columns: the group columns, ``kpi``, ``chart`` (kind used),
     ``period``, ``y``, ``n``, ``cl``, ``lcl``, ``ucl``, ``signal``, ``rules``,
-    ``complete``, ``polarity``. ``summary``: one row per group x KPI (x phase):
-    ``chart``, ``reason``, ``dispersion``, and the ControlChart summary columns.
+    ``direction`` (which way a signal points), ``complete``, ``polarity``.
+    A group column keeps its name; a chart column whose name a group column
+    has is called ``chart_<name>`` (``columns`` maps the chart's names to the
+    frame's). ``summary``: one row per group x KPI (x phase): ``chart``,
+    ``reason``, ``dispersion``, and the ControlChart summary columns.
     ``charts``: the ``qoswb.spc`` ControlChart objects keyed by (kpi, kind).
     """
 
@@ -53,6 +56,11 @@ class KpiCharts:
     summary: pd.DataFrame
     by: list[str]
     charts: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        """The frame's name of the chart column ``name`` (``"chart_phase"`` when a group is called phase)."""
+        return self.columns.get(name, name)
 
     def series(self, kpi: str, **group) -> pd.DataFrame:
         """The plotted points of one KPI for one group, e.g. ``series("csat", team="Billing")``."""
@@ -68,8 +76,26 @@ class KpiCharts:
         rows = self.series(kpi, **group)
         if rows.empty:
             raise ParameterError(f"no chart for kpi={kpi!r} and {group}")
+        own = {frame_name: name for name, frame_name in self.columns.items()}
+        rows = rows.drop(columns=[c for c in self.by if c in own.values()]).rename(columns=own)
         return plot_series(rows, title=f"{kpi} — {', '.join(map(str, group.values()))} ({rows['chart'].iloc[0]})",
                            ax=ax)
+
+
+def free_names(names, taken, prefix: str = "chart_") -> dict:
+    """A name for each of ``names`` that is not in ``taken`` (group columns): the name itself,
+    or ``<prefix><name>`` where a group column already has it.
+
+    >>> free_names(["phase", "y"], ["team", "phase"])
+    {'phase': 'chart_phase', 'y': 'y'}
+    """
+    out = {}
+    for name in names:
+        free = name
+        while free in taken:
+            free = f"{prefix}{free}"
+        out[name] = free
+    return out
 
 
 def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
@@ -119,9 +145,13 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_FRAME_COLUMNS)
     summary = _summary(pd.concat(plans, ignore_index=True), spc_summaries, frame)
     keys = table[["_series", *by]].drop_duplicates("_series")
-    frame = keys.merge(frame, on="_series", how="right").drop(columns="_series")
-    summary = keys.merge(summary, on="_series", how="right").drop(columns="_series")
-    return KpiCharts(frame=frame, summary=summary, by=by, charts=objects)
+    # a group column called like a chart column (phase, y, cl, ...) keeps its name; the chart's is prefixed
+    frame_names = free_names([c for c in frame.columns if c != "_series"], by)
+    frame = keys.merge(frame.rename(columns=frame_names), on="_series", how="right").drop(columns="_series")
+    summary_names = free_names([c for c in summary.columns if c != "_series"], by)
+    summary = keys.merge(summary.rename(columns=summary_names), on="_series", how="right").drop(columns="_series")
+    columns = {name: new for name, new in frame_names.items() if name != new}
+    return KpiCharts(frame=frame, summary=summary, by=by, charts=objects, columns=columns)
 
 
 def _tidy(chart, part: pd.DataFrame, kpi: str, kind: str) -> pd.DataFrame:

@@ -4,9 +4,10 @@ Variation (from the latest ``recent`` complete points of each chart and the KPI'
 
 * "common cause" — none of them is a signal;
 * "special cause improving" / "special cause deteriorating" — a signal among
-  them, on the good / bad side of the centre line (for volume, polarity 0:
-  "special cause higher" / "special cause lower"); ``direction`` says whether
-  the signal lies above ("higher") or below ("lower") the centre line.
+  them, pointing the good / bad way (for volume, polarity 0: "special cause
+  higher" / "special cause lower"); ``direction`` says which way the signal
+  points: "higher" or "lower" (a point's side of the centre line, or the way a
+  trend goes; when its rules disagree, improvement wins, as in Making Data Count).
 
 Assurance (only where a target is given), from where the target lies against
 the process limits at the latest complete point, as Making Data Count defines it
@@ -63,6 +64,14 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
         raise DataError("matrix() takes the result of qoswb.metrics.charts()")
     if recent < 1:
         raise ParameterError(f"recent={recent} must be at least 1")
+    from qoswb.metrics.charting import free_names
+
+    # groups under private names, the chart's columns under their own (a group may be called y, cl, ...)
+    groups = {name: f"_group{i}" for i, name in enumerate(by)}
+    own = {charts.column(c): c for c in ("y", "cl", "lcl", "ucl", "signal", "rules", "direction")
+           if charts.column(c) in frame}
+    frame = frame.rename(columns={**groups, **own})
+    names, by = by, list(groups.values())
     # groups in sorted order; KPIs in the charts' own order (the KPI table's: registry or as asked)
     kpi_order = pd.Index(pd.unique(frame["kpi"]))
     done = frame[frame["complete"].astype(bool) & frame["y"].notna()]
@@ -73,7 +82,9 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
     signalled = tail[tail["signal"].astype(bool)].groupby(keys, observed=True, sort=False).tail(1).set_index(keys)
     out = latest[["chart", "period", "y", "cl", "lcl", "ucl", "polarity"]].rename(
         columns={"period": "latest_period", "y": "latest_value"})
-    side = np.sign(signalled["y"] - signalled["cl"]).reindex(out.index)
+    # the way the signal points: its rules' (a trend the way it goes), else its side of the centre
+    way = signalled["direction"] if "direction" in signalled else np.sign(signalled["y"] - signalled["cl"])
+    side = way.astype(float).reindex(out.index)
     good = side * out["polarity"]
     out["variation"] = np.select(
         [side.isna(), out["polarity"].eq(0) & side.gt(0), out["polarity"].eq(0) & side.lt(0), good > 0, good < 0],
@@ -81,15 +92,16 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
          "special cause deteriorating"], default="special cause")
     out["direction"] = np.select([side.gt(0), side.lt(0)], ["higher", "lower"], default="")
     out["signal_rules"] = signalled["rules"].reindex(out.index).fillna("")
-    out = out.reset_index()
-    out["target"] = _targets(targets, out, by).to_numpy()
+    keys_named = out.index.to_frame(index=False).rename(columns=dict(zip(by, names)))
+    out["target"] = _targets(targets, keys_named, names).to_numpy()
     pol = out["polarity"]
     met = ((pol > 0) & (out["target"] < out["lcl"])) | ((pol < 0) & (out["target"] > out["ucl"]))
     missed = ((pol > 0) & (out["target"] > out["ucl"])) | ((pol < 0) & (out["target"] < out["lcl"]))
     out["assurance"] = np.select([out["target"].isna(), pol.eq(0), met, missed],
                                  ["", "no direction", "consistently met", "consistently missed"],
                                  default="hit and miss")
-    return out
+    out = out.rename(columns=free_names(out.columns, names)).reset_index()
+    return out.rename(columns=dict(zip(by, names)))
 
 
 def _cell_colour(text: str) -> str:

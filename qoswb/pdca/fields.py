@@ -25,6 +25,33 @@ EDITABLE = {
 }
 CHOICES = {("cycle", "stage"): CYCLE_STAGES, ("cycle", "decision"): DECISIONS,
            ("action", "status"): ACTION_STATUSES}
+# Texts a row cannot do without: refused when missing or only spaces.
+REQUIRED = {("cycle", "title"), ("cause", "text"), ("why", "text"), ("action", "action"),
+            ("change", "what")}
+MAX_VOTES = 1_000  # a room of people, not a ballot stuffed by a stuck key
+
+
+def whole_number(value, where: str, low: int | None = None, high: int | None = None) -> int:
+    """``value`` as an int, refused unless it is a whole number within [low, high].
+
+    >>> whole_number(3.0, "cause.votes", 0, 1000)
+    3
+    >>> whole_number(2.5, "cause.votes")
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: cause.votes=2.5: expected a whole number
+    """
+    try:
+        number = int(value)
+        whole = not isinstance(value, bool) and number == float(value)
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise ParameterError(f"{where}={value!r}: expected a whole number")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ParameterError(f"{where}={number}: expected a whole number from {low} to {high}")
+    return number
+
 
 def as_text(value) -> str | None:
     """How a value is written into the history table."""
@@ -59,11 +86,15 @@ def clean(entity: str, fields: dict) -> dict:
         if name in ("due", "changed_on"):
             value = as_date(value, where)
         elif name == "is_root":
+            if value not in (True, False):  # bool("false") would be True
+                raise ParameterError(f"{where}={value!r}: expected True or False")
             value = bool(value)
         elif name == "next_cycle_id":
-            value = None if value is None else int(value)
+            value = None if value is None else whole_number(value, where, 1)
         elif value is not None:
             value = str(value)
+        if (entity, name) in REQUIRED and (value is None or not value.strip()):
+            raise ParameterError(f"{where}={value!r}: a text is needed (not empty, not only spaces)")
         choices = CHOICES.get((entity, name))
         if choices and value is not None and value not in choices:
             raise ParameterError(f"{where}={value!r}: expected one of {', '.join(choices)}")

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from qoswb.errors import ParameterError, QoswbError
 from qoswb.pdca import model
 from qoswb.pdca.database import PG_CREATE_LOCK, default_url, make_engine
-from qoswb.pdca.fields import EDITABLE, as_text, clean
+from qoswb.pdca.fields import EDITABLE, MAX_VOTES, as_text, clean, whole_number
 from qoswb.pdca.history import history_frame, log_edit, log_removal
 from qoswb.pdca.model import ENTITIES, Base, Cause, Why
 from qoswb.pdca.records import as_dict, cycle_of, cycles_frame, fetch, read_cycle, touch
@@ -94,6 +94,16 @@ class Store:
     def _get(self, s: Session, entity: str, entity_id, *, lock: bool = False):
         return fetch(s, entity, entity_id, where=self.url, lock=lock)
 
+    def _check_link(self, s: Session, entity: str, entity_id: int, values: dict) -> None:
+        """A cycle's ``next_cycle_id`` must name another cycle of this store."""
+        target = values.get("next_cycle_id") if entity == "cycle" else None
+        if target is None:
+            return
+        if target == entity_id:
+            raise ParameterError(f"cycle.next_cycle_id={target}: a cycle cannot follow itself")
+        if s.get(model.Cycle, target) is None:
+            raise ParameterError(f"cycle.next_cycle_id={target}: no such cycle in {self.url}")
+
     def _create(self, entity: str, fields: dict, **keys) -> dict:
         values = clean(entity, fields)
         with self._session() as s, s.begin():
@@ -108,6 +118,7 @@ class Store:
             obj = ENTITIES[entity](**keys, **values)
             s.add(obj)
             s.flush()  # assigns obj.id
+            self._check_link(s, entity, obj.id, values)
             cycle_id = cycle_of(s, entity, obj)
             for name in EDITABLE[entity]:  # the whole initial state, defaults included
                 value = getattr(obj, name)
@@ -135,6 +146,7 @@ class Store:
         values = clean(entity, fields)
         with self._session() as s, s.begin():
             obj = self._get(s, entity, entity_id, lock=True)
+            self._check_link(s, entity, obj.id, values)
             cycle_id = cycle_of(s, entity, obj)
             for name, value in values.items():
                 old = getattr(obj, name)
@@ -191,16 +203,18 @@ class Store:
         """Add ``by`` votes (negative to take back) to a cause; returns the new count.
 
         The increment happens in the database, so two kernels voting at once both count.
+        ``by`` is a whole number, and the count stays within 0 to 1,000.
 
         >>> store = Store("sqlite://")
         >>> cause = store.add_cause(store.new_cycle("Waits")["id"], "Rota gaps")
         >>> store.vote(cause["id"], 3)
         3
         """
-        by = int(by)
+        by = whole_number(by, "vote.by")
         with self._session() as s, s.begin():
             cause = self._get(s, "cause", cause_id, lock=True)
             old = cause.votes
+            whole_number(old + by, f"cause {cause.id} votes ({old} {by:+d})", 0, MAX_VOTES)
             s.execute(update(Cause).where(Cause.id == cause.id).values(votes=Cause.votes + by))
             new = s.scalar(select(Cause.votes).where(Cause.id == cause.id))
             log_edit(s, self.author, cause.cycle_id, "cause", cause.id, "votes", old, new)

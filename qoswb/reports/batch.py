@@ -90,6 +90,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         "parameters_file": params.origin, "title": params.title, "output": str(output),
         "teams": teams, "periods": [p.label for p in periods], "grain": params.grain,
         "cache": None if cache_dir is None else str(cache_dir),
+        "summaries": None if info is None else info["summaries"],
         "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     manifest.keep_only([j["id"] for j in jobs])
     kept = {j["id"] for j in selected if resume and manifest.ok(j["id"])}

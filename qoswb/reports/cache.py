@@ -4,8 +4,9 @@ The batch driver reads the raw source (demo store, file, DuckDB, SQL) once,
 computes the KPI table once (weekly, the grain the control charts use), and
 writes ``<output>/_cache/``:
 
-- ``interactions.parquet``, ``surveys.parquet`` (with the ``team`` of the rated
-  interaction, so a team's slice is one filter) — or ``aggregates.parquet``;
+- ``interactions.parquet``, ``surveys.parquet`` (the answers that rate an interaction
+  of the data, with its ``team``, so a team's slice is one filter; the others are
+  counted as ``summaries["surveys"]["unmatched"]``) — or ``aggregates.parquet``;
 - ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
   it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
 - ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
@@ -32,6 +33,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from qoswb.data.linking import link_surveys
 from qoswb.errors import DataError, ParameterError
 
 CACHE = "_cache"
@@ -88,10 +90,10 @@ def _load(data: dict):
         from qoswb.data import demo_data
 
         demo = demo_data()
-        summary = {"source": "demo", "rows_read": len(demo.interactions),
-                   "accepted": len(demo.interactions), "rejected": 0, "rejected_by_reason": {}}
-        return ({"interactions": demo.interactions, "surveys": demo.surveys},
-                {"interactions": summary}, [])
+        frames = {"interactions": demo.interactions, "surveys": demo.surveys}
+        summaries = {name: {"source": "demo", "rows_read": len(frame), "accepted": len(frame),
+                            "rejected": 0, "rejected_by_reason": {}} for name, frame in frames.items()}
+        return frames, summaries, []
     import qoswb.data as qd
 
     source, mapping = data["source"], data.get("mapping")
@@ -153,9 +155,9 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
         summary = summaries.get(data["kind"], {})
         raise DataError(f"{data['source']}: no {data['kind']} to report on ({summary.get('rows_read', 0)} "
                         f"row(s) read, {summary.get('rejected', 0)} rejected: see 'qoswb validate')")
-    if "surveys" in frames and "interactions" in frames and "team" not in frames["surveys"]:
-        teams = frames["interactions"][["id", "team"]].drop_duplicates("id")
-        frames["surveys"] = frames["surveys"].merge(teams, on="id", how="left")
+    if "surveys" in frames and "interactions" in frames:  # answers rating no interaction: counted
+        frames["surveys"], unmatched = link_surveys(frames["surveys"], frames["interactions"])
+        summaries["surveys"]["unmatched"] = len(unmatched)
     frames.update(derived(frames, data["kind"], kpis))
     kpis = frames.get("kpis")
     if rejected:

@@ -212,7 +212,8 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:
-    """Funnel plots (qoswb.metrics.funnel) of the period's proportion KPIs, pooled over its weeks."""
+    """Funnel plots (qoswb.metrics.funnel) of the period's proportion KPIs, pooled over its weeks,
+    adjusted for over-dispersion where it is significant (each funnel's ``why`` says so)."""
     from qoswb.metrics import funnel
 
     table = view.kpis[view.kpis["complete"].astype(bool)]
@@ -221,7 +222,7 @@ def funnels(view: PortfolioView, limit: int = 3) -> list:
     for kpi in wanted[:limit]:
         rows = table[table["kpi"] == kpi]
         if rows["denominator"].fillna(0).sum() > 0 and rows["team"].nunique() > 1:
-            out.append(funnel(rows, kpi))
+            out.append(funnel(rows, kpi, overdispersion="auto"))
     return out
 
 

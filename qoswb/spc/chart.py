@@ -35,7 +35,10 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     the chart but out of the limits; ``rules`` a rule set (``"we"``, ``"nelson"``,
     ``"anhoej"``, ``"mdc"``), rule ids, or a list of both; ``sigma`` the limit
     width; ``polarity`` +1 when higher is better, -1 when lower is better.
-    Other ``params``: ``screen_mr``, ``sigma_method``, ``confidence``,
+    Other ``params``: ``screen_mr``, ``sigma_method`` (individuals: ``"mr"``
+    mR̄/1.128 as qcc and qicharts2; ``"mdc"`` 2.66/3 · mR̄ from screened moving
+    ranges as NHS Making Data Count, the default with MDC rules; ``"sd"``),
+    ``confidence``,
     ``y_neg`` (I and X̄ charts: False draws no lower limit below 0 for a group
     whose values are never negative, as qicharts2's ``y.neg = FALSE``; signals
     are the same) and the CUSUM (``target``, ``k``, ``h``, ``head_start``,
@@ -56,8 +59,10 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     [['a', 0.868, 3], ['b', 0.864, 3]]
     """
     spec = kinds_mod.get(kind)
-    options, exclude = _options(spec, sigma, params)
     rule_ids = _applicable(spec, rules_mod.resolve(rules))
+    if "mdc" in spec.sigma_methods and any(r.startswith("mdc_") for r in rule_ids):
+        params.setdefault("sigma_method", "mdc")  # MDC's rules on MDC's limits
+    options, exclude = _options(spec, sigma, params)
     if polarity not in (None, 1, -1):
         raise ParameterError(f"polarity must be 1 (higher is better), -1 (lower is better) "
                              f"or None, got {polarity!r}")
@@ -69,11 +74,11 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     points = _points(spec, t, freeze, _excluded(exclude, data, t))
     _enough(points, t)
     result = spec.compute(points, options)
-    flags = _signals(rule_ids, result, points)
+    flags, ways = _signals(rule_ids, result, points)
     if not options.y_neg:
         _floor_at_zero(result, t)
     checks = run_checks(points, spec.name, result.seg_centre)
-    return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity)
+    return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity, ways)
 
 
 def _options(spec, sigma, params):
@@ -106,7 +111,7 @@ def _options(spec, sigma, params):
     if "lam" in extra and not 0 < extra["lam"] <= 1:
         raise ParameterError(f"lam must be in (0, 1], got {extra['lam']!r}")
     return (kinds_mod.Options(sigma=float(sigma), confidence=conf,
-                              screen_mr=bool(params.get("screen_mr", False)),
+                              screen_mr=bool(params.get("screen_mr", method == "mdc")),
                               sigma_method=method, y_neg=bool(y_neg), params=extra),
             params.get("exclude"))
 
@@ -224,11 +229,21 @@ def _floor_at_zero(r: kinds_mod.Limits, t: Tidy) -> None:
     r.lcl = np.where((lowest >= 0)[codes] & (r.lcl < 0), 0.0, r.lcl)
 
 
-def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
-    """Each rule's flags over all points (gaps never signal)."""
-    if not rule_ids:
-        return {}
+def _side(r: kinds_mod.Limits) -> np.ndarray:
+    """Which way a signal on each point points by default: the chart's own direction
+    (CUSUM), else the point's side of the centre line."""
+    if r.direction is not None:
+        return r.direction
+    with np.errstate(invalid="ignore"):
+        return np.sign(r.stat - r.cl)
+
+
+def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
+    """Each rule's flags over all points (gaps never signal), and per point whether a
+    rule firing on it points up, and whether one points down."""
     N = len(r.stat)
+    if not rule_ids:
+        return {}, (np.zeros(N, dtype=bool), np.zeros(N, dtype=bool))
     valid = np.isfinite(r.stat)
     zstat = r.stat if r.zstat is None else r.zstat
     zcentre = r.cl if r.zcentre is None else r.zcentre
@@ -246,15 +261,17 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points) -> dict:
                             beyond=pick(beyond), nseg=p.nseg,
                             start=p.start if everything else None,
                             excluded=pick(p.extra["excluded"]) if "excluded" in p.extra else None)
-    out = {}
-    for rid, flags in rules_mod.evaluate(rule_ids, ctx).items():
+    flags = rules_mod.evaluate(rule_ids, ctx)
+    ways = rules_mod.pointing(rule_ids, ctx, flags, pick(_side(r)))
+
+    def spread(a):
         if everything:
-            out[rid] = flags
-        else:
-            full = np.zeros(N, dtype=bool)
-            full[valid] = flags
-            out[rid] = full
-    return out
+            return a
+        full = np.zeros(N, dtype=bool)
+        full[valid] = a
+        return full
+
+    return {rid: spread(f) for rid, f in flags.items()}, tuple(spread(w) for w in ways)
 
 
 def _rule_labels(rule_ids, flags, N):
@@ -292,12 +309,13 @@ class ControlChart:
     Built by ``chart()``; nothing here recomputes the statistics.
     """
 
-    def __init__(self, spec, t, points, result, rule_ids, flags, checks, polarity):
+    def __init__(self, spec, t, points, result, rule_ids, flags, checks, polarity, ways):
         self.kind = spec.name
         self.spec = spec
         self.rules = rule_ids
         self.polarity = polarity
         self._t, self._points, self._result, self._flags, self._checks = t, points, result, flags, checks
+        self._ways = ways
         self.frame = self._frame()
 
     def __repr__(self):
@@ -317,18 +335,24 @@ class ControlChart:
         if self.spec.has_n:
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
-        labels, signal, hit = _rule_labels(self.rules, self._flags, N)
+        labels, signal, _ = _rule_labels(self.rules, self._flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
-        direction = np.zeros(N, dtype=np.int8)  # only signals carry a direction
-        if r.direction is not None:
-            direction[hit] = r.direction[hit]
-        else:
-            direction[hit] = np.sign(r.stat[hit] - r.cl[hit])
-        cols["direction"] = direction
+        cols["direction"] = self._direction()
         cols["baseline"] = p.base
         cols.update(r.extra)
         return pd.DataFrame(cols, copy=False)
+
+    def _direction(self) -> np.ndarray:
+        """Which way each signal points (+1 up, -1 down; 0 no signal). When the rules on a
+        point disagree (a falling trend above the mean), improvement wins, as in Making
+        Data Count's tool; with no polarity, the point's side of the centre decides."""
+        up, down = self._ways
+        direction = up.view(np.int8) - down.view(np.int8)
+        both = up & down
+        if both.any():
+            direction[both] = self.polarity if self.polarity else _side(self._result)[both]
+        return direction
 
     def summary(self) -> pd.DataFrame:
         """One row per group and phase: centre, sigma, limits, points, signals and a verdict.

@@ -40,6 +40,10 @@ _D3 = np.array([np.nan, np.nan,
 #: screen moving ranges as qicharts2 and NHS Making Data Count do (3.267).
 MR_SCREEN = 3.267
 
+#: Making Data Count's XmR limits are mean ± 2.66 × average moving range (3/1.128
+#: rounded to 2 decimals), so its sigma is 2.66/3 × mR̄ and its zones are thirds of 2.66.
+MDC_LIMIT = 2.66
+
 
 def _lookup(table, n):
     n = np.asarray(n, dtype=float)

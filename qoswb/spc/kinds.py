@@ -21,7 +21,7 @@ import numpy as np
 
 from . import limits as lim
 from .base import Limits, Options
-from .constants import c4, d2, d3
+from .constants import MDC_LIMIT, c4, d2, d3
 from .limits import Points
 from .timeweighted import _cusum, _ewma
 
@@ -75,9 +75,12 @@ def _multiple(o: Options) -> float:
 
 
 def _individual_sigma(p: Points, values, o: Options):
+    """``"mr"``: mR̄/1.128 (qcc, qicharts2); ``"mdc"``: 2.66/3 · mR̄ (Making Data Count);
+    ``"sd"``: the sample standard deviation / c4."""
     if o.sigma_method == "sd":
         return lim.sd_sigma(p, values, p.base)
-    return lim.mr_sigma(p, values, p.base, screen=o.screen_mr)[0]
+    sigma, amr = lim.mr_sigma(p, values, p.base, screen=o.screen_mr)
+    return amr * (MDC_LIMIT / 3) if o.sigma_method == "mdc" else sigma
 
 
 # --- continuous, one value per point ----------------------------------------------------
@@ -273,7 +276,7 @@ _ALL = [
     Kind("run", "Run chart", "values", _run, rule_scope="centre",
          when="any measure, few points or no wish for limits: runs around the median"),
     Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr", "y_neg"),
-         sigma_methods=("mr", "sd"), confidence=True,
+         sigma_methods=("mr", "mdc", "sd"), confidence=True,
          when="one value per period: times, scores, rates computed elsewhere"),
     Kind("mr", "Moving range chart", "values", _mr,
          when="beside an I chart: is the period-to-period variation stable?"),

@@ -19,10 +19,13 @@ Rule ids (``RULES``) and sets (``RULE_SETS``):
 - ``anhoej``: Anhøj's runs analysis as qicharts2 (``anhoej_run``: a run longer
   than round(log2(n)) + 3; ``anhoej_cross``: fewer crossings than the 5th
   percentile of Binomial(n - 1, 0.5)), n = useful points (not on the centre).
-- ``mdc``: NHS Making Data Count (``mdc_beyond``, ``mdc_shift`` 7 on one side,
-  ``mdc_trend`` 7 increasing or decreasing, ``mdc_two_of_three`` 2 of 3 beyond
-  2 sigma); as the NHS tools colour them, every point of a shift or trend and
-  both points of a 2-of-3 are flagged.
+- ``mdc``: NHS Making Data Count as current MDC defines it (``mdc_beyond``;
+  ``mdc_shift`` 7 on one side, a point on the mean breaking the run;
+  ``mdc_trend`` 7 increasing or decreasing; ``mdc_two_of_three`` 2 of 3 beyond
+  2 sigma, limits included, with all 3 on that side of the mean, inside one
+  phase). As the NHS tools colour them, every point of a shift or trend and the
+  points of a 2-of-3 beyond 2 sigma are flagged. A trend points the way it goes
+  (``pointing``), other rules to their point's side of the centre.
 
 >>> resolve("we")
 ['we1', 'we2', 'we3', 'we4']
@@ -182,32 +185,58 @@ def _whole_run(hit_end, rl, ctx):
     return out
 
 
-def _side_runs(ctx, min_len, whole=False):
+def _side_runs(ctx, min_len):
     """Runs of ``min_len`` points on one side of the centre; on-centre points skipped."""
     up, down = ctx.above_below()
     if len(up) == 0 or (up | down).all():
-        if whole:
-            rl = _equal_run(ctx.side(), ctx)
-            return _whole_run(rl >= min_len, rl, ctx)
         return _all_of_last(up, ctx, min_len) | _all_of_last(down, ctx, min_len)
     keep = np.flatnonzero(up | down)  # rare: points exactly on the centre line
     sub = Context(seg=ctx.seg[keep], stat=ctx.stat[keep], cl=ctx.cl[keep], z=ctx.z[keep],
                   beyond=ctx.beyond[keep], nseg=ctx.nseg)
     out = np.zeros(len(up), dtype=bool)
-    out[keep] = _side_runs(sub, min_len, whole)
+    out[keep] = _side_runs(sub, min_len)
     return out
 
 
 def _trend(ctx, points, whole=False):
-    """``points`` consecutive points rising (or falling): ``points - 1`` equal steps."""
+    """``points`` consecutive points rising (or falling): ``points - 1`` equal steps
+    (``whole``: every point of the trend, else its last points)."""
+    if whole:
+        rising, falling = _trend_ways(ctx, points)
+        return rising | falling
     d = ctx.steps()
-    rl = np.where(d != 0, _equal_run(d, ctx), 0)
-    hit = rl >= points - 1
-    if not whole:
-        return hit
-    steps = _whole_run(hit, rl, ctx)
-    steps[:-1] |= steps[1:] & ~ctx.new[1:]  # the point a trend starts from belongs to it
-    return steps
+    return np.where(d != 0, _equal_run(d, ctx), 0) >= points - 1
+
+
+def _trend_ways(ctx, points):
+    """Every point of a rising and of a falling trend of ``points`` (the point a trend
+    starts from belongs to it, so a peak can end one trend and start the other)."""
+    key = ("trend_ways", points)
+    if key not in ctx.cache:
+        d = ctx.steps()
+        rl = np.where(d != 0, _equal_run(d, ctx), 0)
+        ways = []
+        for sign in (1, -1):
+            steps = _whole_run((rl >= points - 1) & (d == sign), rl, ctx)
+            steps[:-1] |= steps[1:] & ~ctx.new[1:]
+            ways.append(steps)
+        ctx.cache[key] = tuple(ways)
+    return ctx.cache[key]
+
+
+def _broken_side_runs(ctx, min_len):
+    """Every point of a run of ``min_len`` or more on one side of the centre, where a
+    point on the centre line breaks the run (Making Data Count's shift)."""
+    side = ctx.side()
+    rl = _equal_run(side, ctx)
+    return _whole_run((rl >= min_len) & (side != 0), rl, ctx)
+
+
+def _trend_ends(ctx, points):
+    """The last points of rising and of falling trends of ``points`` (Nelson's flags)."""
+    d = ctx.steps()
+    hit = _trend(ctx, points)
+    return hit & (d > 0), hit & (d < 0)
 
 
 def _k_of_m(ctx, k, m, zone):
@@ -238,14 +267,20 @@ def _alternating(ctx):
     return alt
 
 
-def _two_of_three_whole(ctx):
+def _two_of_three_one_side(ctx):
+    """Making Data Count's 2-of-3: 3 consecutive points of one phase, all on one side of
+    the mean (none on it), 2 or more of them beyond 2 sigma on that side (beyond the
+    limits counts too); the window's points beyond 2 sigma fire, the third does not."""
     out = np.zeros(len(ctx.z), dtype=bool)
+    up, down = ctx.above_below()
     with np.errstate(invalid="ignore"):
-        for b in (ctx.z > 2, ctx.z < -2):
-            end = _window_count(b, ctx, 3) >= 2
+        for side, b in ((up, ctx.z > 2), (down, ctx.z < -2)):
+            # a window ends here: 3 points of the segment on this side (so none at a phase
+            # start has fewer than 3), 2 of them beyond 2 sigma
+            end = _all_of_last(side, ctx, 3) & (_window_count(b, ctx, 3) >= 2)
             hit = end.copy()
-            for lag in (1, 2):  # the earlier points of a qualifying window, same segment
-                hit[:-lag] |= end[lag:] & (ctx.pos[lag:] >= lag)
+            for lag in (1, 2):  # the earlier points of the window (same segment: end needs 3)
+                hit[:-lag] |= end[lag:]
             out |= b & hit
     return out
 
@@ -312,6 +347,9 @@ class Rule:
     description: str
     needs: str  # "limits", "zones" (a sigma) or "centre"
     test: object
+    #: which way a flag points: None, its point's side of the centre line (or the
+    #: chart's own direction); else ``ways(ctx) -> (up, down)`` (a trend: the way it goes)
+    ways: object = None
 
 
 RULES: dict[str, Rule] = {r.id: r for r in [
@@ -326,7 +364,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("n2", "9 points in a row on one side of the centre", "centre",
          lambda c: _side_runs(c, 9)),
     Rule("n3", "6 points in a row increasing or decreasing", "centre",
-         lambda c: _trend(c, 6)),
+         lambda c: _trend(c, 6), ways=lambda c: _trend_ends(c, 6)),
     Rule("n4", "14 points in a row alternating up and down", "centre",
          lambda c: _run_of(_alternating(c), c, 12)),
     Rule("n5", "2 of 3 points beyond 2 sigma on one side", "zones",
@@ -343,11 +381,11 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          lambda c: _anhoej(c)[1]),
     Rule("mdc_beyond", "a point beyond the process limits", "limits", _beyond),
     Rule("mdc_shift", "7 points in a row on one side of the mean", "centre",
-         lambda c: _side_runs(c, 7, whole=True)),
+         lambda c: _broken_side_runs(c, 7)),
     Rule("mdc_trend", "7 points in a row increasing or decreasing", "centre",
-         lambda c: _trend(c, 7, whole=True)),
-    Rule("mdc_two_of_three", "2 of 3 points beyond 2 sigma on one side", "zones",
-         _two_of_three_whole),
+         lambda c: _trend(c, 7, whole=True), ways=lambda c: _trend_ways(c, 7)),
+    Rule("mdc_two_of_three", "2 of 3 points beyond 2 sigma, all 3 on one side of the mean",
+         "zones", _two_of_three_one_side),
 ]}
 
 #: Named rule sets; a list of ids and set names may be mixed in ``rules=``.
@@ -394,3 +432,33 @@ def evaluate(ids, ctx: Context) -> dict[str, np.ndarray]:
     [7, 8]
     """
     return {rid: np.asarray(RULES[rid].test(ctx), dtype=bool) for rid in ids}
+
+
+def pointing(ids, ctx: Context, flags: dict, side) -> tuple[np.ndarray, np.ndarray]:
+    """Per point: does a rule that fires on it point up, does one point down?
+
+    ``side`` (+1/-1/0 per point) is the way of a rule without its own ``ways``:
+    the point's side of the centre line, or the chart's direction (CUSUM).
+    A trend points the way it goes, whichever side of the centre it lies.
+
+    >>> import numpy as np
+    >>> z = np.array([6.0, 5, 4, 3, 2, 1, 0.5])   # falling, all above the centre
+    >>> ctx = Context(seg=np.zeros(7, int), stat=z, cl=np.zeros(7), z=z / 3,
+    ...               beyond=z > 5.5, nseg=1)
+    >>> ids = ["mdc_beyond", "mdc_trend"]
+    >>> up, down = pointing(ids, ctx, evaluate(ids, ctx), np.sign(z))
+    >>> up.nonzero()[0].tolist(), down.nonzero()[0].tolist()
+    ([0], [0, 1, 2, 3, 4, 5, 6])
+    """
+    up = np.zeros(len(ctx.seg), dtype=bool)
+    down = np.zeros(len(ctx.seg), dtype=bool)
+    for rid in ids:
+        rule = RULES[rid]
+        if rule.ways is None:
+            up |= flags[rid] & (side > 0)
+            down |= flags[rid] & (side < 0)
+        else:
+            rising, falling = rule.ways(ctx)
+            up |= flags[rid] & rising
+            down |= flags[rid] & falling
+    return up, down

@@ -1,0 +1,39 @@
+"""Survey answers linked to the interactions they rate; the others kept apart and counted."""
+
+import pandas as pd
+import pytest
+
+from qoswb.data.linking import link_surveys
+from qoswb.errors import DataError
+
+TICKETS = pd.DataFrame({"id": ["T1", "T2", "T3"], "team": ["Billing", "Returns", "Billing"]})
+
+
+def test_linked_answers_get_the_team_of_the_interaction_they_rate():
+    answers = pd.DataFrame({"id": ["T3", "T9", "T1", "T1"], "csat": [5, 4, 2, 1]})
+    linked, unmatched = link_surveys(answers, TICKETS)
+    assert linked["id"].tolist() == ["T3", "T1", "T1"]
+    assert linked["team"].tolist() == ["Billing", "Billing", "Billing"]
+    assert linked["csat"].tolist() == [5, 2, 1]
+    assert unmatched.equals(answers.iloc[[1]])  # unchanged: same columns, values and index
+    assert len(linked) + len(unmatched) == len(answers)
+
+
+def test_a_team_the_answers_already_carry_is_kept():
+    answers = pd.DataFrame({"id": ["T2", "nope"], "team": ["Survey team", "X"]})
+    linked, unmatched = link_surveys(answers, TICKETS)
+    assert linked["team"].tolist() == ["Survey team"]
+    assert unmatched["id"].tolist() == ["nope"]
+
+
+def test_ids_match_as_text_and_missing_ids_never_match():
+    tickets = pd.DataFrame({"id": [7, 8], "team": ["A", "B"]})
+    answers = pd.DataFrame({"id": pd.array(["8", None, "7"], dtype="string")})
+    linked, unmatched = link_surveys(answers, tickets)
+    assert linked["team"].tolist() == ["B", "A"]
+    assert len(unmatched) == 1 and unmatched["id"].isna().all()
+
+
+def test_no_id_column_is_a_clear_error():
+    with pytest.raises(DataError, match="surveys have no 'id' column"):
+        link_surveys(pd.DataFrame({"answer": [1]}), TICKETS)
