@@ -164,4 +164,8 @@ def test_auto_kind_is_the_kind_charts_gives_each_series(app, source):
     assert {"p", "pp", "i"} <= set(summary["chart"])  # the proportions' and counts' moves are exercised
     over = summary[summary["chart"] == "pp"].iloc[0]
     app.team.value, app.kpi.value = over["team"], over["kpi"]
-    assert app.chart().kind == "pp" and over["reason"] in app.notes
+    assert app.chart().kind == "pp"
+    note = app.notes[0]  # why, in words: no test statistic, no p-value
+    assert note.startswith("The proportions vary more") and "Laney" in note
+    assert "p =" not in note and "p <" not in note and "χ²" not in note
+    assert f"{over['dispersion']:.1f} times" in note

@@ -18,6 +18,7 @@ import html
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from qoswb.errors import QoswbError
@@ -39,6 +40,26 @@ def rule_words(rules: str) -> str:
     ids = [r for r in re.split(r"[,;\s]+", str(rules or "")) if r]
     words = dict.fromkeys(RULES[r].description if r in RULES else r for r in ids)
     return "; ".join(words)
+
+
+def kind_words(kind: str, dispersion: float) -> str:
+    """Why a series got a widened chart, in words; "" when its chart is the ordinary one.
+
+    >>> kind_words("pp", 3.2)
+    'The proportions vary more from period to period than chance alone explains (about 3.2 times), so the limits allow for it (Laney p′ chart).'
+    >>> kind_words("p", 0.9)
+    ''
+    """
+    if not np.isfinite(dispersion):
+        return ""
+    if kind == "pp":
+        return ("The proportions vary more from period to period than chance alone explains "
+                f"(about {dispersion:.1f} times), so the limits allow for it (Laney p′ chart).")
+    if kind == "i":
+        return ("The counts vary more from period to period than chance alone explains "
+                f"(about {dispersion:.1f} times), so their limits come from their own "
+                "variation (XmR chart).")
+    return ""
 
 
 def _direction_word(direction: int, polarity) -> str:
@@ -134,12 +155,13 @@ class Explorer:
             series = self.series()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                kind, reason = (self.chart_plan(s["team"], s["kpi"]) if s["kind"] == "auto"
-                                else (s["kind"], ""))
+                kind = (self.chart_plan(s["team"], s["kpi"])[0] if s["kind"] == "auto"
+                        else s["kind"])
                 from qoswb.pdca.phases import kpi_chart
 
                 chart = kpi_chart(series, kind)
-            notes = [reason] if reason else []
+            words = self._plans.get((s["team"], s["kpi"]), (None, None, ""))[2]
+            notes = [words] if words and s["kind"] == "auto" else []
             self._cache[key] = (chart, notes + [str(c.message) for c in caught])
             if len(self._cache) > 64:  # keep memory bounded in a long workshop
                 self._cache.pop(next(iter(self._cache)))
@@ -159,10 +181,11 @@ class Explorer:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the chart of the selection warns, not this
                 kinds = chart_kinds(rows)
-            for row_team, kind, reason in zip(kinds["team"], kinds["chart"], kinds["reason"]):
-                self._plans[(row_team, kpi)] = (str(kind), str(reason or ""))
-            self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI"))
-        kind, reason = self._plans[(team, kpi)]
+            for row in kinds.itertuples():
+                self._plans[(row.team, kpi)] = (str(row.chart), str(row.reason or ""),
+                                                kind_words(str(row.chart), float(row.dispersion)))
+            self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI", ""))
+        kind, reason, _words = self._plans[(team, kpi)]
         if kind == "none":
             raise QoswbError(f"no chart for this series: {reason}")
         return kind, reason
