@@ -157,7 +157,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
 
         page.get_by_role("tab", name="Check").click()
         page.get_by_role("button", name="Check the effect").click()
-        verdict = page.locator(".widget-html", has_text="Run rules after the change").first
+        verdict = page.locator(".widget-html", has_text="Baseline:").first
         verdict.wait_for(timeout=60_000)
         assert _dropdown(page, "Stage").input_value() == "check"
         _shot(page, data, "2-check")
@@ -187,7 +187,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         page.get_by_role("tab", name="Do").click()
         page.get_by_text(f"{step['start']:%Y-%m-%d}: New rota").wait_for()
         page.get_by_role("tab", name="Check").click()
-        page.locator(".widget-html", has_text="Run rules after the change").first.wait_for()
+        page.locator(".widget-html", has_text="Baseline:").first.wait_for()
         page.get_by_role("tab", name="Act").click()
         assert page.get_by_role("button", name="adapt", exact=True).get_attribute(
             "class").count("mod-active") == 1

@@ -4,7 +4,9 @@ Light to import: the modules below load on first use (SQLAlchemy with the store,
 statsmodels with the check, matplotlib with the figures).
 
     Store       cycles, causes, whys, actions, changes, checks, history (SQLite / PostgreSQL)
-    evaluate    the Check step: before vs after, test, effect, confidence interval, verdict
+    check_change  the Check of a change on a KPI series: stable baseline, run rules, a test
+                that allows for autocorrelation, a verdict in plain words
+    evaluate    before vs after on observations: test, effect, confidence interval, verdict
     to_markdown / to_html   a cycle as a one-page A3 report
     fishbone / pareto       the Ishikawa and Pareto figures
 
@@ -20,6 +22,8 @@ _LAZY = {
     "Store": "qoswb.pdca.store",
     "default_url": "qoswb.pdca.store",
     "evaluate": "qoswb.pdca.check",
+    "check_change": "qoswb.pdca.check",
+    "check_chart": "qoswb.pdca.phases",
     "CheckResult": "qoswb.pdca.check",
     "phase_chart": "qoswb.pdca.phases",
     "kpi_chart": "qoswb.pdca.phases",

@@ -35,11 +35,11 @@ def split_at(kpi: pd.DataFrame, changed_on, x: str = "period") -> tuple[pd.DataF
     return kpi.loc[~after], kpi.loc[after]
 
 
-def _after(kpi: pd.DataFrame, changed_on, x: str) -> np.ndarray:
-    """True for the rows of periods starting on or after the change date."""
+def _after(kpi: pd.DataFrame, changed_on, x: str, where: str = "changed_on") -> np.ndarray:
+    """True for the rows of periods starting on or after the date (``where`` names it)."""
     if x not in kpi.columns:
         raise DataError(f"the KPI table has no column {x!r} (its periods)")
-    stamp = as_timestamp(changed_on, "changed_on")
+    stamp = as_timestamp(changed_on, where)
     periods = pd.to_datetime(kpi[x])
     tz = getattr(periods.dt, "tz", None)
     if tz is not None and stamp.tzinfo is None:
@@ -88,6 +88,29 @@ def phase_chart(kpi: pd.DataFrame, changed_on, kind: str | None = None, *, x: st
     return kpi_chart(frame, kind, x=x, phase="phase", polarity=polarity, **params)
 
 
+def check_chart(kpi: pd.DataFrame, changed_on, baseline_first, kind: str | None = None, *,
+                x: str = "period", polarity=None, **params):
+    """The Check's chart: limits computed apart for the periods before the baseline
+    ("earlier"), the baseline, and the periods from the change ("after").
+
+    ``baseline_first``: the first period of the baseline (as :func:`qoswb.pdca.check.check_change`
+    reports it). Example: ``check_chart(series, "2024-11-04", result.baseline["first"])``.
+    """
+    after = _after(kpi, changed_on, x)
+    in_baseline = _after(kpi, baseline_first, x, where="baseline_first") & ~after
+    phase = np.select([after, in_baseline], ["after", "baseline"], "earlier")
+    return kpi_chart(kpi.assign(phase=phase), kind, x=x, phase="phase", polarity=polarity,
+                     **params)
+
+
+def one_series(kpi: pd.DataFrame, where: str) -> None:
+    """Refuse a KPI table slice holding more than one team or KPI (``where`` names the caller)."""
+    for column, what in (("kpi", "KPI"), ("team", "team")):
+        if column in kpi.columns and kpi[column].nunique() > 1:
+            raise DataError(f"{where}: one {what} at a time, got "
+                            f"{', '.join(map(str, kpi[column].unique()))}")
+
+
 def _table_polarity(kpi: pd.DataFrame) -> int | None:
     if "polarity" in kpi.columns and kpi["polarity"].nunique() == 1:
         return int(kpi["polarity"].iloc[0])
@@ -124,11 +147,7 @@ def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None
     ``options`` go to :func:`evaluate`.
     Example: ``check_kpi(table.query("team == 'Returns' and kpi == 'sla_response'"), "2025-03-03")``.
     """
-    if "kpi" in kpi.columns and kpi["kpi"].nunique() > 1:
-        raise DataError(f"check_kpi: one KPI at a time, got {', '.join(map(str, kpi['kpi'].unique()))}")
-    if "team" in kpi.columns and kpi["team"].nunique() > 1:
-        raise DataError("check_kpi: one team at a time, got "
-                        f"{', '.join(map(str, kpi['team'].unique()))}")
+    one_series(kpi, "check_kpi")
     if polarity is None:
         polarity = _table_polarity(kpi)
         if not polarity:

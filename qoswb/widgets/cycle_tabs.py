@@ -1,8 +1,8 @@
 """The Do, Check and Act tabs of the Workshop.
 
-Do records the changes made and their dates (drawn on the chart); Check splits
-the limits at the change and judges the after-phase (run rules through
-:mod:`qoswb.spc`, a test through :func:`qoswb.pdca.check.check_kpi`); Act records
+Do records the changes made and their dates (drawn on the chart); Check compares
+the stable baseline with the after-phase (run rules through :mod:`qoswb.spc`, a
+test that allows for autocorrelation, through :func:`qoswb.pdca.check.check_change`); Act records
 the decision, what is standardised, and opens the next cycle or hands the browser
 the A3 report as a file.
 """
@@ -13,6 +13,7 @@ import html
 import warnings
 
 from qoswb.errors import QoswbError
+from qoswb.widgets import figures
 from qoswb.widgets.figures import FigureView
 from qoswb.widgets.inputs import download_link, text_box
 
@@ -65,7 +66,10 @@ class DoTab:
 
 
 class CheckTab:
-    """Check: limits recomputed at the change, a test with effect and CI, and a verdict."""
+    """Check: the stable baseline before the change against the periods after it — the
+    chart's run rules first, then a test that allows for autocorrelation, in plain words
+    (:func:`qoswb.pdca.check.check_change`). The baseline's start is automatic (since the
+    last confirmed shift) unless the room picks a date."""
 
     title = "Check"
 
@@ -73,19 +77,21 @@ class CheckTab:
         import ipywidgets as w
 
         self.ws = workshop
+        self.baseline_from = w.DatePicker(description="Baseline from",
+                                          tooltip="empty: since the last confirmed shift")
         self.min_effect = w.FloatText(value=0.0, description="Smallest effect",
                                       tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
         self.run_button = w.Button(description="Check the effect", button_style="primary")
         self.verdict_html = w.HTML()
         self.chart_view = FigureView()
-        self.ui = w.VBox([w.HBox([self.min_effect, self.run_button]), self.verdict_html,
-                          self.chart_view.ui])
+        self.ui = w.VBox([w.HBox([self.baseline_from, self.min_effect, self.run_button]),
+                          self.verdict_html, self.chart_view.ui])
         self.run_button.on_click(lambda _b: self.run())
         self.result = None
 
     def run(self):
-        """Judge the periods after the latest change against those before; store the result."""
-        from qoswb.pdca.phases import check_kpi, phase_chart, phase_reading
+        """Judge the periods after the latest change against the baseline; store the result."""
+        from qoswb.pdca.check import check_change
 
         if not self.ws.require_cycle():
             return None
@@ -95,14 +101,12 @@ class CheckTab:
                                     "and a recorded change (Do).")
             return None
         changed_on = max(c["changed_on"] for c in cycle["changes"])
-        series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
         try:
+            series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
             kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
-            result = check_kpi(series, changed_on, overdispersed=kind == "pp",
-                               min_effect=self.min_effect.value or None)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result.notes.append(phase_reading(phase_chart(series, changed_on, kind)))
+            result = check_change(series, changed_on, kind=kind,
+                                  baseline_from=self.baseline_from.value,
+                                  min_effect=self.min_effect.value or None)
         except QoswbError as exc:
             self.ws.saved("", error=str(exc))
             return None
@@ -112,19 +116,66 @@ class CheckTab:
         return result
 
     def load(self, cycle: dict | None) -> None:
-        """Show the latest stored check and the phase chart."""
+        """Show the latest stored check: verdict, what was compared and why, and its chart."""
         checks = (cycle or {}).get("checks") or []
         if not checks:
             self.verdict_html.value = "<p>Not checked yet.</p>"
-        else:
-            last = checks[-1]
-            colour = VERDICT_COLOURS.get(last["verdict"], "black")
-            notes = "".join(f"<br><small>{html.escape(n)}</small>"
-                            for n in last["details"].get("notes", []))
-            self.verdict_html.value = (
-                f"<p style='font-size:1.2em;color:{colour}'><b>{html.escape(last['verdict'])}"
-                f"</b></p><p>{html.escape(last['reading'] or '')}{notes}</p>")
-        self.ws.show_chart(self.chart_view, cycle)
+            self.ws.show_chart(self.chart_view, cycle)
+            return
+        last = checks[-1]
+        details = last["details"]
+        self.verdict_html.value = verdict_html(last["verdict"], last["reading"] or "", details)
+        self._show_chart(cycle, details)
+
+    def _show_chart(self, cycle: dict, details: dict) -> None:
+        """The chart with the baseline's start and the change marked, limits apart for each."""
+        first = (details.get("baseline") or {}).get("first")
+        if not first or not cycle.get("changes"):
+            self.ws.show_chart(self.chart_view, cycle)
+            return
+        changed_on = max(c["changed_on"] for c in cycle["changes"])
+        key = ("check chart", cycle["team"], cycle["kpi"], changed_on, first)
+        try:
+            self.chart_view.show(self.ws.memo(key, lambda: figures.svg_bytes(
+                self._figure(cycle, changed_on, first))))
+        except QoswbError as exc:
+            self.chart_view.show(None, str(exc))
+
+    def _figure(self, cycle: dict, changed_on, first):
+        from qoswb.pdca.phases import check_chart
+
+        series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
+        kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chart = check_chart(series, changed_on, first, kind)
+        marks = [(first, "baseline from"), (changed_on, "change")]
+        return figures.chart_figure(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+
+
+def verdict_html(verdict: str, reading: str, details: dict) -> str:
+    """The verdict, its reading, and which periods were compared and why, as escaped HTML.
+
+    >>> verdict_html("worse", "Worse: <b>", {"baseline": {"first": "2024-09-02",
+    ...     "last": "2024-11-25", "periods": 13, "reason": "since the shift"}}).count("<b>")
+    1
+    """
+    colour = VERDICT_COLOURS.get(verdict, "black")
+    rows = []
+    baseline, after = details.get("baseline") or {}, details.get("after") or {}
+    if baseline.get("first"):
+        rows.append(f"Baseline: {baseline['periods']} periods, {baseline['first']} to "
+                    f"{baseline['last']} — {baseline.get('reason', '')}")
+    if after.get("first"):
+        rows.append(f"After the change: {after['periods']} periods, {after['first']} to "
+                    f"{after['last']}")
+    if details.get("run_rules"):
+        rows.append(f"On the chart: {details['run_rules']}")
+    rows += details.get("notes") or []
+    items = "".join(f"<li>{html.escape(str(row))}</li>" for row in rows)
+    return (f"<p style='font-size:1.2em;color:{colour}'><b>{html.escape(verdict)}</b></p>"
+            f"<p>{html.escape(reading)}</p>"
+            + (f"<ul style='font-size:smaller'>{items}</ul>" if items else ""))
 
 
 class ActTab:
