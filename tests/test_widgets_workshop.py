@@ -264,3 +264,31 @@ def test_tabs_are_listed_once_and_follow_one_protocol(app):
         tab = getattr(app, name)
         assert isinstance(tab, cls) and app.tabs.children[i] is tab.ui
         tab.load(None)  # every tab empties itself without a cycle
+
+
+def test_opening_a_cycle_costs_the_same_queries_however_many_causes(app, source, url):
+    from sqlalchemy import event
+
+    from qoswb.widgets import Workshop
+
+    def queries_to_open(cid):
+        again = Workshop(source, store=url, cycle_id=cid)
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(again.store.engine, "before_cursor_execute", listen)
+        again.open(cid)
+        event.remove(again.store.engine, "before_cursor_execute", listen)
+        return statements
+
+    small = app.new_cycle("One cause")
+    app.store.add_why(app.store.add_cause(small, "Rota gaps")["id"], "Lunch at 12")
+    big = app.new_cycle("Many causes")
+    for i in range(6):
+        cause = app.store.add_cause(big, f"cause {i}")
+        for j in range(3):
+            app.store.add_why(cause["id"], f"why {i}.{j}")
+    few, many = queries_to_open(small), queries_to_open(big)
+    assert len(few) == len(many) and len(many) <= 12
+    cycle = app.store.get_cycle(big)
+    assert [[w["text"] for w in c["whys"]] for c in cycle["causes"]] == [
+        [f"why {i}.{j}" for j in range(3)] for i in range(6)]

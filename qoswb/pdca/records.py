@@ -78,9 +78,13 @@ def read_cycle(s: Session, cycle_id, *, where: str) -> dict:
         return [as_dict(o) for o in found]
 
     cycle["causes"] = rows(Cause)
+    whys: dict = {cause["id"]: [] for cause in cycle["causes"]}
+    # all the cycle's whys in one query: reading a cycle costs the same however many causes
+    for why in s.scalars(select(Why).join(Cause, Why.cause_id == Cause.id)
+                         .where(Cause.cycle_id == cycle_id).order_by(Why.cause_id, Why.position)):
+        whys[why.cause_id].append(as_dict(why))
     for cause in cycle["causes"]:
-        whys = s.scalars(select(Why).where(Why.cause_id == cause["id"]).order_by(Why.position))
-        cause["whys"] = [as_dict(w) for w in whys]
+        cause["whys"] = whys[cause["id"]]
     cycle["actions"] = rows(Action)
     cycle["changes"] = rows(Change)
     cycle["checks"] = rows(Check)
