@@ -114,8 +114,16 @@ def _dropdown(page, label: str):
         "select").first
 
 
-def _shot(page, data: Path, name: str) -> None:
+def _shot(page, data: Path, name: str) -> int:
+    """Keep a screenshot, and check the calm-screen promises on what is shown: every
+    visible image has loaded (no broken-image icon) and is SVG (sharp at any density)."""
     page.screenshot(path=str(data / f"{name}.png"), full_page=True)
+    images = page.evaluate("""async () => Promise.all([...document.querySelectorAll('img')]
+        .filter(img => img.offsetParent !== null)
+        .map(async img => ({loaded: img.complete && img.naturalWidth > 0,
+                            type: (await (await fetch(img.src)).blob()).type})))""")
+    assert all(i["loaded"] and i["type"] == "image/svg+xml" for i in images), images
+    return len(images)
 
 
 def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser):
@@ -146,7 +154,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         page.get_by_placeholder("a countermeasure").fill("Stagger lunch")
         page.get_by_role("button", name="Add action").click()
         page.get_by_text("Stagger lunch — nobody").wait_for()
-        _shot(page, data, "1-plan")
+        assert _shot(page, data, "1-plan") == 2  # the Explorer's chart and the fishbone
 
         page.get_by_role("tab", name="Do").click()
         page.get_by_placeholder("what was changed").fill("New rota")
@@ -160,7 +168,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         verdict = page.locator(".widget-html", has_text="Baseline:").first
         verdict.wait_for(timeout=60_000)
         assert _dropdown(page, "Stage").input_value() == "check"
-        _shot(page, data, "2-check")
+        assert _shot(page, data, "2-check") == 1  # the chart of the check
 
         page.get_by_role("tab", name="Act").click()
         page.get_by_role("button", name="adapt", exact=True).click()
