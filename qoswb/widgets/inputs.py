@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 
+LABEL_WIDTH = "100px"  # room for "Standardised" and "Follow-up" (the default cuts them)
 # A download link looks like the app's buttons (JupyterLab's CSS leaves links unstyled).
 LINK_STYLE = ("display:inline-block;margin-right:1em;padding:4px 14px;border-radius:2px;"
               "background:#1976d2;color:white;text-decoration:none")
@@ -21,7 +22,7 @@ def text_box(description: str, placeholder: str = "", area: bool = False, width:
 
     kind = w.Textarea if area else w.Text
     return kind(description=description, placeholder=placeholder, continuous_update=True,
-                layout=w.Layout(width=width))
+                layout=w.Layout(width=width), style={"description_width": LABEL_WIDTH})
 
 
 def close_all(box) -> None:
