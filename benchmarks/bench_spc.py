@@ -13,7 +13,9 @@ Three ways to get the same numbers, side by side in one run:
 3. ``loop``: what a user would otherwise write, one ``chart()`` per team.
 
 The same for p charts with varying n (1,000 teams × 52 weeks). The script also
-checks that qoswb and the baseline flag the same points.
+checks that qoswb and the baseline flag the same points. Last, the cost of the
+calendar-aware charts (``model="weekday"`` and ``"ar1"``) on the same 1,000
+daily series, beside the plain I chart's.
 """
 
 import sys
@@ -155,6 +157,12 @@ def main(loop_teams=100):
               f"{t_loop:8.0f}ms")
     print("(loop/team: one chart() call per team, extrapolated from "
           f"{loop_teams} teams to {GROUPS})")
+    models = [lambda m=m: chart("i", daily, y="minutes", x="day", group="team", model=m)
+              for m in ("weekday", "ar1")]
+    t_plain, t_weekday, t_ar1 = side_by_side([qoswb_i, *models])
+    print(f"calendar-aware i chart, {GROUPS} daily series: plain {t_plain:.1f}ms, "
+          f"model='weekday' {t_weekday:.1f}ms ({t_weekday / t_plain:.2f}x), "
+          f"model='ar1' {t_ar1:.1f}ms ({t_ar1 / t_plain:.2f}x)")
     print("target reached" if ok else "TARGET NOT REACHED")
     return 0 if ok else 1
 

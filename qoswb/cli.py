@@ -4,7 +4,8 @@ A subcommand's module provides ``add_arguments(parser)`` and ``run(args) -> int`
 only the chosen module is imported, so ``qoswb --help`` stays fast.
 
 Exit status: what ``run`` returns (0 ok, 1 problems found in the data or jobs
-failed), and 2 for an error qoswb raised on purpose (printed as one line).
+failed), and 2 for an error qoswb raised on purpose or a path it cannot read or
+write (printed as one line, passwords in URLs hidden).
 
 >>> from qoswb.cli import main
 >>> main(["--version"])
@@ -54,9 +55,26 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv[1:])
     try:
         return int(module.run(args) or 0)
-    except QoswbError as exc:
-        print(f"qoswb {name}: error: {exc}", file=sys.stderr)
+    except (QoswbError, OSError) as exc:  # OSError: a path that cannot be read or written
+        print(f"qoswb {name}: error: {one_line(exc)}", file=sys.stderr)
         return 2
+
+
+def one_line(exc: BaseException) -> str:
+    """The error as one line, with any password in a URL hidden.
+
+    >>> one_line(OSError(13, "Permission denied", "/srv/out"))
+    "Permission denied: '/srv/out'"
+    >>> one_line(ValueError("postgresql://u:pw@db/x:" + chr(10) + "  cannot connect"))
+    'postgresql://u:***@db/x: cannot connect'
+    """
+    from qoswb.redact import hide_passwords
+
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename!r}" if exc.filename else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    return hide_passwords(" ".join(text.split()))
 
 
 if __name__ == "__main__":

@@ -53,3 +53,66 @@ def test_database_url_with_table(tmp_path, capsys, monkeypatch):
     assert main(["validate", f"sqlite:///{db}", "--table", "cases"]) == 1
     assert "duplicate id: 1" in capsys.readouterr().out
     assert pd.read_csv(tmp_path / "rejected.csv")["source_row"].tolist() == [2]
+
+
+BAD = "id,team,opened_at\nA,T,2024-01-01\nB,,2024-01-01\n"
+
+
+def test_rejects_file_is_named_from_the_whole_input_name(tmp_path, capsys):
+    for month in ("2024-01", "2024-02"):
+        (tmp_path / f"tickets.{month}.csv").write_text(BAD.replace("B,", f"B{month},"))
+        assert main(["validate", str(tmp_path / f"tickets.{month}.csv")]) == 1
+    for month in ("2024-01", "2024-02"):  # two months never share a file
+        rejected = pd.read_csv(tmp_path / f"tickets.{month}.rejected.csv", dtype=str)
+        assert rejected.columns[:2].tolist() == ["source_row", "reason"]
+        assert rejected["id"].tolist() == [f"B{month}"]
+    assert not (tmp_path / "tickets.rejected.csv").exists()
+
+
+def test_validating_a_rejects_file_never_overwrites_it(tmp_path, capsys):
+    source = tmp_path / "x.csv"
+    source.write_text(BAD)
+    assert main(["validate", str(source)]) == 1
+    first = tmp_path / "x.rejected.csv"
+    before = first.read_bytes()
+    assert main(["validate", str(first)]) == 1  # its row still has no team
+    assert first.read_bytes() == before
+    assert pd.read_csv(tmp_path / "x.rejected.rejected.csv")["id"].tolist() == ["B"]
+    capsys.readouterr()
+    for target in (source, first):
+        assert main(["validate", str(target), "--rejected", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{target}: is the file being validated; not overwritten" in err
+    assert source.read_text() == BAD and first.read_bytes() == before
+
+
+def test_a_file_qoswb_did_not_write_is_not_overwritten(tmp_path, capsys):
+    source = tmp_path / "cases.csv"
+    source.write_text(BAD)
+    mine = tmp_path / "cases.rejected.csv"
+    mine.write_text("my,own,notes\n1,2,3\n")
+    assert main(["validate", str(source)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{mine}: exists and is not a rejects file qoswb wrote" in err
+    assert mine.read_text() == "my,own,notes\n1,2,3\n"
+    assert main(["validate", str(source), "--rejected", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_survey_answers_that_match_no_interaction_are_counted(tmp_path, capsys):
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("Ticket,Queue,Created\nT1,North,2024-01-01\nT2,South,2024-01-02\n")
+    mapping = tmp_path / "tickets.yaml"
+    mapping.write_text("kind: interactions\ncolumns: {id: Ticket, team: Queue, opened_at: Created}\n")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,answered_at,csat\nT1,2024-01-03,5\nT9,2024-01-03,1\nT8,2024-01-04,2\n")
+    assert main(["validate", str(answers), "--kind", "surveys", "--interactions", str(tickets),
+                 "--interactions-mapping", str(mapping)]) == 1
+    out = capsys.readouterr().out
+    assert "3 rows read, 3 accepted, 0 rejected" in out
+    assert f"2 answers match no interaction in {tickets}" in out
+    answers.write_text("id,answered_at,csat\nT1,2024-01-03,5\nT2,2024-01-03,1\n")
+    assert main(["validate", str(answers), "--kind", "surveys", "--interactions", str(tickets),
+                 "--interactions-mapping", str(mapping)]) == 0
+    assert "0 answers match no interaction" in capsys.readouterr().out
+    assert main(["validate", str(tickets), "--interactions", str(tickets)]) == 2

@@ -90,3 +90,33 @@ def test_unreachable_store_exits_2_naming_the_url(url, tmp_path, capsys):
     shown = url.replace("postgresql://", "postgresql+psycopg://")  # the driver the store uses
     assert shown in err, err
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+@pytest.mark.parametrize("content", [b"id,title\n1,Slow replies\n", b"", b"PK\x03\x04 a zip"])
+def test_a_store_that_is_not_a_database_exits_2_in_one_line(content, tmp_path, capsys):
+    store = tmp_path / "file.csv"
+    store.write_bytes(content)
+    assert main(["a3", "1", "--store", str(store)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not an SQLite database" in err and "file.csv" in err
+    assert store.read_bytes() == content  # opened to look, never written
+
+
+def test_a_folder_as_store_exits_2_saying_so(tmp_path, capsys):
+    assert main(["a3", "1", "--store", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is a folder, not an SQLite file" in err
+
+
+def test_an_output_that_cannot_be_written_exits_2_in_one_line(store_file, tmp_path, capsys):
+    path, cid = store_file
+    (tmp_path / "a-file").write_text("x")
+    assert main(["a3", str(cid), "--store", str(path), "-o", str(tmp_path / "a-file" / "a3.html")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "a-file" in err and "Traceback" not in err
+
+
+def test_a_password_in_the_store_url_never_reaches_the_message(capsys):
+    assert main(["a3", "1", "--store", "postgresql://postgres:Sup3rSecret@127.0.0.1:1/nothing"]) == 2
+    err = capsys.readouterr().err
+    assert "Sup3rSecret" not in err and "***" in err

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from qoswb.cli import main
@@ -187,6 +188,12 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     driver.wait()
     finished_before = len(manifest(out)["jobs"])
     assert 2 <= finished_before < len(teams)
+    # the index left behind agrees with the manifest and says the batch is incomplete
+    left = manifest(out)
+    index = (out / "index.html").read_text()
+    assert f"{finished_before} report(s) ok, 0 failed" in index
+    assert len(left["batch"]["pending"]) == len(teams) - finished_before
+    assert f"Incomplete</b>: {len(teams) - finished_before} report(s) not run yet" in index
     time.sleep(1)  # the workers die with the driver (PDEATHSIG); their kernels follow
     assert main(["batch", str(params), "--resume", "--workers", "2", "--no-progress"]) == 0
     jobs = manifest(out)["jobs"]
@@ -197,20 +204,27 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     for p in out.rglob("*.ipynb"):
         nbformat.validate(nbformat.read(p, as_version=4))
     assert len(html_files(out)) == len(teams)
+    index = (out / "index.html").read_text()
+    assert "Incomplete" not in index and f"{len(teams)} report(s) ok, 0 failed" in index
 
 
 def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(tmp_path, capsys):
     from qoswb.data.synthetic import generate
 
-    source = tmp_path / "tickets.parquet"
-    generate(seed=5, weeks=6, teams=["Billing", "Returns"]).interactions.to_parquet(source, index=False)
+    source, answers = tmp_path / "tickets.parquet", tmp_path / "answers.parquet"
+    demo = generate(seed=5, weeks=6, teams=["Billing", "Returns"])
+    demo.interactions.to_parquet(source, index=False)
+    ghosts = demo.surveys.head(4).assign(id=[f"NOPE{i}" for i in range(4)])  # rate no interaction
+    pd.concat([demo.surveys, ghosts]).to_parquet(answers, index=False)
     broken = tmp_path / "broken.txt"
     broken.write_text("Returns")
     make_template(tmp_path, body=BREAKABLE.format(path=str(broken)))
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
-                             data={"source": str(source), "kind": "interactions"})
+                             data={"source": str(source), "kind": "interactions",
+                                   "surveys": {"source": str(answers)}})
     out = tmp_path / "out"
     assert main(["batch", str(params), "--workers", "2", "--no-progress"]) == 1
+    assert manifest(out)["batch"]["summaries"]["surveys"]["unmatched"] == 4
     first = by_team(out)
     assert first["Billing"]["data"] and first["Billing"]["data"] == first["Returns"]["data"]
     # the same data: resume says nothing more
@@ -223,5 +237,196 @@ def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(
     assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "note: the data changed since 1 kept report(s) were made" in err
+    assert "note: data cache rebuilt: the source changed" in err
     now = by_team(out)
     assert now["Billing"]["data"] == first["Billing"]["data"] != now["Returns"]["data"]
+
+
+# --- the batch's folder: it writes only there, and deletes only what it wrote -----------------
+
+def snapshot(folder: Path) -> dict:
+    """Every file and folder under ``folder``: content and modification time."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}
+
+
+def victim_folder(root: Path) -> Path:
+    """Someone's folder that merely looks like a batch's: an index, a _cache, partial files."""
+    victim = root / "victim"
+    (victim / "_cache").mkdir(parents=True)
+    (victim / "index.html").write_text("<h1>my own page</h1>")
+    (victim / "_cache" / "meta.json").write_text('{"not": "qoswb"}')
+    (victim / "_cache" / "photos.parquet").write_bytes(b"PAR1 mine")
+    (victim / ".x.partial").write_text("my draft")
+    (victim / "team").mkdir()
+    (victim / "team" / ".tiny-2025-03.123.partial.html").write_text("my draft too")
+    return victim
+
+
+@pytest.mark.parametrize("manifest_text", [None, '{"name": "my web app", "icons": []}', "{not json"])
+def test_a_folder_with_content_and_no_qoswb_manifest_is_refused_untouched(tmp_path, capsys, manifest_text):
+    victim = victim_folder(tmp_path)
+    if manifest_text is not None:  # a manifest.json of something else
+        (victim / "manifest.json").write_text(manifest_text)
+    nested = tmp_path / "a" / "b" / "c"
+    nested.mkdir(parents=True)
+    make_template(nested)
+    params = make_parameters(nested, templates=["tiny.ipynb"], teams=["team"], periods=["2025-03"],
+                             output="../../../victim")
+    before = snapshot(victim)
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(victim) in err and "no qoswb manifest.json" in err
+    assert snapshot(victim) == before
+
+
+@pytest.mark.parametrize("output", ["a-file", "a-file/out", "/proc/qoswb-cannot-write-here"])
+def test_an_output_that_is_a_file_or_cannot_be_written_is_one_line_exit_2(tmp_path, capsys, output):
+    (tmp_path / "a-file").write_text("mine")
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"],
+                             output=output)
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("qoswb batch: error: output ")
+    assert ("is a file" in err) if output == "a-file" else ("cannot write there" in err)
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_a_rerun_removes_its_own_leftovers_and_nothing_else(tmp_path):
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
+    out = tmp_path / "out"
+    assert main(["batch", str(params), "--no-progress"]) == 0
+    job_folder = out / slug("A")
+    ours = [job_folder / ".tiny-2025-03.4242.partial.html", job_folder / ".tiny-2025-03.4242.partial.ipynb",
+            out / ".index.4242.partial.html", out / ".manifest.4242.partial.json"]
+    theirs = [job_folder / ".notes.partial.txt", out / ".x.partial", job_folder / "my-notes.html",
+              out / "elsewhere" / ".tiny-2025-03.4242.partial.html"]  # not a folder of this batch's jobs
+    for path in ours + theirs:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("left here")
+    assert main(["batch", str(params), "--no-progress"]) == 0
+    assert [p for p in ours if p.exists()] == []
+    assert all(p.read_text() == "left here" for p in theirs)
+
+
+def test_an_empty_folder_is_taken_and_marked_as_the_batchs_at_once(tmp_path):
+    make_template(tmp_path)
+    (tmp_path / "out").mkdir()
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
+    assert main(["batch", str(params), "--no-progress"]) == 0
+    assert manifest(tmp_path / "out")["jobs"][0]["status"] == "ok"
+    assert main(["batch", str(params), "--no-progress"]) == 0  # its own folder now: accepted again
+
+
+def test_resume_reruns_every_report_whose_parameters_or_template_changed(tmp_path, capsys):
+    make_template(tmp_path, body="print(targets)")
+    common = dict(templates=["tiny.ipynb"], teams=["A", "B", "C"], periods=["2025-03"])
+    params = make_parameters(tmp_path, targets={"sla_response": 0.8}, **common)
+    out = tmp_path / "out"
+    assert main(["batch", str(params), "--no-progress"]) == 0
+    capsys.readouterr()
+    make_parameters(tmp_path, targets={"sla_response": 0.9}, **common)  # a changed target
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    assert "3 report(s) ok, 0 failed, 0 skipped" in printed.out
+    assert "note: 3 re-run: parameters changed" in printed.err
+    assert all(j["parameters"]["targets"] == {"sla_response": 0.9} for j in manifest(out)["jobs"])
+    assert all("0.9" in p.read_text() for p in html_files(out))
+    # the same parameters again: nothing to do
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    assert "0 report(s) ok, 0 failed, 3 skipped" in printed.out and "re-run" not in printed.err
+    make_template(tmp_path, body="print('new template', targets)")  # the template edited in place
+    assert main(["batch", str(params), "--resume", "--only", "B", "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    assert "1 report(s) ok, 0 failed, 0 skipped" in printed.out and "note: 1 re-run" in printed.err
+    assert "new template" in (out / slug("B") / "tiny-2025-03.html").read_text()
+    assert "new template" not in (out / slug("A") / "tiny-2025-03.html").read_text()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_exit_2_and_no_index(tmp_path, capsys):
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
+    started = time.monotonic()
+    assert main(["batch", str(params), "--scheduler", f"tcp://127.0.0.1:{free_port()}", "--no-progress"]) == 2
+    assert time.monotonic() - started < 15
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no Dask scheduler answered within 10 s" in err
+    assert not (tmp_path / "out" / "index.html").exists()
+
+
+# --- no secret in any output -------------------------------------------------------------------
+
+CANARY = "Canary-Pa55word-7f3e"
+
+
+@pytest.fixture
+def postgres_tickets():
+    """A table of tickets on the PostgreSQL server at 127.0.0.1:5432 (trust auth: any password works)."""
+    import uuid
+
+    sa = pytest.importorskip("sqlalchemy")
+    pytest.importorskip("psycopg")
+    from qoswb.data.synthetic import generate
+
+    engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError:
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    name = f"qoswb_secret_{uuid.uuid4().hex[:10]}"
+    generate(seed=2, weeks=5, teams=["Billing", "Returns"]).interactions.to_sql(name, engine, index=False)
+    try:
+        yield name
+    finally:
+        with engine.begin() as con:
+            con.execute(sa.text(f'DROP TABLE IF EXISTS "{name}"'))
+        engine.dispose()
+
+
+def grep_folder(folder: Path, secret: str) -> list[str]:
+    """Files under ``folder`` whose bytes hold ``secret`` anywhere (Parquet and notebooks included)."""
+    return [str(p) for p in folder.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+@pytest.mark.postgres
+def test_a_database_password_reaches_no_output_file_and_no_printed_line(tmp_path, capfd, postgres_tickets):
+    make_template(tmp_path, body="import json, pathlib\nprint(json.loads((pathlib.Path(cache) / 'meta.json').read_text())['source'])")
+    url = f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:5432/test"
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
+                             data={"source": url, "table": postgres_tickets, "kind": "interactions"})
+    out = tmp_path / "out"
+    assert main(["batch", str(params), "--workers", "1"]) == 0  # with the progress bar
+    assert main(["batch", str(params), "--resume", "--workers", "1"]) == 0
+    printed = capfd.readouterr()
+    assert CANARY not in printed.out + printed.err
+    assert "data cache rebuilt: a database source cannot be checked" in printed.err
+    assert grep_folder(out, CANARY) == []
+    meta = json.loads((out / "_cache" / "meta.json").read_text())
+    assert meta["source"] == "postgresql+psycopg://postgres:***@127.0.0.1:5432/test"
+    assert "postgres:***@" in (out / slug("Billing") / "tiny-2024-01.html").read_text()
+    assert meta["summaries"]["interactions"]["accepted"] > 0
+
+
+@pytest.mark.parametrize("url", [f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:1/test",
+                                 f"nosuchdriver://postgres:{CANARY}@127.0.0.1/test"])
+def test_a_database_that_fails_names_it_without_its_password(tmp_path, capfd, url):
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
+                             data={"source": url, "table": "tickets", "kind": "interactions"})
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    printed = capfd.readouterr()
+    err = printed.err.strip()
+    assert len(err.splitlines()) == 1 and "postgres:***@127.0.0.1" in err
+    assert CANARY not in printed.out + printed.err and grep_folder(tmp_path / "out", CANARY) == []

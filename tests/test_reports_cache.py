@@ -1,6 +1,7 @@
 """The batch cache: loaded once from a real file through qoswb.data, then read by slices."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -182,3 +183,118 @@ def test_a_source_with_no_rows_is_a_clear_error_naming_it(tmp_path):
     empty.write_text("id,team,opened_at\n")
     with pytest.raises(DataError, match=r"tickets.csv: no interactions to report on \(0 row\(s\) read, 0 rejected"):
         rc.build({"source": str(empty), "kind": "interactions"}, "month", tmp_path / "out")
+
+
+# --- the cache key: never a stale cache, and a rebuild says why ---------------------------------
+
+@pytest.fixture
+def export(tmp_path):
+    """A small CSV export with its own column names, and a mapping YAML file for it."""
+    tickets = generate(seed=4, weeks=2, teams=["Billing", "Returns"]).interactions
+    tickets = tickets[["id", "team", "opened_at", "resolved_at", "channel"]]
+    tickets.rename(columns={"id": "Case", "team": "Group", "channel": "Via"}).to_csv(
+        tmp_path / "export.csv", index=False)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns:\n  id: Case\n  team: Group\n")
+    return {"source": str(tmp_path / "export.csv"), "kind": "interactions", "mapping": str(mapping)}
+
+
+def rebuilt(data, out, **options):
+    """(whether the cache was rebuilt, the notes the build gave)."""
+    stamp = (out / rc.CACHE / "meta.json").stat().st_mtime_ns
+    notes = []
+    rc.build(data, "month", out, reuse=True, notes=notes, **options)
+    return (out / rc.CACHE / "meta.json").stat().st_mtime_ns != stamp, notes
+
+
+def test_the_same_data_reuses_the_cache(export, tmp_path):
+    rc.build(export, "month", tmp_path / "out")
+    assert rebuilt(export, tmp_path / "out") == (False, [])
+
+
+def test_a_mapping_edited_in_place_rebuilds_the_cache(export, tmp_path):
+    out = tmp_path / "out"
+    rc.build(export, "month", out)
+    assert "channel" not in rc.read(out / rc.CACHE, "interactions").columns
+    with open(export["mapping"], "a") as fh:
+        fh.write("  channel: Via\n")  # same path, new content
+    assert rebuilt(export, out) == (True, ["data cache rebuilt: the mapping changed"])
+    assert rc.read(out / rc.CACHE, "interactions")["channel"].notna().all()
+
+
+def test_a_touched_source_rebuilds_the_cache(export, tmp_path):
+    out = tmp_path / "out"
+    rc.build(export, "month", out)
+    stat = os.stat(export["source"])
+    os.utime(export["source"], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    changed, notes = rebuilt(export, out)
+    assert changed and notes == ["data cache rebuilt: the source changed (its size, time or content)"]
+
+
+def test_a_source_edited_keeping_its_size_and_time_rebuilds_the_cache(export, tmp_path):
+    out = tmp_path / "out"
+    rc.build(export, "month", out)
+    path = export["source"]
+    stat = os.stat(path)
+    text = open(path).read()
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    edited = last.replace("Billing", "Bxlling") if "Billing" in last else last.replace("Returns", "Rxturns")
+    open(path, "w").write(text.replace(last, edited))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert os.stat(path).st_size == stat.st_size
+    changed, notes = rebuilt(export, out)
+    assert changed and "the source changed" in notes[0]
+    assert {"Bxlling", "Rxturns"} & set(rc.meta(out / rc.CACHE)["teams"])
+
+
+def test_another_qoswb_version_rebuilds_the_cache(export, tmp_path, monkeypatch):
+    import qoswb
+
+    out = tmp_path / "out"
+    rc.build(export, "month", out)
+    monkeypatch.setattr(qoswb, "__version__", "99.0")
+    assert rebuilt(export, out) == (True, ["data cache rebuilt: qoswb's version changed"])
+
+
+def test_an_sqlite_source_is_fingerprinted_as_a_file(export, tmp_path):
+    sa = pytest.importorskip("sqlalchemy")
+    db = tmp_path / "qos.sqlite"
+    engine = sa.create_engine(f"sqlite:///{db}")
+    pd.read_csv(export["source"]).to_sql("tickets", engine, index=False)
+    engine.dispose()
+    data = dict(export, source=f"sqlite:///{db}", table="tickets")
+    rc.build(data, "month", tmp_path / "out")
+    assert rebuilt(data, tmp_path / "out") == (False, [])
+
+
+def test_leftover_build_folders_are_removed_and_nothing_else(export, tmp_path):
+    out = tmp_path / "out"
+    leftover, foreign = out / ".cache-k1ll3d", out / ".cache-mine"
+    leftover.mkdir(parents=True)
+    (leftover / "interactions.parquet").write_bytes(b"PAR1 half written")
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    rc.build(export, "month", out)
+    assert not leftover.exists() and (foreign / "notes.txt").read_text() == "mine"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".cache-")] == [".cache-mine"]
+
+
+@pytest.mark.parametrize("meta_text", ['{"not": "qoswb"}', None])
+def test_a_cache_folder_qoswb_did_not_write_is_never_replaced(export, tmp_path, meta_text):
+    cache = tmp_path / "out" / rc.CACHE
+    cache.mkdir(parents=True)
+    (cache / "photos.parquet").write_bytes(b"mine")
+    if meta_text:
+        (cache / "meta.json").write_text(meta_text)
+    with pytest.raises(DataError, match="not a data cache qoswb wrote"):
+        rc.build(export, "month", tmp_path / "out")
+    assert sorted(p.name for p in cache.iterdir()) == sorted(["photos.parquet"] + (["meta.json"] if meta_text else []))
+
+
+def test_a_qoswb_cache_with_a_users_file_in_it_is_not_replaced(export, tmp_path):
+    out = tmp_path / "out"
+    rc.build(export, "month", out)
+    (out / rc.CACHE / "notes.txt").write_text("mine")
+    with pytest.raises(DataError, match="or it holds other files"):
+        rc.build(export, "week", out)
+    assert (out / rc.CACHE / "notes.txt").read_text() == "mine"

@@ -86,7 +86,7 @@ def test_team_names_cannot_steer_the_output_path(tmp_path, kernels):
     assert not (tmp_path.parent / "escape.html").exists()
 
 
-def test_offline_html_removes_what_nbconvert_fetches_from_cdns():
+def test_offline_html_removes_what_nbconvert_fetches_from_cdns_and_every_script():
     page = ('<script src="https://cdnjs.cloudflare.com/require.min.js"></script>'
             '<script type="text/x-mathjax-config">MathJax.Hub.Config({})</script>'
             '<script type="module">const m = (await import("https://cdn/x.mjs")).default;</script>'
@@ -94,13 +94,27 @@ def test_offline_html_removes_what_nbconvert_fetches_from_cdns():
             '<p>report</p>')
     clean = offline_html(page)
     assert remote_references(page) and remote_references(clean) == []
-    assert "<p>report</p>" in clean and "x-mathjax-config" in clean and 'href="data:,"' in clean
+    assert "<p>report</p>" in clean and 'href="data:,"' in clean
+    assert "<script" not in clean  # a report runs nothing, nbconvert's MathJax configuration neither
 
 
 def test_partials_of_a_killed_run_are_removed(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a/.r-2025-03.123.partial.html").write_text("<half")
     (tmp_path / "a/r-2025-02.html").write_text("whole")
-    assert remove_partials(tmp_path) == 1
-    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["r-2025-02.html"]
+    (tmp_path / "a/.notes.partial.txt").write_text("the user's own")  # no output of the batch
+    (tmp_path / "a/.r-2025-03.backup.partial.html").write_text("not a name qoswb gives")
+    assert remove_partials(tmp_path, ["a/r-2025-03.html", "a/r-2025-03.ipynb", "b/none.html"]) == 1
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [
+        ".notes.partial.txt", ".r-2025-03.backup.partial.html", "r-2025-02.html"]
 
+
+
+def test_partials_behind_a_link_out_of_the_folder_are_left_alone(tmp_path):
+    outside = tmp_path / "someone-else"
+    outside.mkdir()
+    (outside / ".r-2025-03.123.partial.html").write_text("theirs")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a").symlink_to(outside)
+    assert remove_partials(tmp_path / "out", ["a/r-2025-03.html"]) == 0
+    assert (outside / ".r-2025-03.123.partial.html").read_text() == "theirs"

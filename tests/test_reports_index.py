@@ -35,7 +35,7 @@ def test_the_manifest_is_written_after_each_job_and_read_back(tmp_path):
         "id": "r/a/2025-03", "template": "r", "template_path": "/t/r.ipynb", "team": "A", "period": "2025-03",
         "parameters": {"team": "A", "period": "2025-03"}, "status": "ok", "duration": 1.5,
         "outputs": ["a/r-2025-03.ipynb", "a/r-2025-03.html"], "error": None, "headline": "1 deteriorating",
-        "attempts": 1, "finished_at": None, "data": None}
+        "attempts": 1, "finished_at": None, "data": None, "template_hash": None}
     m.record(b, {"status": "failed", "error": "cell 3: KeyError: 'x'", "outputs": []})
     again = Manifest(tmp_path)
     assert again.ok("r/a/2025-03") and not again.ok("r/b/2025-03") and not again.ok("r/c/2025-03")

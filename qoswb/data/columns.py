@@ -17,11 +17,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qoswb.data.expressions import parse as parse_expression
 from qoswb.data.schema import SCHEMAS
 from qoswb.data.validate import Parsed, parse
 from qoswb.errors import DataError, ParameterError
-
-_IDENT = re.compile(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_.]*)")
 
 
 def normalise(name: str) -> str:
@@ -47,15 +46,14 @@ def _did_you_mean(name: str, header: list[str]) -> str:
     return f" (did you mean {' or '.join(repr(h) for h in near)}?)" if near else ""
 
 
-def references(spec: dict, header: list[str]) -> list[str]:
-    """The source columns a spec reads (for an expression: the names in it that are columns)."""
+def references(spec: dict, header: list[str], name: str = "expression") -> list[str]:
+    """The source columns a spec reads (of canonical column ``name``, for messages)."""
     if "column" in spec:
         return [spec["column"]]
     if "columns" in spec:
         return list(spec["columns"])
     if "expr" in spec:
-        names = [a or b for a, b in _IDENT.findall(spec["expr"])]
-        return [n for n in names if n in header or not n.replace(".", "").isdigit()]
+        return parse_expression(spec["expr"], name).columns
     return []
 
 
@@ -84,7 +82,7 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
             elif column.required:
                 missing.append(name)
             continue
-        for ref in references(spec, header):
+        for ref in references(spec, header, name):
             if ref not in header:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) is not in the header"
                                 f"{_did_you_mean(ref, header)}")
@@ -134,21 +132,28 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
 
 
 def _expression(table, name, expr, ctype, decimal) -> Parsed:
-    import pandas as pd
-
-    refs = [r for r in references({"expr": expr}, table.column_names) if r in table.column_names]
-    numbers = {r: parse(table[r], "number", decimal=decimal) for r in refs}
+    """A column computed by a mapping expression (see :mod:`qoswb.data.expressions`): a row
+    missing or unreadable in a column it reads is missing or unreadable in the result."""
+    expression = parse_expression(expr, name)
+    numbers = {r: parse(table[r], "number", decimal=decimal) for r in expression.columns}
     missing = np.zeros(table.num_rows, bool)
     bad = np.zeros(table.num_rows, bool)
     for p in numbers.values():
         missing |= p.missing
         bad |= p.bad
-    frame = pd.DataFrame({r: p.values.to_numpy(zero_copy_only=False) for r, p in numbers.items()})
-    try:
-        result = np.asarray(frame.eval(expr), dtype=float)
-    except Exception as exc:  # pandas raises many kinds for a bad expression
-        raise ParameterError(f"the expression for {name} ({expr!r}) cannot be computed: {exc}") from exc
-    values = pa.array(result, pa.float64(), from_pandas=True)
+    result = expression.evaluate({r: p.values.to_numpy(zero_copy_only=False) for r, p in numbers.items()})
+    wanted = "boolean" if ctype == "boolean" else "number" if ctype in ("number", "integer") else ctype
+    if result.kind == "boolean" and wanted == "number":
+        result.data = result.data.astype(float)  # a condition counts as 1 or 0
+    elif result.kind != wanted:
+        raise DataError(f"column {name!r}: expression {expr!r} gives a {result.kind}, but {name} is a {ctype}")
+    if wanted == "boolean":
+        return Parsed(pa.array(result.data, pa.bool_(), mask=missing | bad), missing, bad)
+    values = np.where(missing | bad, np.nan, result.data)
+    extreme = np.isinf(values) | (np.abs(np.nan_to_num(values, posinf=0, neginf=0)) >= 2.0 ** 63)
+    bad |= np.isnan(values) & ~missing  # 0/0
+    values[extreme | bad] = np.nan
+    arr = pa.array(values, pa.float64(), from_pandas=True)
     if ctype == "integer":
-        values = pc.cast(pc.round(values), pa.int64())
-    return Parsed(values, missing, bad)
+        arr = pc.cast(pc.round(arr), pa.int64())
+    return Parsed(arr, missing, bad, extreme)

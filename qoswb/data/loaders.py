@@ -12,9 +12,13 @@ first reason, so those counts add up to ``summary["rejected"]``):
 1. wrong number of cells (a CSV line that cannot be split into the header's columns);
 2. missing required value (``id``, ``team``, ``opened_at`` / ``answered_at`` / ``period``);
 3. unparseable timestamp, number, integer or boolean;
-4. out of range: CSAT 1-5, NPS 0-10, CES 1-7; negative contacts, SLA, numerator or denominator;
-5. first response or resolution before opening; numerator above denominator;
-6. duplicate key (``id``; ``team`` + ``period`` for aggregates): a row is rejected when an
+4. a number that is infinite or too large for its type (``inf``, ``1e999``, an integer beyond 64 bits);
+5. a timestamp or period outside the plausible range: from 1990-01-01 until a year after
+   today unless the mapping says otherwise (``timestamp_range: {from: 2015-01-01, until: 2030-12-31}``);
+6. out of range: CSAT 1-5, NPS 0-10, CES 1-7; negative contacts, SLA, numerator or denominator;
+7. first response or resolution before opening, resolution before first response;
+   numerator above denominator;
+8. duplicate key (``id``; ``team`` + ``period`` for aggregates): a row is rejected when an
    earlier row with the same key was accepted, so the first good one is kept.
 
 Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal``
@@ -42,7 +46,7 @@ import pyarrow.compute as pc
 from qoswb.data import columns as cols
 from qoswb.data.mapping import READ_OPTIONS, read_mapping
 from qoswb.data.result import LoadResult
-from qoswb.data.schema import AFTER_OPENED, KEYS, SCHEMAS
+from qoswb.data.schema import IN_ORDER, KEYS, SCHEMAS
 from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_source, sniff_csv
 from qoswb.data.validate import UNIT
 from qoswb.errors import ParameterError
@@ -113,9 +117,9 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
         parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
                                   timezone=timezone, decimal=opts.get("decimal"))
         labels[name] = cols.label(name, spec)
-    checks = _checks(kind, parsed, labels)
+    checks = _checks(kind, parsed, labels, m.plausible())
     notes = list(raw.notes) + _notes(kind, found, raw, timezone)
-    used = {ref for spec in found.values() for ref in cols.references(spec, header)}
+    used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
     extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
     return _assemble(kind, raw, parsed, checks, extra, notes, reread)
 
@@ -126,8 +130,8 @@ def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
     if opts.get("decimal") not in (None, "."):
         return {}
     uses = {}
-    for spec in found.values():
-        for ref in cols.references(spec, []):
+    for name, spec in found.items():
+        for ref in cols.references(spec, [], name):
             uses[ref] = uses.get(ref, 0) + 1
     types = {}
     for name, spec in found.items():
@@ -152,7 +156,17 @@ def _check_timezone(timezone, origin):
         raise ParameterError(f"{origin}: unknown timezone {timezone!r} (use a name like 'Europe/London')") from exc
 
 
-def _checks(kind: str, parsed: dict, labels: dict) -> list:
+def _outside(values, earliest, latest) -> np.ndarray:
+    """Timestamps before ``earliest`` or after ``latest`` (naive UTC datetimes)."""
+    if not pa.types.is_timestamp(values.type):  # periods given as numbers
+        return np.zeros(len(values), bool)
+    tz = "UTC" if values.type.tz else None
+    bounds = [pa.scalar(b.replace(tzinfo=None), pa.timestamp(UNIT)).cast(pa.timestamp(UNIT, tz)) for b in
+              (earliest, latest)]
+    return _mask(pc.or_(pc.less(values, bounds[0]), pc.greater(values, bounds[1])))
+
+
+def _checks(kind: str, parsed: dict, labels: dict, plausible: tuple) -> list:
     """(mask, reason) pairs in the documented order; masks are numpy bool arrays."""
     schema = SCHEMAS[kind]
     out = []
@@ -162,6 +176,14 @@ def _checks(kind: str, parsed: dict, labels: dict) -> list:
     for name, p in parsed.items():
         out.append((p.bad, f"unparseable {labels[name]}"))
     for name, p in parsed.items():
+        if p.extreme is not None:
+            out.append((p.extreme, f"{labels[name]} infinite or too large"))
+    earliest, latest = plausible
+    for name, p in parsed.items():
+        if schema[name].type in ("timestamp", "date"):
+            out.append((_outside(p.values, earliest, latest),
+                        f"{labels[name]} outside {earliest:%Y-%m-%d} to {latest:%Y-%m-%d} (timestamp_range)"))
+    for name, p in parsed.items():
         bounds = schema[name].range
         if bounds is None:
             continue
@@ -170,11 +192,9 @@ def _checks(kind: str, parsed: dict, labels: dict) -> list:
         outside = pc.less(values, low) if high is None else pc.or_(pc.less(values, low), pc.greater(values, high))
         reason = f"negative {labels[name]}" if high is None else f"{labels[name]} out of range {low}-{high}"
         out.append((_mask(outside), reason))
-    if "opened_at" in parsed:
-        for name in AFTER_OPENED:
-            if name in parsed:
-                out.append((_mask(pc.less(parsed[name].values, parsed["opened_at"].values)),
-                            f"{name} before opened_at"))
+    for earlier, later in IN_ORDER:
+        if earlier in parsed and later in parsed:
+            out.append((_mask(pc.less(parsed[later].values, parsed[earlier].values)), f"{later} before {earlier}"))
     if "numerator" in parsed and "denominator" in parsed:
         out.append((_mask(pc.greater(parsed["numerator"].values, parsed["denominator"].values)),
                     "numerator above denominator"))

@@ -14,11 +14,14 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
       opened_at: "%d/%m/%Y %H:%M"
     timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
     timezone: Europe/London       # of naive timestamps (UTC when not given)
+    timestamp_range: {from: 2015-01-01, until: 2030-12-31}   # plausible timestamps and periods;
+                                  #   default: from 1990-01-01 until a year after today
     delimiter: ";"                # reading options: delimiter, encoding, decimal,
     encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL)
 
-A column may also be ``{expr: "attendances - breaches"}``: arithmetic on numeric
-columns of the source. A flat dict without ``columns`` (``{"id": "Case Number"}``)
+A column may also be ``{expr: "attendances - breaches"}``: arithmetic and
+comparisons on numeric columns of the source and literals, nothing else (see
+:mod:`qoswb.data.expressions`). A flat dict without ``columns`` (``{"id": "Case Number"}``)
 is read as the column part alone. Canonical columns the mapping does not name are
 found in the header by name, ignoring case, spaces and punctuation.
 
@@ -34,7 +37,9 @@ from pathlib import Path
 from qoswb.errors import ParameterError
 
 READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query")
-TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "description", *READ_OPTIONS)
+TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "timestamp_range", "description",
+            *READ_OPTIONS)
+EARLIEST = "1990-01-01"  # default start of the plausible timestamps; the end is a year after today
 SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format")
 
 
@@ -49,6 +54,33 @@ class Mapping:
     options: dict = field(default_factory=dict)
     kind: str | None = None
     origin: str = "mapping"
+    timestamp_range: dict = field(default_factory=dict)  # {"from": ..., "until": ...} as given
+
+    def plausible(self):
+        """(earliest, latest) plausible timestamp as naive UTC ``datetime`` objects.
+
+        >>> Mapping(timestamp_range={"from": "2001-02-03"}).plausible()[0]
+        datetime.datetime(2001, 2, 3, 0, 0)
+        """
+        import pandas as pd
+
+        defaults = {"from": pd.Timestamp(EARLIEST),
+                    "until": pd.Timestamp.now("UTC").tz_localize(None) + pd.DateOffset(years=1)}
+        bounds = []
+        for key, default in defaults.items():
+            value = self.timestamp_range.get(key)
+            try:
+                stamp = default if value is None else pd.Timestamp(value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise ParameterError(f"{self.origin}: timestamp_range {key} should be a date like "
+                                     f"2024-01-31, not {value!r}") from exc
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_convert("UTC").tz_localize(None)
+            bounds.append(stamp.to_pydatetime())
+        if bounds[0] > bounds[1]:
+            raise ParameterError(f"{self.origin}: timestamp_range from ({bounds[0]:%Y-%m-%d}) is after "
+                                 f"until ({bounds[1]:%Y-%m-%d})")
+        return tuple(bounds)
 
     def format_for(self, canonical: str) -> str | None:
         """The timestamp format of one canonical column (its own, else the default)."""
@@ -72,6 +104,13 @@ def _spec(name: str, value, origin: str) -> dict:
         spec = dict(value)
         if "columns" in spec:
             spec.setdefault("sep", " ")
+        if "expr" in spec:  # checked now, so a bad one stops before any data is read
+            from qoswb.data.expressions import parse
+
+            try:
+                parse(spec["expr"], name)
+            except ParameterError as exc:
+                raise ParameterError(f"{origin}: {exc}") from None
         return spec
     raise ParameterError(f"{origin}: column '{name}' should be a column name, a list of names "
                          f"or a dict, not {value!r}")
@@ -110,6 +149,10 @@ def read_mapping(mapping=None) -> Mapping:
     for key, value in (("columns", columns), ("formats", formats)):
         if not isinstance(value, dict):
             raise ParameterError(f"{origin}: '{key}' should be a mapping of canonical names")
+    timestamp_range = raw.get("timestamp_range") or {}
+    if not isinstance(timestamp_range, dict) or set(timestamp_range) - {"from", "until"}:
+        raise ParameterError(f"{origin}: 'timestamp_range' should be a mapping with from and/or until, "
+                             f"e.g. {{from: 2015-01-01, until: 2030-12-31}}, not {timestamp_range!r}")
     return Mapping(
         columns={name: _spec(name, value, origin) for name, value in columns.items()},
         formats=dict(formats),
@@ -118,17 +161,20 @@ def read_mapping(mapping=None) -> Mapping:
         options={k: raw[k] for k in READ_OPTIONS if k in raw},
         kind=raw.get("kind"),
         origin=origin,
+        timestamp_range=dict(timestamp_range),
     )
 
 
 def _read_yaml(path: Path) -> dict:
     import yaml
 
+    from qoswb.yamlsafe import safe_load
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
     try:
-        return yaml.safe_load(text) or {}
+        return safe_load(text, origin=f"mapping file {path}") or {}  # aliases bounded
     except yaml.YAMLError as exc:
         raise ParameterError(f"mapping file {path} is not valid YAML: {exc}") from exc

@@ -51,8 +51,9 @@ SCHEMAS = {
     },
 }
 
-# columns whose value must not come before opened_at
-AFTER_OPENED = ("first_response_at", "resolved_at")
+# (earlier, later): a row whose later timestamp comes before its earlier one is rejected
+IN_ORDER = (("opened_at", "first_response_at"), ("opened_at", "resolved_at"),
+            ("first_response_at", "resolved_at"))
 # columns that identify a row: a repeat is rejected as a duplicate
 KEYS = {"interactions": ["id"], "surveys": ["id"], "aggregates": ["team", "period"]}
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 TRUE = ["true", "yes", "y", "1", "t"]
 FALSE = ["false", "no", "n", "0", "f"]
-NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+NUMBER = r"^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|(?i:inf|infinity))$"  # infinities: read, then rejected
 ISO_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 UNIT = "us"
 
@@ -36,6 +36,20 @@ class Parsed:
     values: pa.Array
     missing: np.ndarray
     bad: np.ndarray
+    # readable but unusable: infinite, or too large for its type (1e999, an integer beyond 64 bits);
+    # its values are null, so nothing downstream computes with them
+    extreme: np.ndarray | None = None
+
+
+INT64_LIMIT = 2.0 ** 63
+
+
+def _finite(values, missing, bad) -> Parsed:
+    """A float column with infinities marked extreme and set to null."""
+    infinite = _np(pc.fill_null(pc.is_inf(values), False))
+    if infinite.any():
+        values = pc.if_else(pa.array(infinite), pa.scalar(None, pa.float64()), values)
+    return Parsed(values, missing, bad, infinite)
 
 
 def _np(mask) -> np.ndarray:
@@ -94,7 +108,7 @@ def _parse_number(arr, *, decimal=None, **_):
     if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
         values = pc.cast(arr, pa.float64())
         missing = _np(pc.is_null(values, nan_is_null=True))
-        return Parsed(values, missing, np.zeros(len(arr), bool))
+        return _finite(values, missing, np.zeros(len(arr), bool))
     if pa.types.is_boolean(arr.type):
         return Parsed(pc.cast(arr, pa.float64()), _np(pc.is_null(arr)), np.zeros(len(arr), bool))
     text, missing = _text(arr)
@@ -102,16 +116,20 @@ def _parse_number(arr, *, decimal=None, **_):
         text = pc.replace_substring(pc.replace_substring(text, ".", ""), decimal, ".")
     ok = pc.fill_null(pc.match_substring_regex(text, NUMBER), False)
     values = pc.cast(pc.if_else(ok, text, pa.scalar(None, text.type)), pa.float64())
-    return Parsed(values, missing, ~_np(ok) & ~missing)
+    return _finite(values, missing, ~_np(ok) & ~missing)
 
 
 def _parse_integer(arr, **kw):
+    if pa.types.is_integer(arr.type) and arr.type != pa.uint64():  # whole already: exact, no floats
+        values = pc.cast(arr, pa.int64())
+        return Parsed(values, _np(pc.is_null(values)), np.zeros(len(arr), bool), np.zeros(len(arr), bool))
     p = _parse_number(arr, **kw)
     floats = p.values
+    too_large = _np(pc.fill_null(pc.greater_equal(pc.abs(floats), INT64_LIMIT), False))
     whole = _np(pc.fill_null(pc.equal(pc.floor(floats), floats), True))
-    bad = p.bad | ~whole
-    clean = pc.if_else(pa.array(whole), floats, pa.scalar(None, pa.float64()))
-    return Parsed(pc.cast(clean, pa.int64()), p.missing, bad)
+    bad = p.bad | (~whole & ~too_large)
+    clean = pc.if_else(pa.array(whole & ~too_large), floats, pa.scalar(None, pa.float64()))
+    return Parsed(pc.cast(clean, pa.int64()), p.missing, bad, p.extreme | too_large)
 
 
 def _parse_boolean(arr, **_):

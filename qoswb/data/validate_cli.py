@@ -1,9 +1,20 @@
 """``qoswb validate FILE``: load a file as qoswb would, print the summary, keep the rejected rows.
 
-Exit status: 0 when every row was accepted, 1 when rows were rejected (they are
-written to ``FILE`` with ``.rejected.csv`` as suffix — ``orders.csv`` gives
-``orders.rejected.csv`` — or to ``--rejected PATH``), 2 on an error (missing
-column, unreadable file, bad mapping), printed as one line.
+Exit status: 0 when every row was accepted, 1 when rows were rejected (or survey
+answers match no interaction), 2 on an error (missing column, unreadable or
+damaged file, bad mapping, a rejects file it will not overwrite), printed as one line.
+
+The rejected rows go beside the file, named from its whole name with the data
+suffix replaced — ``tickets.2024-01.csv`` gives ``tickets.2024-01.rejected.csv``
+and ``tickets.csv.gz`` gives ``tickets.rejected.csv`` — or to ``--rejected PATH``.
+Their header starts ``source_row,reason`` (where the row was, why it was
+rejected), then the row as read; that header is how qoswb knows a rejects file
+it wrote. It never writes over its input, nor over an existing file without that
+header (exit 2 naming it); the file is written whole or not at all.
+
+Survey answers (``--kind surveys``) given ``--interactions FILE`` (with its own
+``--interactions-mapping``) are linked to them by id, and the summary says how
+many answers match no interaction: those leave CSAT, NPS and CES.
 
 >>> from qoswb.cli import main
 >>> main(["validate", "orders.csv", "--mapping", "orders.yaml"])   # doctest: +SKIP
@@ -12,9 +23,18 @@ orders.csv: 1,204 rows read, 1,198 accepted, 6 rejected
   ...
 """
 
+import csv
+import os
+import tempfile
 from pathlib import Path
 
-from qoswb.errors import DataError
+from qoswb.errors import DataError, ParameterError
+
+REJECTS_HEADER = ["source_row", "reason"]
+# suffixes that say how a file is stored, dropped from the name of its rejects file
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls",
+                 ".duckdb", ".ddb", ".sqlite", ".db")
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
 
 
 def add_arguments(parser) -> None:
@@ -25,6 +45,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--rejected", metavar="PATH", help="where to write the rejected rows (CSV)")
     parser.add_argument("--table", help="table to read (DuckDB file or database URL)")
     parser.add_argument("--query", help="SQL query to read (DuckDB file or database URL)")
+    parser.add_argument("--interactions", metavar="FILE",
+                        help="for survey answers: the interactions they rate, to count answers that match none")
+    parser.add_argument("--interactions-mapping", metavar="YAML", help="mapping of the --interactions file")
 
 
 def rejected_path(source: str, given: str | None = None) -> Path:
@@ -32,13 +55,71 @@ def rejected_path(source: str, given: str | None = None) -> Path:
 
     >>> rejected_path("exports/orders.csv").as_posix()
     'exports/orders.rejected.csv'
+    >>> rejected_path("tickets.2024-01.csv").name, rejected_path("t.csv.gz").name
+    ('tickets.2024-01.rejected.csv', 't.rejected.csv')
+    >>> rejected_path("x.rejected.csv").name
+    'x.rejected.rejected.csv'
     """
     if given:
         return Path(given)
     if "://" in source:
         return Path("rejected.csv")
     path = Path(source)
-    return path.with_name(path.name.split(".")[0] + ".rejected.csv")
+    stem = path.name
+    for suffixes in (COMPRESSION_SUFFIXES, DATA_SUFFIXES):
+        for suffix in suffixes:
+            if stem.lower().endswith(suffix) and len(stem) > len(suffix):
+                stem = stem[: -len(suffix)]
+                break
+    return path.with_name(stem + ".rejected.csv")
+
+
+def is_rejects_file(path: Path) -> bool:
+    """Whether ``path`` is a rejects file qoswb wrote: its header starts ``source_row,reason``."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            header = next(csv.reader([stream.readline(4096)]), [])
+    except (OSError, UnicodeDecodeError):
+        return False
+    return header[: len(REJECTS_HEADER)] == REJECTS_HEADER
+
+
+def check_target(target: Path, source: str) -> None:
+    """Refuse to write over the input or over a file qoswb did not write (ParameterError)."""
+    if "://" not in source and target.exists() and Path(source).exists() and target.samefile(source):
+        raise ParameterError(f"{target}: is the file being validated; not overwritten (give --rejected PATH)")
+    if target.is_dir():
+        raise ParameterError(f"{target}: is a folder, not a file for the rejected rows")
+    if target.exists() and not is_rejects_file(target):
+        raise ParameterError(f"{target}: exists and is not a rejects file qoswb wrote (its header does not "
+                             f"start with {','.join(REJECTS_HEADER)}); not overwritten (move it or give "
+                             f"--rejected PATH)")
+
+
+def write_rejected(rejected, target: Path) -> None:
+    """Write the rejected rows, ``source_row`` and ``reason`` first, whole or not at all."""
+    columns = REJECTS_HEADER + [c for c in rejected.columns if c not in REJECTS_HEADER]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                rejected[columns].to_csv(stream, index=False)
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except OSError as exc:
+        raise DataError(f"cannot write the rejected rows to {target}: {exc.strerror or exc}") from exc
+
+
+def unmatched_answers(result, interactions: str, mapping=None) -> int:
+    """How many accepted survey answers match no interaction of ``interactions``."""
+    from qoswb.data.linking import link_surveys
+    from qoswb.data.loaders import load_interactions
+
+    _, unmatched = link_surveys(result.data, load_interactions(interactions, mapping).data)
+    return len(unmatched)
 
 
 def run(args) -> int:
@@ -48,16 +129,20 @@ def run(args) -> int:
 
     mapping = read_mapping(args.mapping)
     kind = args.kind or mapping.kind or "interactions"
+    if args.interactions and kind != "surveys":
+        raise ParameterError(f"--interactions is for survey answers (--kind surveys), not {kind}")
     options = {k: v for k, v in (("table", args.table), ("query", args.query)) if v}
+    target = rejected_path(args.file, args.rejected)
+    check_target(target, args.file)  # before the work, so a refusal costs nothing
     result = load(args.file, kind, mapping, **options)
     print(result.report())
+    unmatched = unmatched_answers(result, args.interactions, args.interactions_mapping) \
+        if args.interactions else 0
+    if args.interactions:
+        print(f"{unmatched:,} answer{'s' if unmatched != 1 else ''} match no interaction in {args.interactions}"
+              + (" (they are left out of CSAT, NPS and CES)" if unmatched else ""))
     if result.ok:
-        return 0
-    target = rejected_path(args.file, args.rejected)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        result.rejected.to_csv(target, index=False)
-    except OSError as exc:
-        raise DataError(f"cannot write the rejected rows to {target}: {exc.strerror or exc}") from exc
+        return 1 if unmatched else 0
+    write_rejected(result.rejected, target)
     print(f"rejected rows written to {target}")
     return 1

@@ -6,7 +6,8 @@ into a tidy KPI table; ``charts()`` gives every group x KPI its control chart
 which kind each gets and why; ``funnel()`` compares teams of
 different sizes on one proportion; ``matrix()`` is the manager's overview
 (variation and assurance); ``tag_themes()`` tags survey comments by theme.
-``KPIS`` is the registry of KPI definitions.
+``KPIS`` is the registry of KPI definitions as a table (read as ``metrics.KPIS``
+it always shows the KPIs registered so far; see :mod:`qoswb.metrics.registry`).
 
 Heavy modules (matplotlib, scipy, qoswb.spc) load inside the functions that use them.
 
@@ -21,8 +22,17 @@ from qoswb.metrics.compute import kpis
 from qoswb.metrics.funnel import funnel
 from qoswb.metrics.kinds import chart_kinds
 from qoswb.metrics.matrix import matrix, matrix_plot, matrix_style
-from qoswb.metrics.registry import KPIS
+from qoswb.metrics.registry import Kpi, register
 from qoswb.metrics.themes import THEMES, tag_themes, theme_pareto
 
 __all__ = ["kpis", "charts", "chart_kinds", "funnel", "matrix", "matrix_style", "matrix_plot", "KPIS",
-           "BusinessCalendar", "tag_themes", "theme_pareto", "THEMES"]
+           "Kpi", "register", "BusinessCalendar", "tag_themes", "theme_pareto", "THEMES"]
+
+
+def __getattr__(name):
+    # KPIS is rebuilt from the registry after each register(), so it is looked up, not bound at import
+    if name == "KPIS":
+        from qoswb.metrics import registry
+
+        return registry.KPIS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

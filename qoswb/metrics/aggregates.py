@@ -28,7 +28,7 @@ from qoswb.errors import DataError, ParameterError
 from qoswb.metrics import periods
 from qoswb.metrics.compute import COLUMNS
 from qoswb.metrics.inputs import check_frame, numbers_of
-from qoswb.metrics.registry import KPIS
+from qoswb.metrics import registry
 
 
 def _infer_freq(labels: pd.DatetimeIndex) -> str:
@@ -106,7 +106,7 @@ def aggregate_kpis(frame, *, by, freq=None, kpis=None, as_of=None) -> pd.DataFra
 
 
 def _polarity(frame, work) -> np.ndarray:
-    known = work["kpi"].map(KPIS["polarity"]).astype("Float64")
+    known = work["kpi"].map(registry.KPIS["polarity"]).astype("Float64")
     fallback = 1
     if "polarity" in frame.columns:
         values = frame["polarity"].dropna().unique()

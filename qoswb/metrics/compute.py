@@ -41,30 +41,61 @@ that match no interaction) are in ``table.attrs["notes"]``.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import DataError, ParameterError
+from qoswb.errors import DataError
 from qoswb.metrics import calendar as calendars
-from qoswb.metrics import periods
-from qoswb.metrics.inputs import NAT, check_frame, group_codes, numbers_of, sla_minutes, usable, utc_ns
-from qoswb.metrics.quantiles import group_quantiles
-from qoswb.metrics.registry import KPI_NAMES, KPIS
+from qoswb.metrics import periods, registry
+from qoswb.metrics.inputs import (NAT, SLA_CLOCKS, check_frame, group_codes, numbers_of, sla_targets, sla_text,
+                                  usable, utc_ns)
+from qoswb.metrics.quantiles import SortedGroups
+from qoswb.metrics.registry import Cells
 
 _MINUTE_NS = 60_000_000_000
 _CHUNK = 1 << 20
-# clock -> (the timestamp that stops it, the prefix of its duration KPIs)
-_CLOCKS = {"response": ("first_response_at", "first_response"), "resolution": ("resolved_at", "resolution")}
 COLUMNS = ["period", "kpi", "numerator", "denominator", "value", "se", "unit", "polarity", "chart", "complete"]
 
 
-class _Grid:
-    """The group x period grid of one ``kpis()`` call and the per-row slot of each interaction."""
+class LeftOut(Exception):
+    """Raised by a KPI's computation when this data cannot give it: noted with the reason, not fatal.
 
-    def __init__(self, frame, by, freq, as_of):
+    ``columns``: the canonical columns whose mapping would give it.
+    """
+
+    def __init__(self, reason: str, columns=()):
+        super().__init__(reason)
+        self.columns = list(columns)
+
+
+def _kept(what: str):
+    """Cache a Grid method's result per column until no KPI still to compute needs that column."""
+    def decorate(method):
+        @functools.wraps(method)
+        def cached(self, column, *args):
+            key = (what, column, *args)
+            if key not in self._memo:
+                self._memo[key] = method(self, column, *args)
+            return self._memo[key]
+        return cached
+    return decorate
+
+
+class Grid:
+    """The group x period grid of one ``kpis()`` call, and the building blocks KPI computations use.
+
+    Every array a block returns has one entry per cell (``size`` = groups x
+    periods), or per row where it says so. Row-sized intermediates (durations,
+    sorted durations, SLA outcomes) are computed once and kept only while a KPI
+    still to be computed needs their column.
+    """
+
+    def __init__(self, frame, by, freq, as_of, *, sla=None, calendar=None, surveys=None, notes=None):
         # Memory matters at 10 million rows: each temporary is freed before the next is made.
+        self.frame, self.surveys, self.sla_spec, self.notes = frame, surveys, sla, notes if notes is not None else []
         self.freq = periods.normalise_freq(freq)
         group, self.groups = group_codes(frame, by)
         opened_wall = periods.wall_clock(frame["opened_at"], "opened_at")
@@ -93,13 +124,21 @@ class _Grid:
         # "has the SLA target passed yet" is judged at the latest timestamp, or at as_of when given
         self.end_ns = latest_ns if as_of is None else pd.Timestamp(self.end_wall).tz_localize(
             self.tz, ambiguous=True, nonexistent="shift_forward").value
+        self.calendar_pairs = calendars.resolve(calendar, frame["team"] if "team" in frame.columns else None)
+        self._memo: dict = {}
 
+    def release(self, keep) -> None:
+        """Drop kept intermediates of every column not in ``keep`` (the columns of the KPIs still to come)."""
+        keep = set(keep)
+        self._memo = {k: v for k, v in self._memo.items() if k[1] in keep}
+
+    # --- counting over the grid ---------------------------------------------------------------------
     @property
     def group(self) -> np.ndarray:
         return self.slot // self.n_periods
 
     def count(self, mask=None) -> np.ndarray:
-        """Rows per slot (where ``mask``), chunk by chunk so no row-sized index copy is made."""
+        """Rows per cell (where the row mask ``mask`` is true), chunk by chunk: no row-sized index copy."""
         out = np.zeros(self.size, dtype=np.int64)
         for start in range(0, len(self.slot), _CHUNK):
             part = self.slot[start:start + _CHUNK]
@@ -108,140 +147,142 @@ class _Grid:
             out += np.bincount(part, minlength=self.size)
         return out.astype(np.float64)
 
+    def share(self, hit, of) -> Cells:
+        """Numerator = rows ``hit``, denominator = rows ``of`` (every row when None), value = their ratio."""
+        num, den = self.count(hit), self.count(of)
+        return Cells(num, den, _ratio(num, den))
 
-def _durations(frame, column, opened_ns, grid, calendar_pairs):
-    """Minutes-as-int64-ns from opened_at to ``column`` (NAT where missing); calendar or working time."""
-    end_ns = utc_ns(frame, column)
-    missing = end_ns == NAT
-    out = end_ns - opened_ns
-    out[missing] = NAT
-    if calendar_pairs:
-        begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")
-        end_wall = periods.wall_clock(frame[column], column)
-        for calendar, mask in calendar_pairs:
-            rows = slice(None) if mask is None else mask
-            out[rows] = calendar.working_ns(begin_wall[rows], end_wall[rows])
-    bad = (~missing) & (out < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise DataError(
-            f"column {column!r} is before 'opened_at' in {int(bad.sum())} row(s), first at row {row} "
-            f"(id {frame['id'].iloc[row] if 'id' in frame.columns else row!r}); fix or reject those rows when loading"
-        )
-    return out
+    # --- columns of the interactions ------------------------------------------------------------------
+    @_kept("done")
+    def done(self, column: str) -> np.ndarray:
+        """Per row: ``column`` (a timestamp) holds a value."""
+        return utc_ns(self.frame, column) != NAT
 
+    def numbers(self, column: str) -> np.ndarray:
+        """Per row: a numeric column as float64, NaN where missing."""
+        return numbers_of(self.frame, column)
 
-def _elapsed_to_end(frame, opened_ns, grid, calendar_pairs, rows):
-    """Time from opening to the end of the data for ``rows`` (calendar or working), for pending SLA clocks."""
-    out = grid.end_ns - opened_ns[rows]
-    if calendar_pairs:
-        begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")[rows]
-        end_wall = np.full(len(rows), np.datetime64(grid.end_wall, "ns"))
-        for calendar, mask in calendar_pairs:
-            part = slice(None) if mask is None else mask[rows]
-            out[part] = calendar.working_ns(begin_wall[part], end_wall[part])
-    return out
+    def flags(self, column: str) -> np.ndarray:
+        """Per row: a yes/no column as 1.0 / 0.0, NaN where missing."""
+        flag = self.frame[column].astype("boolean")
+        return flag.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
 
+    @_kept("durations")
+    def durations_ns(self, column: str) -> np.ndarray:
+        """Per row: nanoseconds from ``opened_at`` to ``column`` (``NAT`` where missing); working time
+        with ``calendar=``."""
+        frame = self.frame
+        end_ns = utc_ns(frame, column)
+        missing = end_ns == NAT
+        out = end_ns - utc_ns(frame, "opened_at")
+        out[missing] = NAT
+        if self.calendar_pairs:
+            begin_wall = periods.wall_clock(frame["opened_at"], "opened_at")
+            end_wall = periods.wall_clock(frame[column], column)
+            for cal, mask in self.calendar_pairs:
+                rows = slice(None) if mask is None else mask
+                out[rows] = cal.working_ns(begin_wall[rows], end_wall[rows])
+        bad = (~missing) & (out < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"column {column!r} is before 'opened_at' in {int(bad.sum())} row(s), first at row {row} "
+                f"(id {frame['id'].iloc[row] if 'id' in frame.columns else row!r}); "
+                "fix or reject those rows when loading")
+        return out
 
-def _interaction_kpis(frame, grid, wanted, sla, calendar, notes):
-    """Yield (kpi, numerator, denominator, value, se) arrays over the grid for interaction KPIs."""
-    opened_ns = utc_ns(frame, "opened_at")
-    pairs = calendars.resolve(calendar, frame["team"] if "team" in frame.columns else None)
-    if "volume" in wanted:
-        volume = grid.count()
-        yield "volume", volume, np.full(grid.size, np.nan), volume, None
-    for clock, (column, prefix) in _CLOCKS.items():
-        names = [k for k in (f"sla_{clock}", f"{prefix}_median", f"{prefix}_p90") if k in wanted]
-        if not names:
-            continue
-        dur = _durations(frame, column, opened_ns, grid, pairs)
-        done = dur != NAT
-        if f"sla_{clock}" in names:
-            target = sla_minutes(frame, sla, clock)
-            if target is None:
-                notes.append(f"sla_{clock} left out: no 'sla_minutes' column and no sla= target for {clock}")
-            else:
-                target *= _MINUTE_NS  # minutes -> ns, in place (a fresh array per call)
-                has_target = ~np.isnan(target)
-                num = grid.count(has_target & done & (dur <= target))
-                passed = np.zeros(len(done), dtype=bool)  # unanswered yet, but the target has passed
-                open_rows = np.flatnonzero(~done)
-                passed[open_rows] = _elapsed_to_end(frame, opened_ns, grid, pairs, open_rows) > target[open_rows]
-                den = grid.count(has_target & (done | passed))
-                del target, has_target, passed
-                yield f"sla_{clock}", num, den, _ratio(num, den), None
-        quantile_names = [k for k in names if not k.startswith("sla_")]
-        if quantile_names:
-            probs = [0.5 if k.endswith("median") else 0.9 for k in quantile_names]
-            n = grid.count(done)
-            key, wanted_values = grid.slot[done], dur[done]
-            del dur, done  # free before the sort: memory peaks here at 10 million rows
-            values = group_quantiles(key, wanted_values, grid.size, probs, overwrite=True)
-            del key, wanted_values
-            for name, value in zip(quantile_names, values):
-                yield name, np.full(grid.size, np.nan), n, value / _MINUTE_NS, None
-    resolved = (utc_ns(frame, "resolved_at") != NAT) if usable(frame, "resolved_at") else None
-    if "fcr" in wanted:
-        contacts = numbers_of(frame, "contacts")
-        known = resolved & ~np.isnan(contacts)
-        num, den = grid.count(known & (contacts == 1)), grid.count(known)
-        yield "fcr", num, den, _ratio(num, den), None
-    if "reopen_rate" in wanted:
-        flag = frame["reopened"].astype("boolean")
-        known = resolved & flag.notna().to_numpy()
-        num, den = grid.count(known & flag.fillna(False).to_numpy(dtype=bool)), grid.count(known)
-        yield "reopen_rate", num, den, _ratio(num, den), None
-    if "backlog" in wanted:
-        yield "backlog", np.full(grid.size, np.nan), np.full(grid.size, np.nan), _backlog(frame, grid, resolved), None
+    @_kept("sorted")
+    def _sorted(self, column: str) -> SortedGroups:
+        done = self.done(column)
+        return SortedGroups(self.slot[done], self.durations_ns(column)[done], self.size, overwrite=True)
 
+    def quantile_minutes(self, column: str, q: float) -> np.ndarray:
+        """Per cell: the type-7 ``q`` quantile of the minutes to ``column`` (cases that have it); one sort
+        per column, shared by every quantile of it."""
+        return self._sorted(column).quantile(q) / _MINUTE_NS
 
-def _backlog(frame, grid, resolved) -> np.ndarray:
-    """Open at period end = opened up to and in the period - resolved up to and in the period."""
-    P = grid.n_periods
-    opened = grid.count().reshape(-1, P).cumsum(axis=1)
-    res_period = periods.codes(periods.wall_clock(frame["resolved_at"], "resolved_at")[resolved], grid.freq)
-    offset = np.maximum(res_period - grid.first_period, 0)  # (resolved before opening is refused elsewhere)
-    inside = offset < P  # resolved after the last period: still open at every period end shown
-    slots = grid.group[resolved][inside] * P + offset[inside]
-    closed = np.bincount(slots, minlength=grid.size).reshape(-1, P).cumsum(axis=1)
-    return (opened - closed).ravel().astype(np.float64)
+    def sla(self, clock: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: (met, decided) for the SLA clock ("first_response" or "resolution"): met within the
+        target, and decided = done, or not yet but the target has passed at the end of the data."""
+        column = SLA_CLOCKS[clock]
+        target = self._target(column, clock)
+        dur, done = self.durations_ns(column), self.done(column)
+        has_target = ~np.isnan(target)
+        met = has_target & done & (dur <= target)
+        passed = np.zeros(len(done), dtype=bool)  # not done yet, but the target has passed
+        open_rows = np.flatnonzero(~done)
+        passed[open_rows] = self._elapsed_to_end(open_rows) > target[open_rows]
+        return met, has_target & (done | passed)
 
+    def _target(self, column: str, clock: str) -> np.ndarray:
+        target = sla_targets(self.frame, self.sla_spec, clock, self.notes)
+        if target is None:
+            raise LeftOut(f"no {clock.replace('_', ' ')} target: no 'sla_minutes' column and none in sla=",
+                          ["sla_minutes"])
+        return target * _MINUTE_NS  # minutes -> ns, in place (a fresh array per call)
 
-def _survey_kpis(frame, surveys, grid, wanted, notes):
-    """Yield survey KPIs; each answer counts in the slot of the interaction it rates."""
-    check_frame(surveys, "surveys", required=["id"])
-    if frame["id"].duplicated().any():
-        dup = frame["id"][frame["id"].duplicated()].iloc[0]
-        raise DataError(f"interactions column 'id' has duplicates (e.g. {dup!r}); surveys cannot be matched")
-    rows = pd.Index(frame["id"].astype("string")).get_indexer(surveys["id"].astype("string"))
-    unmatched = rows < 0
-    if unmatched.any():
-        message = (f"{int(unmatched.sum())} survey answer(s) rate no interaction in the data "
-                   f"(e.g. id {surveys['id'].iloc[int(np.flatnonzero(unmatched)[0])]!r}) and are not counted")
-        notes.append(message)
-        warnings.warn(message, stacklevel=3)
-    slot = np.where(unmatched, -1, grid.slot[np.maximum(rows, 0)])
-    for name in wanted:
-        column = KPIS.loc[name, "survey_column"]
-        score = numbers_of(surveys, column)
-        answered = ~unmatched & ~np.isnan(score)
-        n = np.bincount(slot[answered], minlength=grid.size).astype(np.float64)
+    def _elapsed_to_end(self, rows) -> np.ndarray:
+        """Time from opening to the end of the data for ``rows`` (calendar or working), for pending clocks."""
+        out = self.end_ns - utc_ns(self.frame, "opened_at")[rows]
+        if self.calendar_pairs:
+            begin_wall = periods.wall_clock(self.frame["opened_at"], "opened_at")[rows]
+            end_wall = np.full(len(rows), np.datetime64(self.end_wall, "ns"))
+            for cal, mask in self.calendar_pairs:
+                part = slice(None) if mask is None else mask[rows]
+                out[part] = cal.working_ns(begin_wall[part], end_wall[part])
+        return out
 
-        def total(mask):
-            return np.bincount(slot[mask], minlength=grid.size).astype(np.float64)
+    def open_at_period_end(self) -> np.ndarray:
+        """Per cell: interactions opened by the period's end and not resolved before it."""
+        P = self.n_periods
+        resolved = self.done("resolved_at")
+        opened = self.count().reshape(-1, P).cumsum(axis=1)
+        res_period = periods.codes(periods.wall_clock(self.frame["resolved_at"], "resolved_at")[resolved], self.freq)
+        offset = np.maximum(res_period - self.first_period, 0)  # (resolved before opening is refused elsewhere)
+        inside = offset < P  # resolved after the last period: still open at every period end shown
+        slots = self.group[resolved][inside] * P + offset[inside]
+        closed = np.bincount(slots, minlength=self.size).reshape(-1, P).cumsum(axis=1)
+        return (opened - closed).ravel().astype(np.float64)
 
-        if name == "csat":
-            num = total(answered & (score >= 4))
-            yield name, num, n, _ratio(num, n), None
-        elif name == "nps":
-            promoters, detractors = total(answered & (score >= 9)), total(answered & (score <= 6))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                p_pro, p_det = promoters / n, detractors / n
-                se = 100 * np.sqrt((p_pro + p_det - (p_pro - p_det) ** 2) / n)
-            yield name, promoters - detractors, n, 100 * (p_pro - p_det), se
-        else:  # means: csat_mean, ces_mean
-            sums = np.bincount(slot[answered], weights=score[answered], minlength=grid.size)
-            yield name, sums, n, _ratio(sums, n), None
+    # --- survey answers (each counts in the cell of the interaction it rates) ------------------------------
+    @functools.cached_property
+    def _survey_slot(self) -> np.ndarray:
+        frame, surveys = self.frame, self.surveys
+        check_frame(surveys, "surveys", required=["id"])
+        if frame["id"].duplicated().any():
+            dup = frame["id"][frame["id"].duplicated()].iloc[0]
+            raise DataError(f"interactions column 'id' has duplicates (e.g. {dup!r}); surveys cannot be matched")
+        rows = pd.Index(frame["id"].astype("string")).get_indexer(surveys["id"].astype("string"))
+        unmatched = rows < 0
+        if unmatched.any():
+            message = (f"{int(unmatched.sum())} survey answer(s) rate no interaction in the data "
+                       f"(e.g. id {surveys['id'].iloc[int(np.flatnonzero(unmatched)[0])]!r}) and are not counted")
+            self.notes.append(message)
+            warnings.warn(message, stacklevel=5)
+        return np.where(unmatched, -1, self.slot[np.maximum(rows, 0)])
+
+    def answers(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per survey answer: the score in ``column`` (float, NaN where missing) and whether it counts
+        (answered, and rating an interaction in the data)."""
+        score = numbers_of(self.surveys, column)
+        return score, (self._survey_slot >= 0) & ~np.isnan(score)
+
+    def survey_count(self, mask, weights=None) -> np.ndarray:
+        """Per cell: survey answers where ``mask`` (or the sum of ``weights`` over them); unmatched never count."""
+        mask = mask & (self._survey_slot >= 0)
+        w = None if weights is None else weights[mask]
+        return np.bincount(self._survey_slot[mask], weights=w, minlength=self.size).astype(np.float64)
+
+    def survey_share(self, hit, answered) -> Cells:
+        """Numerator = answers ``hit``, denominator = answers that count."""
+        num, n = self.survey_count(answered & hit), self.survey_count(answered)
+        return Cells(num, n, _ratio(num, n))
+
+    def survey_mean(self, column: str) -> Cells:
+        """The mean answer in ``column``: numerator = sum, denominator = answers."""
+        score, answered = self.answers(column)
+        sums, n = self.survey_count(answered, weights=score), self.survey_count(answered)
+        return Cells(sums, n, _ratio(sums, n))
 
 
 def _ratio(num, den):
@@ -249,25 +290,23 @@ def _ratio(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _wanted(kpis, frame, surveys, notes) -> list[str]:
-    """The KPIs to compute: asked for (all must be computable) or every one the columns allow."""
-    asked = list(KPI_NAMES) if kpis is None else ([kpis] if isinstance(kpis, str) else list(kpis))
-    unknown = [k for k in asked if k not in KPIS.index]
-    if unknown:
-        raise ParameterError(f"unknown KPI(s) {unknown}; valid KPIs: {', '.join(KPI_NAMES)}")
+def _wanted(kpis, frame, surveys, left_out) -> list[registry.Kpi]:
+    """The KPIs to compute: those asked for (or every registered one) whose columns hold values.
+
+    An unknown name is a ParameterError with a did-you-mean; a KPI whose columns are absent or
+    empty goes to ``left_out`` (name -> the missing columns) instead.
+    """
+    asked = registry.names() if kpis is None else ([kpis] if isinstance(kpis, str) else list(kpis))
+    asked = {registry.kpi_info(name).name for name in asked}  # an unknown name fails here
     out = []
-    for name in asked:
-        info = KPIS.loc[name]
-        missing = [c for c in info["needs"] if not usable(frame, c)]
-        survey_column = info["survey_column"]
-        if isinstance(survey_column, str) and (surveys is None or not usable(surveys, survey_column)):
-            missing.append(f"surveys.{survey_column}")
+    for info in (k for k in registry.REGISTRY.values() if k.name in asked):  # registry order, as the table's
+        missing = [c for c in info.needs if not usable(frame, c)]
+        if info.survey_column and (surveys is None or not usable(surveys, info.survey_column)):
+            missing.append(f"surveys.{info.survey_column}")
         if missing:
-            if kpis is not None:
-                raise DataError(f"KPI {name!r} needs column(s) {missing}, which are absent or empty")
-            notes.append(f"{name} left out: column(s) {', '.join(missing)} absent or empty")
-            continue
-        out.append(name)
+            left_out[info.name] = missing
+        else:
+            out.append(info)
     return out
 
 
@@ -283,11 +322,23 @@ def kpis(interactions, surveys=None, *, by="team", freq="W", kpis=None, sla=None
     ``qoswb.data.load_aggregates``), it returns their proportions (see
     :func:`qoswb.metrics.aggregates.aggregate_kpis`).
 
-    ``freq``: "D", "W" (Monday weeks), "M" or "Q"; ``kpis``: names from
-    ``qoswb.metrics.KPIS`` (default all the columns allow); ``sla``: targets (see
-    :func:`qoswb.metrics.inputs.sla_minutes`); ``calendar``: a
+    ``freq``: "D", "W" (Monday weeks), "M" or "Q"; ``kpis``: names registered
+    in :mod:`qoswb.metrics.registry` (default: every one); ``sla``: the targets
+    of the two SLA clocks, e.g. ``{"first_response": 60, "resolution":
+    {"P1": 240, "P2": 480}}`` (see :func:`qoswb.metrics.inputs.sla_targets`;
+    default: each row's ``sla_minutes``); ``calendar``: a
     :class:`BusinessCalendar` or ``{team: BusinessCalendar}``; ``as_of``: the
     instant up to which the data is complete (default: end of its last day).
+
+    A KPI name that is not registered is a ParameterError with a did-you-mean.
+    A KPI whose columns are absent or empty is left out of the table, not an
+    error; what was left out, and why, reaches the caller in ``table.attrs``:
+
+    * ``attrs["notes"]``: one line per KPI left out, naming the columns to map,
+      and other things a reader should know (survey answers that rate no
+      interaction, interactions without an SLA target);
+    * ``attrs["left_out"]``: ``{kpi: [missing columns]}``;
+    * ``attrs["sla"]``: the SLA targets used, as text (see :func:`qoswb.metrics.inputs.sla_text`).
 
     >>> from qoswb.data.synthetic import generate            # doctest: +SKIP
     >>> demo = generate(seed=1, weeks=8, teams=3)             # doctest: +SKIP
@@ -302,15 +353,22 @@ def kpis(interactions, surveys=None, *, by="team", freq="W", kpis=None, sla=None
         return aggregate_kpis(interactions, by=by, kpis=kpis, as_of=as_of)  # period length read from labels
     check_frame(interactions, "interactions", required=["opened_at", *by])
     notes: list[str] = []
-    wanted = _wanted(kpis, interactions, surveys, notes)
-    grid = _Grid(interactions, by, freq, as_of)
-    results = list(_interaction_kpis(interactions, grid, wanted, sla, calendar, notes))
-    survey_names = [k for k in wanted if KPIS.loc[k, "family"] == "survey"]
-    if survey_names:
-        results += list(_survey_kpis(interactions, surveys, grid, survey_names, notes))
-    results.sort(key=lambda r: KPI_NAMES.index(r[0]))
+    left_out: dict[str, list[str]] = {}
+    targets = sla_text(sla)  # also checks sla= before any work
+    wanted = _wanted(kpis, interactions, surveys, left_out)
+    notes += [f"{name} left out: column(s) {', '.join(missing)} absent or empty; map them to see it"
+              for name, missing in left_out.items()]
+    grid = Grid(interactions, by, freq, as_of, sla=sla, calendar=calendar, surveys=surveys, notes=notes)
+    results = []
+    for i, info in enumerate(wanted):
+        try:
+            results.append((info, info.compute(grid)))
+        except LeftOut as why:
+            left_out[info.name] = why.columns
+            notes.append(f"{info.name} left out: {why}")
+        grid.release({"opened_at", *(c for k in wanted[i + 1:] for c in k.needs)})
     table = _assemble(results, grid, by)
-    table.attrs["notes"] = notes
+    table.attrs.update(notes=notes, left_out=left_out, sla=targets)
     return table
 
 
@@ -320,18 +378,27 @@ def _assemble(results, grid, by) -> pd.DataFrame:
     period_codes = np.arange(grid.first_period, grid.first_period + P)
     complete = periods.completeness(period_codes, grid.freq, grid.first_wall, grid.end_wall)
     group_index = np.tile(np.repeat(np.arange(G), P), K)
-    names = [r[0] for r in results]
     out = {column: grid.groups[column].to_numpy()[group_index] for column in by}
     out["period"] = np.tile(periods.starts(period_codes, grid.freq).to_numpy(), G * K)
-    out["kpi"] = np.repeat(np.array(names, dtype=object), G * P)
-    for i, column in enumerate(["numerator", "denominator", "value", "se"], start=1):
-        out[column] = np.concatenate([r[i] if r[i] is not None else np.full(grid.size, np.nan) for r in results]) \
-            if results else np.array([], dtype=float)
-    info = KPIS.loc[names] if names else KPIS.iloc[:0]
+    out["kpi"] = np.repeat(np.array([info.name for info, _ in results], dtype=object), G * P)
+    for column in ("numerator", "denominator", "value", "se"):
+        parts = [_cell_array(getattr(cells, column), grid.size, info.name, column) for info, cells in results]
+        out[column] = np.concatenate(parts) if parts else np.array([], dtype=float)
     for column in ("unit", "polarity", "chart"):
-        out[column] = np.repeat(info[column].to_numpy(), G * P)
+        out[column] = np.repeat(np.array([getattr(info, column) for info, _ in results], dtype=object), G * P)
     out["complete"] = np.tile(complete, G * K)
     table = pd.DataFrame(out)
     table["kpi"] = table["kpi"].astype(str)
     table["polarity"] = table["polarity"].astype("int64")
     return table
+
+
+def _cell_array(values, size: int, kpi: str, column: str) -> np.ndarray:
+    """One KPI's ``column`` over the grid as float64 (NaN when the KPI has none), or an error naming it."""
+    if values is None:
+        return np.full(size, np.nan)
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != (size,):
+        raise DataError(f"KPI {kpi!r}: its computation gave {column} of shape {values.shape}, "
+                        f"not one value per group x period cell ({size})")
+    return values

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
+from qoswb.escape import PLAIN
 from qoswb.metrics.charting import free_names
 
 _LEVELS = {"95": (0.025, 0.975), "998": (0.001, 0.999)}
@@ -223,10 +224,10 @@ class Funnel:
                        label=verdict)
         for _, row in self.points[self.points["verdict"] != "within"].iterrows():
             ax.annotate(str(row["label"]), (row["denominator"], row["value"]), fontsize=8,
-                        xytext=(3, 3), textcoords="offset points")
+                        xytext=(3, 3), textcoords="offset points", **PLAIN)
         ax.set_xlabel("volume (denominator)")
-        ax.set_ylabel(label or self.kpi)
-        ax.set_title(f"{self.kpi}: funnel plot ({self.description})")
+        ax.set_ylabel(label or self.kpi, **PLAIN)
+        ax.set_title(f"{self.kpi}: funnel plot ({self.description})", **PLAIN)
         ax.legend(fontsize=8, frameon=False)
         return ax
 

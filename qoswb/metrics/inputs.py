@@ -93,13 +93,36 @@ def numbers_of(frame: pd.DataFrame, column: str) -> np.ndarray:
         raise DataError(f"column {column!r} must be numeric: {exc}") from None
 
 
-def _spec_minutes(frame: pd.DataFrame, spec, what: str) -> np.ndarray:
+#: the two SLA clocks and the timestamp that stops each
+SLA_CLOCKS = {"first_response": "first_response_at", "resolution": "resolved_at"}
+_CLOCK_ALIASES = {"response": "first_response"}  # the older spelling of the first-response clock
+
+
+def _spec_minutes(frame: pd.DataFrame, spec, what: str, notes: list | None) -> np.ndarray:
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
         return np.full(len(frame), float(spec))
+    if isinstance(spec, str):  # a column of the interactions holding minutes per row
+        if spec not in frame.columns:
+            from qoswb.metrics.registry import did_you_mean
+
+            raise ParameterError(f"{what}: the interactions have no column {spec!r}"
+                                 f"{did_you_mean(spec, list(frame.columns))}")
+        return numbers_of(frame, spec)
     if isinstance(spec, dict):
         if "priority" not in frame.columns:
             raise ParameterError(f"{what} maps priorities to minutes but the interactions have no 'priority' column")
-        return frame["priority"].map(spec).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in spec.values()):
+            raise ParameterError(f"{what}: every priority needs minutes (a number), got {spec!r}")
+        # keys compared as text: YAML reads `1: 240` as the number 1, a CSV priority column holds "1"
+        priority = frame["priority"].astype("string").str.strip()
+        minutes = priority.map({str(k).strip(): float(v) for k, v in spec.items()})
+        minutes = minutes.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        without = np.isnan(minutes)
+        if without.any() and notes is not None:
+            names = ", ".join(repr(p) for p in priority[without].dropna().unique()[:5].tolist())
+            notes.append(f"{what}: {int(without.sum())} interaction(s) have no target for their priority "
+                         f"({names or 'priority empty'}) and are not counted in that SLA")
+        return minutes
     if isinstance(spec, pd.DataFrame):
         keys = [c for c in spec.columns if c != "minutes"]
         if "minutes" not in spec.columns or not keys or any(k not in frame.columns for k in keys):
@@ -113,23 +136,89 @@ def _spec_minutes(frame: pd.DataFrame, spec, what: str) -> np.ndarray:
         rows = index.get_indexer(pd.MultiIndex.from_frame(frame[keys]))
         minutes = spec["minutes"].to_numpy(dtype=np.float64)
         return np.where(rows >= 0, minutes[np.maximum(rows, 0)], np.nan)
-    raise ParameterError(f"{what} must be minutes (a number), {{priority: minutes}} or a table, not {spec!r}")
+    raise ParameterError(f"{what} must be minutes (a number), {{priority: minutes}}, a table or a column name, "
+                         f"not {spec!r}")
 
 
-def sla_minutes(frame: pd.DataFrame, sla, clock: str) -> np.ndarray | None:
-    """Target minutes per row for the ``clock`` ("response" or "resolution"); None when there is none.
+def split_sla(sla) -> dict | None:
+    """``sla=`` as ``{clock: spec}`` for the clocks it sets, or None for the rows' ``sla_minutes``.
 
-    ``sla=None`` uses the rows' ``sla_minutes`` for both clocks. ``sla`` may be a
-    number, ``{priority: minutes}``, a table with ``minutes`` and key columns, or
-    ``{"response": spec, "resolution": spec}`` to give the two clocks apart.
+    A dict keyed by clock names (``first_response``, ``resolution``) sets each
+    clock apart; any other spec (minutes, ``{priority: minutes}``, a table, a
+    column name) sets both. A dict mixing clock names with other keys is an
+    error with a did-you-mean, so a misspelt clock is never read as a priority.
+
+    >>> split_sla({"first_response": 60, "resolution": {"P1": 240}})
+    {'first_response': 60, 'resolution': {'P1': 240}}
+    >>> split_sla(90)
+    {'first_response': 90, 'resolution': 90}
     """
     if sla is None:
+        return None
+    if isinstance(sla, dict):
+        keys = {_CLOCK_ALIASES.get(k, k): v for k, v in sla.items()}
+        clocks = [k for k in keys if k in SLA_CLOCKS]
+        if clocks:
+            others = [k for k in keys if k not in SLA_CLOCKS]
+            if others:
+                from qoswb.metrics.registry import did_you_mean
+
+                raise ParameterError(f"sla: unknown clock {others[0]!r}{did_you_mean(str(others[0]), list(SLA_CLOCKS))}"
+                                     "; give sla={first_response: ..., resolution: ...} or one target for both")
+            return keys
+    return dict.fromkeys(SLA_CLOCKS, sla)
+
+
+def sla_targets(frame: pd.DataFrame, sla, clock: str, notes: list | None = None) -> np.ndarray | None:
+    """Target minutes per row for the ``clock`` ("first_response" or "resolution"); None when there is none.
+
+    ``sla=None`` uses the rows' ``sla_minutes`` for both clocks. Otherwise see
+    :func:`split_sla`: per clock, a number, ``{priority: minutes}``, a table
+    with ``minutes`` and key columns (e.g. team, priority), or the name of a
+    column holding minutes per row (``"sla_minutes"``). A clock that ``sla``
+    does not set has no target. Rows a priority map gives no target to are
+    counted in ``notes``.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"priority": ["P1", "P2"]})
+    >>> sla_targets(rows, {"first_response": 60, "resolution": {"P1": 240, "P2": 480}}, "resolution").tolist()
+    [240.0, 480.0]
+    """
+    clocks = split_sla(sla)
+    if clocks is None:
         return numbers_of(frame, "sla_minutes") if usable(frame, "sla_minutes") else None
-    if isinstance(sla, dict) and set(sla) <= {"response", "resolution"}:
-        if clock not in sla:
-            return None
-        sla = sla[clock]
-    minutes = _spec_minutes(frame, sla, f"sla= ({clock})")
+    if clocks.get(clock) is None:
+        return None
+    minutes = _spec_minutes(frame, clocks[clock], f"sla ({clock.replace('_', ' ')})", notes)
     if (minutes <= 0).any():
-        raise ParameterError(f"sla= ({clock}) targets must be positive minutes")
+        raise ParameterError(f"sla ({clock.replace('_', ' ')}): targets must be positive minutes")
     return minutes
+
+
+def sla_text(sla) -> str:
+    """The SLA targets in words, for a report to state the targets it used.
+
+    >>> sla_text({"first_response": 60, "resolution": {"P1": 240, "P2": 480}})
+    'first response: 60 min; resolution: P1 240 min, P2 480 min'
+    >>> sla_text(None)
+    "each interaction's own target (sla_minutes), for first response and resolution alike"
+    """
+    clocks = split_sla(sla)
+    if clocks is None:
+        return "each interaction's own target (sla_minutes), for first response and resolution alike"
+
+    def minutes(value) -> str:
+        return f"{value:g} min" if isinstance(value, numbers.Real) else str(value)
+
+    def text(spec) -> str:
+        if spec is None:
+            return "no target"
+        if isinstance(spec, dict):
+            return ", ".join(f"{k} {minutes(v)}" for k, v in spec.items())
+        if isinstance(spec, pd.DataFrame):
+            return f"a table of targets by {', '.join(c for c in spec.columns if c != 'minutes')}"
+        if isinstance(spec, str):
+            return f"each interaction's {spec}"
+        return minutes(spec)
+
+    return "; ".join(f"{clock.replace('_', ' ')}: {text(clocks.get(clock))}" for clock in SLA_CLOCKS)

@@ -29,7 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qoswb import escape
 from qoswb.errors import DataError, ParameterError
+from qoswb.escape import PLAIN
 
 COLOURS = {"improving": "#4b9cd3", "deteriorating": "#f0a030", "common cause": "#d0d0d0",
            "higher": "#9b7fc9", "lower": "#9b7fc9"}
@@ -120,7 +122,9 @@ def matrix_style(m: pd.DataFrame):
     text = m["variation"].str.replace("special cause ", "", regex=False)
     text = text.where(m["assurance"].eq(""), text + " · " + m["assurance"])
     wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
-    return wide.style.map(_cell_colour).set_caption("Variation · assurance (latest complete period)")
+    # team names and KPI names are data text: escaped in the cells' index and header
+    return escape.table(wide, index=True).map(_cell_colour).set_caption(
+        "Variation · assurance (latest complete period)")
 
 
 def matrix_plot(m: pd.DataFrame, ax=None):
@@ -144,8 +148,8 @@ def matrix_plot(m: pd.DataFrame, ax=None):
                 ha="center", va="center", fontsize=8)
     ax.set_xlim(0, len(cols))
     ax.set_ylim(len(rows), 0)
-    ax.set_xticks(np.arange(len(cols)) + 0.47, cols, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(np.arange(len(rows)) + 0.45, rows, fontsize=8)
+    ax.set_xticks(np.arange(len(cols)) + 0.47, cols, rotation=45, ha="right", fontsize=8, **PLAIN)
+    ax.set_yticks(np.arange(len(rows)) + 0.45, rows, fontsize=8, **PLAIN)
     ax.set_title("Variation (▲▼ special cause, ~ common) · assurance (P met, F missed, ? hit and miss)", fontsize=9)
     ax.tick_params(length=0)
     for spine in ax.spines.values():

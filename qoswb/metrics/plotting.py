@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from qoswb.escape import PLAIN
+
 
 def plot_series(rows, title: str = "", ax=None, legend: bool = True):
     """Points and line, centre and stepped limits, signals coloured; returns the Axes.
@@ -35,7 +37,7 @@ def plot_series(rows, title: str = "", ax=None, legend: bool = True):
     ax.scatter(rows["period"][complete], rows["y"][complete], c=colours[complete], s=18, zorder=3)
     ax.scatter(rows["period"][~complete], rows["y"][~complete], facecolors="none", edgecolors="0.35", s=18,
                zorder=3, label="incomplete period")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, **PLAIN)  # data text: a "$" is a dollar sign
     if legend and (~complete).any():
         ax.legend(fontsize=8, frameon=False)
     return ax

@@ -24,6 +24,7 @@ from qoswb.errors import ParameterError
 FORMATS = {"html": ".html", "md": ".md"}
 SUFFIX_FORMAT = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
 SHOWN_WHEN_UNKNOWN = 5  # cycles listed when CYCLE matches none
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def add_arguments(parser) -> None:
@@ -89,8 +90,21 @@ def existing_store(url: str | None):
         return given
     if parsed.get_backend_name() != "sqlite":
         return given
-    if parsed.database not in (None, "", ":memory:") and not Path(parsed.database).is_file():
+    if parsed.database in (None, "", ":memory:"):
+        return given
+    path = Path(parsed.database)
+    if path.is_dir():
+        raise ParameterError(f"PDCA store {given!r}: is a folder, not an SQLite file")
+    if not path.is_file():
         raise ParameterError(f"PDCA store {given!r}: no such file (--store names another)")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise ParameterError(f"PDCA store {given!r}: cannot be read ({exc.strerror})") from None
+    if head != SQLITE_HEADER:  # an empty file too: opening it would make a new, empty store
+        raise ParameterError(f"PDCA store {given!r}: not an SQLite database "
+                             f"(--store takes a database URL or an SQLite file)")
     return given
 
 

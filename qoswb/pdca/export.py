@@ -5,9 +5,9 @@ The A3 reads left to right as the cycle went: background, current condition
 whys), countermeasures and the changes made, the check, and the follow-up.
 Images are embedded as base64 PNG, so the file travels alone.
 
-Every piece of user text is escaped: ``html.escape`` for HTML; for Markdown
-``&``, ``<`` and ``>`` become entities and every Markdown control character is
-backslash-escaped, so a cause typed as ``<script>`` or ``[x](javascript:…)`` is
+Every piece of user text is escaped (:mod:`qoswb.escape`): ``html.escape`` for
+HTML; for Markdown ``&``, ``<`` and ``>`` become entities and every Markdown
+control character is backslash-escaped, so a cause typed as ``<script>`` or ``[x](javascript:…)`` is
 shown as typed, never run or linked.
 
 >>> from qoswb.pdca.store import Store
@@ -20,40 +20,16 @@ True
 from __future__ import annotations
 
 import base64
-import html
 import io
-import re
 from pathlib import Path
 
+from qoswb import escape
 from qoswb.errors import ParameterError
 
-# CommonMark's ASCII punctuation that can start or shape markup; "&<>" become entities first.
-_MD_CONTROL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=\"'^$])")
 SECTIONS = ("Background", "Current condition", "Target", "Analysis", "Root causes",
             "Countermeasures", "Check", "Follow-up")
-
-
-def md_escape(text) -> str:
-    """User text made inert for Markdown: shown as typed, one paragraph (lines joined by <br>).
-
-    >>> md_escape("[click](javascript:alert(1)) <script>")
-    '\\\\[click\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\) &lt;script&gt;'
-    """
-    if text is None:
-        return ""
-    lines = html.escape(str(text), quote=False).splitlines() or [""]
-    return "<br>".join(_MD_CONTROL.sub(r"\\\1", line.strip()) for line in lines)
-
-
-def html_escape(text) -> str:
-    """User text made inert for HTML (quotes too), line breaks kept as <br>.
-
-    >>> html_escape('<img src=x onerror="alert(1)">')
-    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
-    """
-    if text is None:
-        return ""
-    return "<br>".join(html.escape(line, quote=True) for line in str(text).splitlines())
+# the A3's user text goes through qoswb's one escaping of data text (names kept for callers)
+md_escape, html_escape = escape.markdown, escape.html
 
 
 def png_bytes(image, dpi: int = 90, tight: bool = True) -> bytes:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
 from qoswb.errors import ParameterError
 from qoswb.reports import cache as data_cache
 from qoswb.reports.execute import remove_partials
-from qoswb.reports.index import Manifest, write_index
+from qoswb.reports.folder import MANIFEST, claim
+from qoswb.reports.index import INDEX, Manifest, write_index
 from qoswb.reports.jobs import expand
 from qoswb.reports.params import BatchParameters, load
 
@@ -58,7 +60,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
 
     ``workers`` local processes (default: the file's ``workers``, else 2), or a Dask
     cluster at ``scheduler`` ("local" starts a LocalCluster); ``resume`` re-runs only
-    jobs that failed or are missing; ``only`` restricts to these teams; ``timeout``
+    jobs that failed, are missing, or whose parameters or template changed; ``only`` restricts to these teams; ``timeout``
     seconds per job; ``retries`` for jobs whose kernel died or did not start.
     """
     from qoswb.reports import runner
@@ -67,18 +69,24 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     workers = workers or params.workers or 2
     timeout = timeout or params.timeout
     retries = params.retries if retries is None else retries
-    output = params.output
-    output.mkdir(parents=True, exist_ok=True)
-    remove_partials(output)  # leftovers of a killed batch: never mistaken for reports
+    if scheduler and scheduler != "local":
+        runner.check_scheduler(scheduler)  # before anything is written: no index of a batch never run
+    output = claim(params.output)
     cache_dir = info = None
+    notes: list[str] = []
     if params.data is not None:
-        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis)
+        cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis,
+                                     notes=notes)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
     data_key = None if info is None else info.get("key")  # which data snapshot a report was made from
-    jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label, data=data_key)
+    templates = {t.path: template_hash(t.path) for t in params.templates}
+    jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label, data=data_key,
+                 template_hash=templates[Path(j.template_path)])
             for j in expand(params, teams, periods, None if cache_dir is None else str(cache_dir))]
+    # leftovers of a killed batch, never mistaken for reports: only the names this batch writes
+    remove_partials(output, [o for j in jobs for o in (j["notebook"], j["html"])] + [MANIFEST, INDEX])
     if only:
         unknown = [t for t in only if t not in set(teams)]
         if unknown:
@@ -93,17 +101,32 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         "summaries": None if info is None else info["summaries"],
         "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     manifest.keep_only([j["id"] for j in jobs])
-    kept = {j["id"] for j in selected if resume and manifest.ok(j["id"])}
+    done_before = [j for j in selected if resume and manifest.ok(j["id"])]
+    changed = [j for j in done_before if not manifest.same_job(j)]
+    kept = {j["id"] for j in done_before} - {j["id"] for j in changed}
     todo = [j for j in selected if j["id"] not in kept]
+    if changed:
+        notes.append(f"{len(changed)} re-run: parameters changed (or their template did)")
     older = [j for j in selected if j["id"] in kept
              and manifest.records[j["id"]].get("data") not in (None, j["data"])]
-    notes = [f"the data changed since {len(older)} kept report(s) were made: they show the earlier "
-             "data (run without --resume to remake every report from the same data)"] if older else []
+    if older:
+        notes.append(f"the data changed since {len(older)} kept report(s) were made: they show the earlier "
+                     "data (run without --resume to remake every report from the same data)")
+    manifest.batch["pending"] = [j["id"] for j in todo]
+    label_periods = [p.label for p in periods]
+
+    def publish():
+        """The manifest and an index that agrees with it (incomplete while jobs are pending)."""
+        manifest.write()
+        return write_index(manifest, teams, label_periods, params.title)
+
+    publish()
     bar = runner.progress(len(todo), enabled=progress)
     failures = []
 
     def finished(job, result):
         entry = manifest.record(job, result)
+        write_index(manifest, teams, label_periods, params.title)
         if entry["status"] != "ok":
             failures.append(entry)
             bar.set_postfix(failed=len(failures), refresh=False)
@@ -119,13 +142,20 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
                 runner.run_local(todo, output, **kwargs)
     finally:
         bar.close()
-        manifest.write()
-        index = write_index(manifest, teams, [p.label for p in periods], params.title)
+        index = publish()
     selected_ids = {j["id"] for j in selected}
     failed_now = [r for i, r in manifest.records.items() if i in selected_ids and r["status"] != "ok"]
     return BatchOutcome(ok=len(todo) - len(failures), failed=len(failed_now),
                         skipped=len(selected) - len(todo), output=output, index=index,
                         manifest=manifest.path, failures=failed_now, notes=notes)
+
+
+def template_hash(path: Path) -> str | None:
+    """A hash of a template's content, so ``--resume`` re-runs reports of an edited template."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None  # the job itself will say the template cannot be read
 
 
 def relative(path: Path) -> str:

@@ -10,8 +10,10 @@ writes ``<output>/_cache/``:
 - ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
   it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
 - ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
-- ``meta.json``: the load summaries, teams, first and last timestamps, a key
-  of the data specification (so ``--resume`` reuses a cache of the same data).
+- ``meta.json``: the load summaries, teams, first and last timestamps, and the
+  key of what the cache was made from (:mod:`qoswb.reports.cachekey`: so
+  ``--resume`` reuses a cache of the same data, never a stale one); database
+  URLs in it have their passwords hidden.
 
 A notebook then reads only its team's rows::
 
@@ -26,7 +28,6 @@ qoswb.errors.DataError: the batch cache /no/such/cache has no interactions table
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,23 +36,12 @@ from pathlib import Path
 
 from qoswb.data.linking import link_surveys
 from qoswb.errors import DataError, ParameterError
+from qoswb.redact import hide_passwords, safe_url
+from qoswb.reports import cachekey
 
 CACHE = "_cache"
+TEMP_PREFIX = ".cache-"  # a build writes here first, then renames it to CACHE
 KPI_FREQ = "W"  # control charts in the reports are weekly, whatever the report period
-
-
-def key(data: dict, grain: str) -> str:
-    """A fingerprint of the data specification and the source file's size and time."""
-    spec = dict(data, grain=grain)
-    source = data.get("source", "")
-    if source == "demo":  # the demo store is remade when its generator changes
-        from qoswb.data.demo import demo_path
-
-        source = str(demo_path() / "meta.json")
-    if source and "://" not in source and Path(source).exists():
-        stat = Path(source).stat()
-        spec["_file"] = [stat.st_size, stat.st_mtime_ns]
-    return hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def meta(cache: str | Path) -> dict:
@@ -134,20 +124,27 @@ def derived(frames: dict, kind: str, kpis: list | None = None) -> dict:
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          kpis: list | None = None) -> Path:
+          kpis: list | None = None, notes: list | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
-    With ``reuse``, a cache made from the same data specification is kept as it is.
+    With ``reuse``, a cache made from the same data (see :mod:`qoswb.reports.cachekey`)
+    is kept as it is; when one is there but cannot be reused, why is added to ``notes``.
     """
     folder = Path(output) / CACHE
-    fingerprint = key(dict(data, _kpis=kpis or []), grain)
+    parts = cachekey.parts(data, grain, kpis)
     if reuse and folder.exists():
         try:
-            if meta(folder).get("key") == fingerprint:
-                return folder
+            earlier = meta(folder)
         except DataError:
-            pass
+            earlier = {}
+        reason = cachekey.why_rebuild(earlier.get("key_parts"), parts)
+        if reason is None and earlier.get("key") == cachekey.key(parts):
+            return folder
+        if notes is not None:
+            notes.append(f"data cache rebuilt: {reason or 'its key did not match'}")
     frames, summaries, rejected = _load(data)
+    if any(value is None for name, value in parts.items() if name.endswith("source")):
+        parts["read"] = cachekey.content_digest(frames)  # a database's data: the key covers what was read
     main = frames[data["kind"]]
     if "team" not in main.columns:
         raise DataError(f"{data['source']}: the data has no 'team' column after mapping")
@@ -163,14 +160,16 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     if rejected:
         frames["rejected"] = rejected[0]
     time_column = "period" if data["kind"] == "aggregates" else "opened_at"
-    info = {"key": fingerprint, "kind": data["kind"], "source": data["source"], "grain": grain,
+    info = {"key": cachekey.key(parts), "key_parts": parts, "kind": data["kind"],
+            "source": safe_url(data["source"]), "grain": grain,
             "chart_grain": None if kpis is None else ("week" if data["kind"] != "aggregates" else grain),
             "summaries": summaries,
             "teams": sorted(str(t) for t in main["team"].dropna().unique()),
             "first": str(main[time_column].min()), "last": str(main[time_column].max()),
             "tables": sorted(frames)}
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".cache-", dir=folder.parent))
+    remove_leftovers(folder.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the cache is as visible as the reports
     for name in ("interactions", "aggregates"):
         if name in frames:  # sorted by team: a team's slice is a few row groups, found by statistics
@@ -178,13 +177,47 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     try:
         for name, frame in frames.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False, row_group_size=20_000)
-        (tmp / "meta.json").write_text(json.dumps(info, indent=1, default=str), encoding="utf-8")
+        (tmp / "meta.json").write_text(hide_passwords(json.dumps(info, indent=1, default=str)), encoding="utf-8")
         if folder.exists():
-            shutil.rmtree(folder)
+            _remove_cache(folder)
         os.replace(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def _own_files(folder: Path) -> bool:
+    """Whether ``folder`` holds only files a cache build writes (Parquet tables, meta.json)."""
+    entries = list(folder.iterdir())
+    return all(p.is_file() and not p.is_symlink() and (p.suffix == ".parquet" or p.name == "meta.json")
+               for p in entries)
+
+
+def _remove_cache(folder: Path) -> None:
+    """Delete a cache qoswb wrote; anything else under the name is refused, untouched."""
+    try:
+        info = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        ours = folder.is_dir() and not folder.is_symlink() and isinstance(info, dict) and {"key", "tables"} <= set(info)
+    except (OSError, ValueError):
+        ours = False
+    if not ours or not _own_files(folder):
+        raise DataError(f"{folder}: not a data cache qoswb wrote (or it holds other files); "
+                        "refusing to replace it: move it away or choose another output folder")
+    shutil.rmtree(folder)
+
+
+def remove_leftovers(output: Path) -> int:
+    """Remove the temporary cache folders a killed build left in ``output``; returns how many.
+
+    >>> remove_leftovers(Path("/no/such/folder"))
+    0
+    """
+    count = 0
+    for tmp in Path(output).glob(f"{TEMP_PREFIX}*"):
+        if tmp.is_dir() and not tmp.is_symlink() and _own_files(tmp):
+            shutil.rmtree(tmp)
+            count += 1
+    return count
 
 
 def last_periods(info: dict, grain: str, count: int, origin: str = "parameters"):

@@ -1,7 +1,8 @@
 """``qoswb batch FILE``: run a report batch described by a parameters YAML file.
 
 Exit status: 0 when every job succeeded, 1 when any failed (the others still
-ran; see ``index.html`` and ``manifest.json``), 2 for a bad parameters file.
+ran; see ``index.html`` and ``manifest.json``), 2 for a bad parameters file, an
+output folder it may not use, a scheduler that does not answer (one line each).
 
 >>> from qoswb.cli import main
 >>> main(["batch", "parameters/demo.yaml", "--workers", "2"])   # doctest: +SKIP
@@ -24,7 +25,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="run on a Dask cluster at ADDRESS, or 'local' for a LocalCluster")
     parser.add_argument("--resume", action="store_true",
-                        help="re-run only jobs that failed or are missing; keep the successful ones")
+                        help="re-run only jobs that failed, are missing or changed; keep the others")
     parser.add_argument("--only", nargs="+", metavar="TEAM", default=None,
                         help="run only these teams' reports")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
@@ -37,6 +38,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     """Run the batch, print a summary and where index.html is; 1 if any job failed."""
     from qoswb.errors import ParameterError
+    from qoswb.redact import hide_passwords
     from qoswb.reports.batch import relative, run_batch
 
     if args.workers is not None and args.workers < 1:
@@ -47,10 +49,10 @@ def run(args) -> int:
                         resume=args.resume, only=args.only, timeout=args.timeout,
                         retries=args.retries, progress=not args.no_progress)
     print(f"{outcome.ok} report(s) ok, {outcome.failed} failed, {outcome.skipped} skipped")
-    for entry in outcome.failures:
-        print(f"  failed: {entry['team'] or 'portfolio'} {entry['period']} {entry['template']}: "
-              f"{entry['error']}", file=sys.stderr)
+    for entry in outcome.failures:  # a notebook's error may quote anything, a database URL too
+        print(hide_passwords(f"  failed: {entry['team'] or 'portfolio'} {entry['period']} "
+                             f"{entry['template']}: {entry['error']}"), file=sys.stderr)
     for note in outcome.notes:
-        print(f"  note: {note}", file=sys.stderr)
+        print(hide_passwords(f"  note: {note}"), file=sys.stderr)
     print(f"index: {relative(outcome.index)}")
     return outcome.exit_status

@@ -9,48 +9,24 @@ name in the same folder and renamed into place, the HTML last, so a batch killed
 part-way leaves at worst a hidden ``.*.partial.*`` file (removed by the next run),
 never a report that looks finished but is not.
 
->>> html = '<script src="https://cdn.example/x.js"></script><p>ok</p>'
->>> offline_html(html)
+>>> offline_html('<script src="https://cdn.example/x.js"></script><p onclick="go()">ok</p>')
 '<p>ok</p>'
 """
 
 from __future__ import annotations
 
+import glob
 import os
-import re
 import threading
 import time
 from pathlib import Path
 
+from qoswb.reports.inert import offline_html, remote_references  # noqa: F401 - re-exported
 from qoswb.reports.kernels import Kernels, kill
 
 PARTIAL = ".partial"
 # Errors worth another try: the kernel died or never came up (not the notebook's own error).
 RETRYABLE = ("DeadKernelError", "TimeoutError", "RuntimeError", "ConnectionError", "ZMQError")
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
-_REMOTE = re.compile(r"""(src|href)\s*=\s*["']?\s*(https?:)?//|import\s*\(\s*["'](https?:)?//"""
-                     r"""|@import\s+(url\()?\s*["']?(https?:)?//|Url\s*=\s*["']https?://""", re.I)
-_LINK = re.compile(r"<link\b[^>]*>", re.I)
-
-def offline_html(html: str) -> str:
-    """Drop every ``<script>`` or ``<link>`` that would fetch from the network.
-
-    nbconvert's templates load require.js, MathJax and mermaid from a CDN; a
-    report opened on an intranet or offline needs none of them (figures are
-    embedded as data URIs), and a page that fetches nothing cannot leak or hang.
-    """
-    html = _SCRIPT.sub(lambda m: "" if _REMOTE.search(m.group(0)) else m.group(0), html)
-    return _LINK.sub(lambda m: "" if _REMOTE.search(m.group(0)) else m.group(0), html)
-
-
-def remote_references(html: str) -> list[str]:
-    """Tags or CSS rules in ``html`` that would fetch something from the network (should be [])."""
-    tags = [m.group(0)[:120] for m in _SCRIPT.finditer(html) if _REMOTE.search(m.group(0))]
-    tags += [m.group(0)[:120] for m in _LINK.finditer(html) if _REMOTE.search(m.group(0))]
-    tags += re.findall(r"<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^>]*>", html, re.I)
-    tags += re.findall(r"@import\s+(?:url\()?\s*[\"']?https?://[^;]*", html, re.I)
-    return tags
-
 
 _exporter = None
 
@@ -67,7 +43,7 @@ def exporter():
 
 
 def to_html(notebook) -> str:
-    """An executed notebook as a self-contained HTML report: outputs only, no code cells."""
+    """An executed notebook as a self-contained HTML report: outputs only, no code cells, no script."""
     body, _ = exporter().from_notebook_node(notebook)
     return offline_html(body)
 
@@ -105,12 +81,20 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def remove_partials(folder: Path) -> int:
-    """Delete temporary files left by a killed batch; returns how many were removed."""
+def remove_partials(folder: Path, outputs) -> int:
+    """Delete the temporary files a killed batch left for ``outputs`` (paths relative to
+    ``folder``); returns how many. Only names :func:`partial_name` gives are touched, so a
+    user's own ``.notes.partial.txt`` beside the reports stays."""
     count = 0
-    for tmp in Path(folder).rglob(f".*{PARTIAL}*"):
-        tmp.unlink(missing_ok=True)
-        count += 1
+    for relative in outputs:
+        path = Path(folder) / relative
+        mine = re.compile(rf"\.{re.escape(path.stem)}\.\d+{re.escape(PARTIAL)}{re.escape(path.suffix)}")
+        if not path.parent.is_dir() or Path(folder).resolve() not in path.parent.resolve().parents:
+            continue  # a job folder that is not there, or a link leading out of the batch's folder
+        for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{PARTIAL}{glob.escape(path.suffix)}"):
+            if mine.fullmatch(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink()
+                count += 1
     return count
 
 

@@ -1,7 +1,8 @@
 """The batch's record: ``manifest.json`` (every job, replayable) and ``index.html`` (teams × periods).
 
-``manifest.json`` is rewritten atomically after every finished job, so a batch
-killed part-way still says what it finished::
+``manifest.json`` and ``index.html`` are rewritten atomically after every finished
+job, so a batch killed part-way still says what it finished, and the index says it
+is incomplete (``batch.pending`` lists the jobs not run yet)::
 
     {"batch": {...}, "jobs": [{"id": ..., "template": ..., "team": ..., "period": ...,
       "parameters": {...}, "status": "ok" | "failed", "duration": 12.3,
@@ -19,10 +20,11 @@ import html
 import json
 from pathlib import Path
 
+from qoswb.redact import hide_passwords
 from qoswb.reports.execute import write_atomically
+from qoswb.reports.folder import MANIFEST
 from qoswb.reports.jobs import inside
 
-MANIFEST = "manifest.json"
 INDEX = "index.html"
 
 
@@ -65,15 +67,37 @@ class Manifest:
             "headline": result.get("headline"), "attempts": result.get("attempts", 1),
             "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "data": job.get("data"),  # the cache key: which data snapshot the report shows
+            "template_hash": job.get("template_hash"),  # --resume re-runs a report whose template changed
         }
         self.records[job["id"]] = entry
+        if job["id"] in self.batch.get("pending", ()):
+            self.batch["pending"] = [i for i in self.batch["pending"] if i != job["id"]]
         self.write()
         return entry
+
+    def same_job(self, job: dict) -> bool:
+        """The record of ``job`` was made with the same parameters and template (as far as
+        it says: records of older versions carry no template hash)."""
+        record = self.records.get(job["id"], {})
+        recorded = record.get("template_hash")
+        return (_plain(record.get("parameters")) == _plain(job["parameters"])
+                and record.get("template_path") == job["template_path"]
+                and recorded in (None, job.get("template_hash")))
+
+    @property
+    def pending(self) -> list[str]:
+        """Ids of the jobs this batch still has to run (empty once it has finished)."""
+        return list(self.batch.get("pending", []))
 
     def write(self) -> None:
         self.output.mkdir(parents=True, exist_ok=True)
         body = {"batch": self.batch, "jobs": list(self.records.values())}
-        write_atomically(self.path, json.dumps(body, indent=1, ensure_ascii=False, default=str))
+        write_atomically(self.path, hide_passwords(json.dumps(body, indent=1, ensure_ascii=False, default=str)))
+
+
+def _plain(value):
+    """``value`` as it reads back from the manifest's JSON (tuples as lists, keys as text)."""
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
 _CSS = """
@@ -83,6 +107,7 @@ th,td{border:1px solid #ccc;padding:.4em .6em;vertical-align:top;text-align:left
 th{background:#f3f3f3} td.ok{background:#eef8ee} td.failed{background:#fde8e8}
 td.missing{background:#f6f6f6;color:#888} .headline{font-size:.85em;color:#444}
 .error{font-family:monospace;font-size:.85em;white-space:pre-wrap}
+.incomplete{background:#fff4d6;padding:.5em;border:1px solid #e6c86e}
 """
 
 
@@ -125,15 +150,18 @@ def write_index(manifest: Manifest, teams: list[str], periods: list[str], title:
         f"<li>{html.escape(r['team'] or 'portfolio')} · {html.escape(r['period'])} · "
         f"{html.escape(r['template'])}: <span class='error'>{html.escape(str(r.get('error')))}</span></li>"
         for r in failed)
+    pending = len(manifest.pending)
+    incomplete = (f"<p class='incomplete'><b>Incomplete</b>: {pending} report(s) not run yet "
+                  "(the batch is running, or was stopped: run it again with --resume)</p>") if pending else ""
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
         f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
         f"<p>{ok} report(s) ok, {len(failed)} failed · generated {generated} · "
-        f"<a href='{MANIFEST}'>manifest.json</a></p>"
+        f"<a href='{MANIFEST}'>manifest.json</a></p>{incomplete}"
         f"<table><tr><th>team</th>{head}</tr>{''.join(body)}</table>"
         + (f"<h2>Failures</h2><ul>{failures}</ul>" if failed else "")
         + "</body></html>")
     path = manifest.output / INDEX
-    write_atomically(path, page)
+    write_atomically(path, hide_passwords(page))
     return path

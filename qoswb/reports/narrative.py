@@ -20,6 +20,9 @@ import math
 
 import numpy as np
 
+from qoswb import escape
+from qoswb.escape import PLAIN
+
 LABELS = {
     "volume": "Volume", "sla_response": "SLA attainment (first response)",
     "sla_resolution": "SLA attainment (resolution)", "first_response_median": "First response median",
@@ -160,6 +163,7 @@ def worst(matrix_rows):
 
 _SURVEY_BAD = {"csat": ("csat", lambda s: s <= 3), "csat_mean": ("csat", lambda s: s <= 3),
                "nps": ("nps", lambda s: s <= 6), "ces_mean": ("ces", lambda s: s >= 5)}
+SURVEY_KPIS = frozenset(_SURVEY_BAD)  # KPIs read from survey answers: their cases are answers
 
 
 def _late(tickets, column):
@@ -230,14 +234,14 @@ def pareto_plot(table, title: str = "", ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3))
-    ax.bar(table["label"], table["count"], color="#4b9cd3")
+    # positions, not a categorical axis: its labels are data text, drawn as typed (PLAIN)
+    positions = np.arange(len(table))
+    ax.bar(positions, table["count"], color="#4b9cd3")
     ax.set_ylabel("cases")
-    ax.tick_params(axis="x", rotation=30, labelsize=8)
-    for tick in ax.get_xticklabels():
-        tick.set_horizontalalignment("right")
+    ax.set_xticks(positions, table["label"].astype(str), rotation=30, ha="right", fontsize=8, **PLAIN)
     twin = ax.twinx()
-    twin.plot(table["label"], 100 * table["cumulative_share"], color="0.3", marker="o", ms=3)
+    twin.plot(positions, 100 * table["cumulative_share"], color="0.3", marker="o", ms=3)
     twin.set_ylim(0, 105)
     twin.set_ylabel("cumulative %")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, **PLAIN)
     return ax

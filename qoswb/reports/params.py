@@ -336,13 +336,15 @@ def load(path: str | Path) -> BatchParameters:
     """
     import yaml
 
+    from qoswb.yamlsafe import safe_load
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"{path}: cannot read the parameters file ({exc.strerror})") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text, origin=str(path))  # refuses alias bombs
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

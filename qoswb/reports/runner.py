@@ -178,6 +178,33 @@ def _dask_task(job, output, timeout, prewarm, preload=()):
     return run_job(job, output, timeout, _dask_kernels)
 
 
+CONNECT_TIMEOUT = 10.0  # seconds a Dask scheduler has to answer
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise a :class:`~qoswb.errors.ParameterError` unless a Dask scheduler answers at
+    ``address`` within ``timeout`` seconds.
+
+    >>> check_scheduler("tcp://127.0.0.1:9", timeout=1)     # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: --scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s ...
+    """
+    from qoswb.errors import ParameterError
+
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        raise ParameterError(f"--scheduler needs dask.distributed ({exc})") from None
+    try:
+        client = Client(address, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - whatever answered (or did not), it is no scheduler
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ParameterError(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
+                             f"({detail})") from None
+    client.close()
+
+
 def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2,
              on_result=None, prewarm=True, preload=()):
     """Run ``jobs`` on a Dask cluster: ``scheduler`` an address, or "local" for a LocalCluster.
@@ -192,7 +219,7 @@ def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2
         # one thread per worker process: each job drives its kernel from its own process
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40)
-    client = Client(cluster if cluster is not None else scheduler)
+    client = Client(cluster if cluster is not None else scheduler, timeout=CONNECT_TIMEOUT)
     tries = _Retries(retries)
     results = {}
     try:

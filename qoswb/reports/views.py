@@ -17,6 +17,8 @@ signals; the matrix reads the latest complete point.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import NamedTuple
 
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
@@ -34,6 +36,7 @@ class TeamView:
     units: dict
     grain: str
     period_end: str
+    left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
 
 
 def _local(ts, like):
@@ -48,6 +51,17 @@ def _local(ts, like):
 # How far a chart period runs from its start, by the grain of the cached KPI table: weeks for
 # case data, the batch's grain for aggregates (the grains of qoswb.reports.params.GRAINS).
 STEP = {"week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3}}
+
+
+def _empty(columns):
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+_CHART_COLUMNS = ("kpi", "chart", "period", "y", "cl", "lcl", "ucl", "signal", "rules", "complete", "polarity")
+_MATRIX_COLUMNS = ("kpi", "chart", "latest_period", "latest_value", "cl", "lcl", "ucl", "polarity",
+                   "variation", "direction", "signal_rules", "target", "assurance")
 
 
 def charts_as_of(table, period_end, grain="week", targets=None):
@@ -65,6 +79,8 @@ def charts_as_of(table, period_end, grain="week", targets=None):
     from qoswb.errors import DataError
     from qoswb.metrics import charts, matrix
 
+    if table.empty:  # no KPI asked for that the data can give: nothing to chart, the report says why
+        return _empty(_CHART_COLUMNS), _empty(_MATRIX_COLUMNS)
     end = _local(period_end, table["period"])
     rows = table[table["period"] < end]
     if rows.empty:
@@ -89,6 +105,62 @@ def units(cache=None) -> dict:
     return known
 
 
+def columns(cache, table: str) -> list[str]:
+    """The columns of a cached table ([] when the cache has no such table), read from its schema."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(Path(cache) / f"{table}.parquet").names if rc.has(cache, table) else []
+
+
+def left_out(cache, kpis=None, table=None) -> list[str]:
+    """Sentences naming what to map for each KPI asked for (all when ``kpis`` is None) that the data
+    cannot give, grouped by the missing columns, e.g. "Map a resolved_at column to see Backlog."
+
+    The registry (``qoswb.metrics.KPIS``: ``needs``, ``survey_column``) says which columns each KPI
+    needs; a KPI whose columns are there but which is still absent (e.g. no SLA target) is named with
+    the KPI computation's own note.
+    """
+    from qoswb.metrics import KPIS
+
+    table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
+    present = set(table["kpi"])
+    have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
+    notes = getattr(table, "attrs", {}).get("notes") or []
+    by_need: dict[tuple, list[str]] = {}
+    out = []
+    for kpi in (k for k in (kpis or KPIS.index) if k in KPIS.index and k not in present):
+        info = KPIS.loc[kpi]
+        needs = tuple(c for c in info["needs"] if c not in have)
+        column = info["survey_column"]
+        if isinstance(column, str) and column not in survey:
+            needs += ("surveys" if not survey else f"surveys.{column}",)
+        if needs:
+            by_need.setdefault(needs, []).append(nv.label(kpi))
+        else:
+            said = next((n.split(" left out", 1)[-1].lstrip(": ") for n in notes if n.startswith(f"{kpi} ")),
+                        "the data gives no values for it")
+            out.append(f"{nv.label(kpi)} is left out: {said}.")
+    for needs, labels in by_need.items():
+        shown = ", ".join(labels)
+        if "surveys" in needs:
+            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
+            continue
+        if needs[0].startswith("surveys."):  # survey KPIs need one column of the answers
+            what = f"a {needs[0][8:]} column of the survey answers"
+        else:
+            what = f"a {needs[0]} column" if len(needs) == 1 else \
+                f"{', '.join(needs[:-1])} and {needs[-1]} columns"
+        out.append(f"Map {what} to see {shown}.")
+    return out
+
+
+def _answered_by(answers, period_end):
+    """Answers given before the period's end: a May report never shows June's answers."""
+    if "answered_at" not in answers:
+        return answers
+    return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
+
+
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
     """Everything a team report needs for one period, read from the cache (the team's rows only)."""
     info = rc.meta(cache)
@@ -104,8 +176,9 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         tickets = tickets[(opened >= _local(period_start, opened)) & (opened < _local(period_end, opened))]
         if rc.has(cache, "surveys"):
             answers = rc.read(cache, "surveys", team=team)
-            answers = answers[answers["id"].isin(tickets["id"])]
-    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end)
+            answers = _answered_by(answers[answers["id"].isin(tickets["id"])], period_end)
+    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end,
+                    left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
 
 
 def readings(view: TeamView) -> list[tuple[str, str]]:
@@ -135,28 +208,64 @@ def headline(matrix_rows) -> str:
     return status + (f" · {missed} target{'s' if missed > 1 else ''} consistently missed" if missed else "")
 
 
-def behind_worst(view: TeamView, top: int = 8):
-    """(kpi, what was counted, Pareto table) for the KPI most in need of attention, or None."""
-    kpi = nv.worst(view.matrix)
-    if kpi is None or view.tickets is None:
+class Behind(NamedTuple):
+    """What lies behind the KPI most in need of attention: ``table`` is a Pareto table or None,
+    ``missing`` the sentence naming the column to map when the data cannot say (or None)."""
+
+    kpi: str
+    what: str
+    table: object
+    missing: str | None = None
+
+
+def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
+    """The KPI most in need of attention and the Pareto table of its bad cases (None: no case data).
+
+    Cases are counted by category; survey answers by the theme of their comment. With no KPI
+    that has a better direction, the period's cases are counted (where the volume comes from).
+    Without the column to count by, ``missing`` says which column to map.
+    """
+    if view.tickets is None:
         return None
-    row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
-    what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"], period_end=view.period_end)
+    kpi = nv.worst(view.matrix)
+    if kpi is None:  # no KPI with a better direction (only volume, say): where the cases come from
+        kpi, what, cases = "volume", "cases opened", view.tickets
+    else:
+        row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
+        what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"],
+                                period_end=view.period_end)
     if cases is None or not len(cases):
-        return kpi, what, None
-    if "comment" in cases.columns and "category" not in cases.columns:
+        return Behind(kpi, what, None)
+    if kpi in nv.SURVEY_KPIS:
+        if "comment" not in cases.columns:
+            return Behind(kpi, what, None, "Map a comment column of the survey answers to see what "
+                                           "lies behind it.")
         from qoswb.metrics import tag_themes
 
         themes = tag_themes(cases[cases["comment"].notna()])
-        return kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None
-    return kpi, what + " (by category)", nv.pareto(cases["category"], top)
+        return Behind(kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None)
+    if "category" not in cases.columns:
+        where = "the volume comes" if kpi == "volume" else "these cases come"
+        return Behind(kpi, what, None, f"Map a category column to see where {where} from.")
+    return Behind(kpi, what + " (by category)", nv.pareto(cases["category"], top))
+
+
+def comments_missing(view: TeamView) -> str | None:
+    """The sentence naming what to load or map before a report can show comments (None: nothing)."""
+    if view.answers is None:
+        return ("Load survey answers ('surveys:' under 'data:' in the parameters file) to see what "
+                "customers said.")
+    if "comment" not in view.answers:
+        return "Map a comment column of the survey answers to see what customers said."
+    return None
 
 
 def comments(view: TeamView, n: int = 8, seed: int = 0):
-    """A sample of the period's comments: the lowest-rated half, the rest at random."""
+    """A sample of the period's comments: the lowest-rated half, the rest at random (None: no comments
+    in the data, see :func:`comments_missing`)."""
     import pandas as pd
 
-    if view.answers is None or "comment" not in view.answers:
+    if comments_missing(view):
         return None
     said = view.answers[view.answers["comment"].notna()]
     if said.empty:
@@ -169,18 +278,91 @@ def comments(view: TeamView, n: int = 8, seed: int = 0):
     return pd.concat([low, rest])[cols].reset_index(drop=True)
 
 
-def data_quality(cache, team=None):
-    """(load summaries, rejected rows by reason — the team's when rows carry a team)."""
+def _rejected(cache):
     import pandas as pd
 
-    info = rc.meta(cache)
-    if not rc.has(cache, "rejected"):
-        return info["summaries"], pd.DataFrame({"reason": [], "rows": []})
-    rejected = rc.read(cache, "rejected")
-    if team is not None and "team" in rejected:
+    frame = rc.read(cache, "rejected") if rc.has(cache, "rejected") else pd.DataFrame()
+    return frame.reindex(columns=list(dict.fromkeys(["table", "team", "source_row", "reason", *frame])))
+
+
+def data_quality(cache, team=None):
+    """(load summaries, rejected rows by table and reason): the team's own when ``team`` is given.
+
+    A team's summaries count its own rows: ``accepted`` the rows in the cache,
+    ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
+    (rejected rows whose team could not be read are in no team's counts: the
+    portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
+    (survey answers rating no interaction) is the whole file's: the load's count,
+    else the cached answers that carry no team.
+
+    >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
+    """
+    summaries, rejected = _unmatched_counted(cache, rc.meta(cache)["summaries"]), _rejected(cache)
+    if team is not None:
         rejected = rejected[rejected["team"] == team]
-    counts = rejected.groupby(["table", "reason"] if "table" in rejected else ["reason"]).size()
-    return info["summaries"], counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+        summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
+    counts = rejected.groupby(["table", "reason"], dropna=False).size()
+    return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
+
+
+def _unmatched_counted(cache, summaries) -> dict:
+    """The summaries with the survey answers that rate no interaction counted (the cache keeps
+    them with no team), unless the load counted them itself."""
+    surveys = summaries.get("surveys")
+    if not surveys or "unmatched" in surveys or "team" not in columns(cache, "surveys"):
+        return summaries
+    unmatched = int(rc.read(cache, "surveys", columns=["team"])["team"].isna().sum())
+    return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
+
+
+def _shown_source(source) -> str:
+    """A source as a report may show it: a database URL's password hidden."""
+    text = str(source)
+    if "://" in text and "@" in text:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            return make_url(text).render_as_string(hide_password=True)
+        except ArgumentError:
+            return text.split("://", 1)[0] + "://***"
+    return text
+
+
+def _team_counts(cache, table, team, summary, rejected) -> dict:
+    accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
+    reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
+    mine = {"rows_read": accepted + int(reasons.sum()), "accepted": accepted,
+            "rejected": int(reasons.sum()), "rejected_by_reason": reasons.to_dict()}
+    return {**summary, **mine, "team_only": True}
+
+
+def unknown_team_rows(cache, teams=None):
+    """Rejected rows whose team is unknown (empty, unreadable or not one of ``teams``), for the portfolio.
+
+    >>> unknown_team_rows(cache)[["table", "source_row", "reason"]]   # doctest: +SKIP
+    """
+    rejected = _rejected(cache)
+    known = set(teams or rc.meta(cache)["teams"])
+    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+
+
+def load_lines(summaries) -> list[str]:
+    """One plain sentence per loaded table: where from, rows read, accepted, rejected (and unmatched).
+
+    >>> load_lines({"interactions": {"source": "t.csv", "rows_read": 3, "accepted": 2, "rejected": 1}})
+    ['interactions from t.csv: 3 rows read, 2 accepted, 1 rejected at load.']
+    """
+    out = []
+    for table, s in summaries.items():
+        whose = "this team's " if s.get("team_only") else ""
+        line = (f"{table} from {_shown_source(s.get('source'))}: {whose}{s.get('rows_read', 0):,} rows read, "
+                f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
+        if s.get("unmatched"):
+            line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
+                     "no team's figures.")
+        out.append(line)
+    return out
 
 
 @dataclasses.dataclass
@@ -195,6 +377,7 @@ class PortfolioView:
     grain: str
     period_start: str
     period_end: str
+    left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
 
 
 def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
@@ -208,7 +391,8 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
-    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end)
+    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end,
+                         left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:

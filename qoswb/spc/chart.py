@@ -6,6 +6,7 @@
 (30.0, True, 'we1')
 """
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -29,7 +30,9 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     ``"xbar_s"``, ``"s"``, ``"p"``, ``"np"``, ``"c"``, ``"u"``, ``"pp"``, ``"up"``,
     ``"g"``, ``"t"``, ``"cusum"``, ``"ewma"``). Tidy input: ``data`` a DataFrame,
     ``y``/``n``/``x``/``group``/``phase`` column names; array input: ``data`` the
-    values (2-D rows of subgroups for X̄/R/S), or ``y=`` counts and ``n=`` sizes.
+    values (2-D rows of subgroups for X̄/R/S, and for CUSUM and EWMA of subgroup
+    means; a tidy frame whose ``x`` repeats inside a series gives them subgroups
+    too), or ``y=`` counts and ``n=`` sizes.
     ``freeze=k`` estimates limits from the first k points of each phase;
     ``exclude=`` (positions, a boolean array or a boolean column) keeps points on
     the chart but out of the limits; ``rules`` a rule set (``"we"``, ``"nelson"``,
@@ -37,8 +40,13 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     width; ``polarity`` +1 when higher is better, -1 when lower is better.
     Other ``params``: ``screen_mr``, ``sigma_method`` (individuals: ``"mr"``
     mR̄/1.128 as qcc and qicharts2; ``"mdc"`` 2.66/3 · mR̄ from screened moving
-    ranges as NHS Making Data Count, the default with MDC rules; ``"sd"``),
+    ranges as NHS Making Data Count, the default with MDC rules; ``"sd"``;
+    subgroup CUSUM/EWMA: qcc's ``std.dev`` methods ``"uwave-r"`` (default),
+    ``"uwave-sd"``, ``"mvlue-r"``, ``"mvlue-sd"``, ``"rmsdf"``),
     ``confidence``,
+    ``model`` (I charts: limits around a seasonal mean — ``"weekday"``,
+    ``"month"`` or a period of k points — or an AR(1) forecast, ``"ar1"`` or
+    ``"ar1_residuals"``; see ``qoswb.spc.expectation``),
     ``y_neg`` (I and X̄ charts: False draws no lower limit below 0 for a group
     whose values are never negative, as qicharts2's ``y.neg = FALSE``; signals
     are the same) and the CUSUM (``target``, ``k``, ``h``, ``head_start``,
@@ -73,11 +81,22 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
     _validate(spec, t, index, y if isinstance(y, str) else "y", n if isinstance(n, str) else "n")
     points = _points(spec, t, freeze, _excluded(exclude, data, t))
     _enough(points, t)
+    model = options.params.get("model")
+    if model is not None:
+        from . import expectation
+
+        expectation.check_model(model)
+        season = expectation.seasons(model, t.x, t.group)
+        if season is not None:
+            points.extra["season"] = season
     result = spec.compute(points, options)
     flags, ways = _signals(rule_ids, result, points)
     if not options.y_neg:
         _floor_at_zero(result, t)
-    checks = run_checks(points, spec.name, result.seg_centre)
+    # checked on what the limits model: the residuals when there is an expectation
+    checked = points if "expected" not in result.extra else dataclasses.replace(
+        points, y=points.y - result.extra["expected"])
+    checks = run_checks(checked, spec.name, result.seg_centre)
     return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity, ways)
 
 
@@ -262,7 +281,7 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
                             start=p.start if everything else None,
                             excluded=pick(p.extra["excluded"]) if "excluded" in p.extra else None)
     flags = rules_mod.evaluate(rule_ids, ctx)
-    ways = rules_mod.pointing(rule_ids, ctx, flags, pick(_side(r)))
+    ways = rules_mod.pointing(rule_ids, ctx, flags, None if r.direction is None else pick(r.direction))
 
     def spread(a):
         if everything:
@@ -332,7 +351,7 @@ class ControlChart:
         cols["phase"] = t.phase if t.phase is not None else np.ones(N, dtype=np.int64)
         cols["x"] = t.x
         cols["y"] = r.stat
-        if self.spec.has_n:
+        if self.spec.has_n or t.sd is not None:  # subgroup CUSUM and EWMA show their sizes too
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
         labels, signal, _ = _rule_labels(self.rules, self._flags, N)

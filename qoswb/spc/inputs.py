@@ -3,6 +3,9 @@
 Tidy input: ``data`` a DataFrame and ``y``, ``n``, ``x``, ``group``, ``phase``
 column names. Array input: ``data`` a 1-D array of values (or a 2-D array of
 subgroups, one row each, NaN-padded), or ``y=``/``n=`` arrays for counts.
+Kinds that take ``"either"`` (CUSUM, EWMA) chart single values, or rational
+subgroups when given a 2-D array or a tidy frame whose ``x`` repeats inside a
+series (the rows of one x are one subgroup).
 Rows are sorted by (group, x) — or kept in input order without ``x`` — and
 each contiguous stretch of one phase value inside a group is a segment with its
 own limits. Everything that would make a silently wrong chart is a
@@ -188,7 +191,7 @@ def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
         yv = y if data is None else data
         if yv is None:
             raise ParameterError("no data: pass data= (values) or y= (counts)")
-        if input_kind == "subgroups":
+        if input_kind == "subgroups" or (input_kind == "either" and _is_matrix(yv)):
             return _subgroup_matrix(yv, x=_column(None, x, "x"))
         yv = _column(None, yv, "data" if y is None else "y")
         index = None
@@ -269,6 +272,8 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         same = xk[1:] == xk[:-1]
         if gs is not None:
             same &= gs[1:] == gs[:-1]
+        if same.any() and input_kind == "either":  # x repeats: the rows are rational subgroups
+            return _aggregate(out, xk)
         if same.any():
             rows = out.input_rows(np.flatnonzero(same) + 1)
             lab = index[rows] if index is not None else rows
@@ -307,6 +312,18 @@ def _is_sorted(keys):
         return bool((up | (major[1:] == major[:-1])).all())
     minor = keys[0]
     return bool((up | ((major[1:] == major[:-1]) & (minor[1:] >= minor[:-1]))).all())
+
+
+def _is_matrix(values) -> bool:
+    """A 2-D array (more than one column) or ragged lists: one subgroup per row."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        return False
+    if isinstance(values, np.ndarray):
+        return values.ndim == 2 and values.shape[1] > 1
+    if isinstance(values, (list, tuple)) and values and all(isinstance(v, (list, tuple, np.ndarray))
+                                                            for v in values):
+        return max(len(v) for v in values) > 1
+    return False
 
 
 def _subgroup_matrix(values, x=None):

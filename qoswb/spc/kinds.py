@@ -32,7 +32,7 @@ class Kind:
 
     name: str
     title: str
-    input: str  # "values", "counts" or "subgroups"
+    input: str  # "values", "counts", "subgroups" or "either" (values, or subgroups when given them)
     compute: Callable[[Points, Options], Limits]
     params: tuple = ()
     rule_scope: str = "all"  # "all", "centre" (run chart), "limits" (CUSUM, EWMA)
@@ -93,6 +93,10 @@ def _run(p, o):
 
 
 def _i(p, o):
+    if o.params.get("model") is not None:  # limits around a seasonal or AR(1) expectation
+        from .expectation import compute
+
+        return compute(p, o, _multiple(o))
     centre = lim.segment_mean(p, p.y, p.base)
     sigma = _individual_sigma(p, p.y, o)
     return _constant(p, p.y, centre, sigma, _multiple(o))
@@ -234,8 +238,7 @@ def _within_sigma(p, o, by):
     if o.sigma_method == "pooled":
         sp = _pooled_sd(p)
         return (p.expand(sp) / c4(p.n)), sp
-    unbiased = p.rng / d2(p.n) if by == "range" else p.sd / c4(p.n)
-    sigma = lim.segment_mean(p, unbiased, p.base & np.isfinite(unbiased))
+    sigma = lim.subgroup_sigma(p, "uwave-r" if by == "range" else "uwave-sd", p.base)
     return p.expand(sigma), sigma
 
 
@@ -272,10 +275,11 @@ def _s(p, o):
 # --- the registry -----------------------------------------------------------------------
 
 _SUBGROUP_METHODS = ("mean", "pooled")
+_TIME_WEIGHTED = ("mr", "sd", *lim.SUBGROUP_SIGMAS)  # single values; subgroups as qcc's sd.xbar
 _ALL = [
     Kind("run", "Run chart", "values", _run, rule_scope="centre",
          when="any measure, few points or no wish for limits: runs around the median"),
-    Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr", "y_neg"),
+    Kind("i", "Individuals (XmR) chart", "values", _i, params=("screen_mr", "y_neg", "model"),
          sigma_methods=("mr", "mdc", "sd"), confidence=True,
          when="one value per period: times, scores, rates computed elsewhere"),
     Kind("mr", "Moving range chart", "values", _mr,
@@ -305,12 +309,12 @@ _ALL = [
          when="rare events: cases between consecutive events"),
     Kind("t", "T chart", "values", _t, params=("screen_mr",), confidence=True,
          when="rare events: time between consecutive events"),
-    Kind("cusum", "CUSUM chart", "values", _cusum, rule_scope="limits",
-         params=("target", "k", "h", "head_start", "sd", "screen_mr"),
-         when="small sustained shifts (about 1 sigma) in individual values"),
-    Kind("ewma", "EWMA chart", "values", _ewma, rule_scope="limits",
-         params=("target", "lam", "L", "sd", "screen_mr"),
-         when="small shifts, weighting recent periods more"),
+    Kind("cusum", "CUSUM chart", "either", _cusum, rule_scope="limits",
+         params=("target", "k", "h", "head_start", "sd", "screen_mr"), sigma_methods=_TIME_WEIGHTED,
+         when="small sustained shifts (about 1 sigma) in individual values or subgroup means"),
+    Kind("ewma", "EWMA chart", "either", _ewma, rule_scope="limits",
+         params=("target", "lam", "L", "sd", "screen_mr"), sigma_methods=_TIME_WEIGHTED,
+         when="small shifts, weighting recent periods more (values or subgroup means)"),
 ]
 
 #: The chart kinds by name, in the order the documentation lists them.

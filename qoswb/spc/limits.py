@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import MR_SCREEN, c4, d2
+from .constants import MR_SCREEN, c4, d2, d3
 
 
 @dataclass
@@ -172,6 +172,40 @@ def mr_sigma(p: Points, values, mask, screen: bool = False):
             amr = (np.bincount(seg[keep], weights=mr[keep], minlength=p.nseg)
                    / np.bincount(seg[keep], minlength=p.nseg))
     return amr / d2(2), amr
+
+
+#: qcc's ``std.dev`` methods for subgroups (``sd.xbar``), in qoswb's lower case.
+SUBGROUP_SIGMAS = ("uwave-r", "uwave-sd", "mvlue-r", "mvlue-sd", "rmsdf")
+
+
+def subgroup_sigma(p: Points, method: str, mask) -> np.ndarray:
+    """Within-subgroup sigma per segment from the subgroups where ``mask`` holds, as qcc's ``sd.xbar``.
+
+    ``uwave-r``: mean of R/d2(n); ``uwave-sd``: mean of S/c4(n); ``mvlue-r`` and
+    ``mvlue-sd``: the same weighted by (d2/d3)² and c4²/(1 - c4²) (minimum variance
+    linear unbiased); ``rmsdf``: sqrt(Σ(n-1)S² / Σ(n-1)) / c4(Σ(n-1) + 1).
+
+    >>> p = Points.from_segments([0, 0], y=[1.0, 2.0], n=np.array([2.0, 2.0]))
+    >>> p.rng, p.sd = np.array([1.0, 3.0]), np.array([0.5, 2.0])
+    >>> round(float(subgroup_sigma(p, "uwave-r", p.base)[0]), 4)
+    1.773
+    """
+    n = p.n
+    if method in ("uwave-r", "mvlue-r"):
+        unbiased = p.rng / d2(n)
+        weight = np.ones(len(n)) if method == "uwave-r" else (d2(n) / d3(n)) ** 2
+    elif method in ("uwave-sd", "mvlue-sd"):
+        unbiased = p.sd / c4(n)
+        weight = np.ones(len(n)) if method == "uwave-sd" else c4(n) ** 2 / (1 - c4(n) ** 2)
+    elif method == "rmsdf":
+        ok = mask & np.isfinite(p.sd)
+        df = segment_sum(p, n - 1, ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sqrt(segment_sum(p, (n - 1) * p.sd ** 2, ok) / df) / c4(df + 1)
+    else:
+        raise ValueError(f"unknown subgroup sigma method {method!r}")
+    ok = mask & np.isfinite(unbiased)
+    return segment_ratio(p, unbiased * weight, weight, ok)
 
 
 def sd_sigma(p: Points, values, mask) -> np.ndarray:

@@ -10,6 +10,7 @@ the direction is unknown.
 import numpy as np
 
 from ..errors import ParameterError
+from ..escape import PLAIN
 
 IMPROVING, DETERIORATING, NEUTRAL = "#1f77b4", "#e8710a", "#7b3294"
 LINE, LIMIT = "#4d4d4d", "#8c8c8c"
@@ -58,7 +59,7 @@ def plot_chart(cc, ax=None, group=None, title=None):
             _, ax = plt.subplots(figsize=(9, 3.6))
         _draw(ax, f.reset_index(drop=True), cc)
     label = cc.spec.title if group is None else f"{cc.spec.title}: {group}"
-    ax.set_title(title if title is not None else label)
+    ax.set_title(title if title is not None else label, **PLAIN)
     return ax
 
 
@@ -79,7 +80,7 @@ def _draw(ax, f, cc):
                     ls="--", zorder=1)
         if len(starts) > 1:
             ax.annotate(phase[s], (xs[s], 1.0), xycoords=("data", "axes fraction"),
-                        va="bottom", fontsize=8, color="#555555")
+                        va="bottom", fontsize=8, color="#555555", **PLAIN)
             if s > 0:
                 ax.axvline(xs[s], color="#bbbbbb", lw=0.8)
     sig = f["signal"].to_numpy()
@@ -92,7 +93,7 @@ def _draw(ax, f, cc):
         ax.scatter(xs[sig], y[sig], c=list(colours), s=36, zorder=3, edgecolor="white", lw=0.6)
     if labels is not None:
         step = max(1, len(labels) // 12)
-        ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right")
+        ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right", **PLAIN)
     ax.set_xlabel("")
     ax.margins(x=0.02)
 
@@ -123,6 +124,6 @@ def facet_chart(cc, col_wrap=4, groups=None, height=2.4, aspect=1.8, sharey=Fals
             plot_chart(cc, ax=ax, group=g, title=str(g) if g is not None else None)
         for ax in axes.ravel()[len(groups):]:
             fig.delaxes(ax)
-    fig.suptitle(cc.spec.title)
+    fig.suptitle(cc.spec.title, **PLAIN)
     fig.tight_layout()
     return fig

@@ -434,31 +434,34 @@ def evaluate(ids, ctx: Context) -> dict[str, np.ndarray]:
     return {rid: np.asarray(RULES[rid].test(ctx), dtype=bool) for rid in ids}
 
 
-def pointing(ids, ctx: Context, flags: dict, side) -> tuple[np.ndarray, np.ndarray]:
+def pointing(ids, ctx: Context, flags: dict, side=None) -> tuple[np.ndarray, np.ndarray]:
     """Per point: does a rule that fires on it point up, does one point down?
 
-    ``side`` (+1/-1/0 per point) is the way of a rule without its own ``ways``:
-    the point's side of the centre line, or the chart's direction (CUSUM).
-    A trend points the way it goes, whichever side of the centre it lies.
+    A rule without its own ``ways`` points to ``side`` (+1/-1/0 per point: the
+    chart's own direction, as CUSUM's) or, by default, to its point's side of
+    the centre line. A trend points the way it goes, whichever side it lies.
 
     >>> import numpy as np
     >>> z = np.array([6.0, 5, 4, 3, 2, 1, 0.5])   # falling, all above the centre
     >>> ctx = Context(seg=np.zeros(7, int), stat=z, cl=np.zeros(7), z=z / 3,
     ...               beyond=z > 5.5, nseg=1)
     >>> ids = ["mdc_beyond", "mdc_trend"]
-    >>> up, down = pointing(ids, ctx, evaluate(ids, ctx), np.sign(z))
+    >>> up, down = pointing(ids, ctx, evaluate(ids, ctx))
     >>> up.nonzero()[0].tolist(), down.nonzero()[0].tolist()
     ([0], [0, 1, 2, 3, 4, 5, 6])
     """
+    by_side = np.zeros(len(ctx.seg), dtype=bool)
     up = np.zeros(len(ctx.seg), dtype=bool)
     down = np.zeros(len(ctx.seg), dtype=bool)
     for rid in ids:
         rule = RULES[rid]
         if rule.ways is None:
-            up |= flags[rid] & (side > 0)
-            down |= flags[rid] & (side < 0)
+            by_side |= flags[rid]
         else:
             rising, falling = rule.ways(ctx)
             up |= flags[rid] & rising
             down |= flags[rid] & falling
+    above, below = ctx.above_below() if side is None else (side > 0, side < 0)
+    up |= by_side & above
+    down |= by_side & below
     return up, down

@@ -9,18 +9,47 @@
 
 import numpy as np
 
+from ..errors import ParameterError
 from . import limits as lim
 from .base import Limits
 
 
 def _target_and_sd(p, o):
+    """Centre and process sigma per segment, and each point's standard error.
+
+    Single values (qcc's ``xbar.one``): the mean and mR̄/1.128 (``sigma_method="mr"``)
+    or s/c4 (``"sd"``). Rational subgroups (qcc's ``xbar``): the statistic is the
+    subgroup mean, the centre the size-weighted mean of the means, sigma from
+    within the subgroups (``"uwave-r"``, qcc's default, or ``"rmsdf"`` when a
+    subgroup has more than 25 values; ``"uwave-sd"``, ``"mvlue-r"``,
+    ``"mvlue-sd"``) and the standard error sigma/√n. ``target`` and ``sd`` fix
+    the centre and sigma; both are estimated from the baseline (``freeze``).
+    """
+    subgroups = p.sd is not None
+    method = o.sigma_method or (("rmsdf" if np.nanmax(p.n, initial=0) > 25 else "uwave-r")
+                                if subgroups else "mr")
+    allowed = lim.SUBGROUP_SIGMAS if subgroups else ("mr", "sd")
+    if method not in allowed:
+        raise ParameterError(f"sigma_method={method!r} is not for {'subgroups' if subgroups else 'single values'}; "
+                             f"use one of {', '.join(allowed)}")
     target = o.params.get("target")
-    centre = (np.full(p.nseg, float(target)) if target is not None
-              else lim.segment_mean(p, p.y, p.base))
+    if target is not None:
+        centre = np.full(p.nseg, float(target))
+    elif subgroups:
+        centre = lim.segment_ratio(p, p.n * p.y, p.n, p.base & np.isfinite(p.y))
+    else:
+        centre = lim.segment_mean(p, p.y, p.base)
     sd = o.params.get("sd")
-    sigma = (np.full(p.nseg, float(sd)) if sd is not None
-             else lim.mr_sigma(p, p.y, p.base, screen=o.screen_mr)[0])
-    return centre, sigma
+    if sd is not None:
+        sigma = np.full(p.nseg, float(sd))
+    elif subgroups:
+        sigma = lim.subgroup_sigma(p, method, p.base)
+    elif method == "sd":
+        sigma = lim.sd_sigma(p, p.y, p.base)
+    else:
+        sigma = lim.mr_sigma(p, p.y, p.base, screen=o.screen_mr)[0]
+    se = p.expand(sigma) / np.sqrt(p.n) if subgroups else p.expand(sigma)
+    return centre, sigma, se
 
 
 def _padded(p, values):
@@ -40,8 +69,8 @@ def _cusum(p, o):
     k = float(o.params.get("k", 0.5))
     h = float(o.params.get("h", 5.0))
     start = float(o.params.get("head_start", 0.0))
-    centre, sigma = _target_and_sd(p, o)
-    z, pos = _padded(p, (p.y - p.expand(centre)) / p.expand(sigma))
+    centre, sigma, se = _target_and_sd(p, o)
+    z, pos = _padded(p, (p.y - p.expand(centre)) / se)
     upper = np.empty_like(z)
     lower = np.empty_like(z)
     cu = np.full(p.nseg, start)
@@ -67,7 +96,7 @@ def _ewma(p, o):
     # z_0 = target, exact time-varying limits.
     lam = float(o.params.get("lam", 0.2))
     L = float(o.params.get("L", 3.0))
-    centre, sigma = _target_and_sd(p, o)
+    centre, sigma, se = _target_and_sd(p, o)
     x, pos = _padded(p, p.y)
     z = np.empty_like(x)
     cur = centre.copy()
@@ -77,7 +106,7 @@ def _ewma(p, o):
         z[:, j] = cur
     stat = z[p.seg, pos]
     stat[~np.isfinite(p.y)] = np.nan
-    width = L * p.expand(sigma) * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
+    width = L * se * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * (pos + 1))))
     cl = p.expand(centre)
     return Limits(stat=stat, cl=cl, lcl=cl - width, ucl=cl + width, seg_centre=centre,
                   seg_sigma=sigma, extra={"value": p.y})

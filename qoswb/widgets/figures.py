@@ -22,6 +22,8 @@ import io
 
 import pandas as pd
 
+from qoswb.escape import PLAIN
+
 
 def _figure(size):
     from matplotlib.figure import Figure
@@ -102,7 +104,7 @@ def draw_chart(cc, ax, changes=()) -> None:
     for when, label in changes:
         ax.axvline(pd.Timestamp(when), color="#8e44ad", lw=1.5, ls=":")
         ax.annotate(label, (pd.Timestamp(when), 1), xycoords=("data", "axes fraction"),
-                    rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad")
+                    rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad", **PLAIN)
 
 
 def chart_figure(cc, title: str = "", changes=(), size=(9, 3.4)):
@@ -112,7 +114,7 @@ def chart_figure(cc, title: str = "", changes=(), size=(9, 3.4)):
     figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)  # no second draw
     draw_chart(cc, ax, changes)
     if title:
-        ax.set_title(title.replace("$", r"\$"), fontsize=10)
+        ax.set_title(title, fontsize=10, **PLAIN)
     return figure
 
 

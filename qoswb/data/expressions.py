@@ -1,0 +1,194 @@
+"""Mapping expressions (``{expr: "attendances - breaches"}``): a small grammar, evaluated by qoswb.
+
+An expression is parsed with Python's :mod:`ast` and only these are accepted:
+column names (bare, or in backticks when they hold spaces or punctuation, as in
+pandas), number and ``True``/``False`` literals, ``+ - * / // % **``, unary
+``-``/``+``, comparisons ``< <= > >= == !=`` (chained too) and ``and``/``or``/
+``not`` (also spelt ``& | ~``). Anything else — a call, an attribute, a
+subscript, a ``@`` local, a string — is a :class:`~qoswb.errors.ParameterError`
+naming the mapping column and the expression. Nothing is ever handed to
+``eval`` or ``DataFrame.eval``: the tree is walked here, on whole columns.
+
+Each value has a kind (``number``, ``boolean``); what an operator accepts and
+gives is the table :data:`RULES`, so a new kind (a timestamp, whose difference
+is a duration) is new rows there and a reader for its columns. Operands of the
+wrong kinds are a :class:`~qoswb.errors.DataError` naming column and expression.
+
+>>> import numpy as np
+>>> e = parse("`Total seen` - breaches", "numerator")
+>>> e.columns
+['Total seen', 'breaches']
+>>> e.evaluate({"Total seen": np.array([10.0, 8.0]), "breaches": np.array([1.0, 3.0])}).data.tolist()
+[9.0, 5.0]
+>>> parse("__import__('os').system('id')", "numerator")
+Traceback (most recent call last):
+...
+qoswb.errors.ParameterError: column 'numerator': expression "__import__('os').system('id')" may use column names, numbers, arithmetic and comparisons only, not a function call
+"""
+
+import ast
+import functools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from qoswb.errors import DataError, ParameterError
+
+MAX_LENGTH = 2_000
+MAX_DEPTH = 60
+_BACKTICKED = re.compile(r"`([^`]+)`")
+_PLACEHOLDER = "_qoswb_column_{}_"
+
+ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
+              ast.FloorDiv: np.floor_divide, ast.Mod: np.mod, ast.Pow: np.power}
+COMPARISON = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
+              ast.Eq: np.equal, ast.NotEq: np.not_equal}
+LOGIC = {ast.And: np.logical_and, ast.Or: np.logical_or, ast.BitAnd: np.logical_and, ast.BitOr: np.logical_or}
+UNARY = {ast.USub: np.negative, ast.UAdd: np.positive, ast.Not: np.logical_not, ast.Invert: np.logical_not}
+# (family of operator, kind of left operand, kind of right operand) -> kind of the result
+RULES = {
+    ("arithmetic", "number", "number"): "number",
+    ("comparison", "number", "number"): "boolean",
+    ("comparison", "boolean", "boolean"): "boolean",
+    ("logic", "boolean", "boolean"): "boolean",
+    ("negate", "number", None): "number",
+    ("not", "boolean", None): "boolean",
+}
+# what a node that is not in the grammar is called in the message
+_NAMES = {ast.Call: "a function call", ast.Attribute: "an attribute (a.b)", ast.Subscript: "a subscript (a[b])",
+          ast.Lambda: "a lambda", ast.NamedExpr: "an assignment",
+          ast.MatMult: "the @ operator", ast.IfExp: "a conditional", ast.JoinedStr: "an f-string"}
+
+
+@dataclass
+class Value:
+    """A whole column (or a literal broadcast over it) and its kind."""
+
+    kind: str
+    data: np.ndarray
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression: ``columns`` it reads, ``evaluate(columns)`` on whole columns."""
+
+    text: str
+    column: str  # the mapping column it defines (for messages)
+    tree: ast.Expression
+    names: tuple  # (placeholder or name, column name)
+
+    @property
+    def columns(self) -> list:
+        """The source columns the expression reads, in order of first use."""
+        return list(dict.fromkeys(name for _, name in self.names))
+
+    def evaluate(self, columns: dict) -> Value:
+        """The value on whole columns: ``columns`` maps each column name to a numeric array."""
+        lookup = dict(self.names)
+        size = len(next(iter(columns.values()))) if columns else 1
+
+        def walk(node):
+            if isinstance(node, ast.Name):
+                return Value("number", np.asarray(columns[lookup[node.id]], dtype=float))
+            if isinstance(node, ast.Constant):
+                kind = "boolean" if isinstance(node.value, bool) else "number"
+                return Value(kind, np.full(size, node.value, dtype=bool if kind == "boolean" else float))
+            if isinstance(node, ast.UnaryOp):
+                operand = walk(node.operand)
+                family = "not" if isinstance(node.op, (ast.Not, ast.Invert)) else "negate"
+                return Value(self._kind(family, operand.kind, None, node), UNARY[type(node.op)](operand.data))
+            if isinstance(node, ast.BinOp):
+                left, right = walk(node.left), walk(node.right)
+                family, op = ("logic", LOGIC) if type(node.op) in LOGIC else ("arithmetic", ARITHMETIC)
+                kind = self._kind(family, left.kind, right.kind, node)
+                with np.errstate(all="ignore"):  # x/0 is inf, a rejected row, not a warning
+                    return Value(kind, op[type(node.op)](left.data, right.data))
+            if isinstance(node, ast.BoolOp):
+                values = [walk(v) for v in node.values]
+                out = values[0]
+                for v in values[1:]:
+                    out = Value(self._kind("logic", out.kind, v.kind, node), LOGIC[type(node.op)](out.data, v.data))
+                return out
+            if isinstance(node, ast.Compare):  # a < b <= c is a < b and b <= c
+                left, out = walk(node.left), None
+                for op, comparator in zip(node.ops, node.comparators):
+                    right = walk(comparator)
+                    kind = self._kind("comparison", left.kind, right.kind, node)
+                    step = Value(kind, COMPARISON[type(op)](left.data, right.data))
+                    out = step if out is None else Value("boolean", np.logical_and(out.data, step.data))
+                    left = right
+                return out
+            raise AssertionError(f"unchecked node {type(node).__name__}")  # parse() admits no other
+
+        return walk(self.tree.body)
+
+    def _kind(self, family, left, right, node) -> str:
+        kind = RULES.get((family, left, right))
+        if kind is None:
+            operands = f"{left} and {right}" if right else left
+            part = ast.unparse(node)
+            for placeholder, name in self.names:
+                part = part.replace(placeholder, f"`{name}`") if placeholder != name else part
+            raise DataError(f"column {self.column!r}: expression {self.text!r}: {part!r} cannot take {operands}")
+        return kind
+
+
+_ALLOWED = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+            *ARITHMETIC, *COMPARISON, *LOGIC, *UNARY)
+
+
+@functools.lru_cache(maxsize=256)
+def parse(text: str, column: str) -> Expression:
+    """Parse and check ``text`` (the expression of mapping column ``column``).
+
+    >>> parse("a * 2 + 1", "value").columns
+    ['a']
+    >>> parse("a; import os", "value")
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: column 'value': expression 'a; import os' is not a valid expression (invalid syntax)
+    """
+    def refuse(why):
+        return ParameterError(f"column {column!r}: expression {text!r} {why}")
+
+    if not isinstance(text, str) or not text.strip():
+        raise refuse("is empty") if isinstance(text, str) else ParameterError(
+            f"column {column!r}: expr should be text, like 'attendances - breaches', not {text!r}")
+    if len(text) > MAX_LENGTH:
+        raise refuse(f"is longer than {MAX_LENGTH:,} characters")
+    quoted = []
+
+    def placeholder(match):
+        quoted.append(match.group(1))
+        return _PLACEHOLDER.format(len(quoted) - 1)
+
+    source = _BACKTICKED.sub(placeholder, text)
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason = getattr(exc, "msg", None) or "too deeply nested"
+        raise refuse(f"is not a valid expression ({reason})") from None
+    names = []
+    for node, depth in _walk(tree):
+        if depth > MAX_DEPTH:
+            raise refuse(f"is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+            continue
+        if not isinstance(node, _ALLOWED):
+            what = f"the literal {node.value!r}" if isinstance(node, ast.Constant) else \
+                _NAMES.get(type(node), type(node).__name__)
+            raise refuse(f"may use column names, numbers, arithmetic and comparisons only, not {what}")
+        if isinstance(node, ast.Name):
+            placeholders = {_PLACEHOLDER.format(i): q for i, q in enumerate(quoted)}
+            names.append((node.id, placeholders.get(node.id, node.id)))
+    return Expression(text, column, tree, tuple(names))
+
+
+def _walk(tree):
+    """Every node with its depth, parents first (iterative: a deep tree cannot overflow the stack)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        stack.extend((child, depth + 1) for child in reversed(list(ast.iter_child_nodes(node))))

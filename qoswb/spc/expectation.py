@@ -1,0 +1,130 @@
+"""Charts that know the calendar: individuals limits around a modelled expectation.
+
+Daily service data have strong weekday patterns and period values are often
+autocorrelated, so a plain XmR chart of daily volume "signals" every Monday
+(Montgomery, *Introduction to Statistical Quality Control*, 10.4). With
+``chart("i", ..., model=...)`` the limits are drawn around what the model
+expects of each point, estimated on the baseline of each segment (group ×
+phase; ``freeze`` and ``exclude`` respected), for all segments at once:
+
+- ``"weekday"``, ``"month"``: the baseline mean of the point's weekday (month)
+  — ``x`` must hold dates; an integer ``k``: of its position modulo ``k``
+  inside its series (a period of k points);
+- ``"ar1"``: the one-step forecast of an AR(1) model, ĉ + φ̂·y[t-1], fitted by
+  conditional least squares on the baseline (statsmodels' ``AutoReg(y, 1)``);
+  Montgomery's moving centre line, drawn on the original scale (the first
+  point of a segment, or one after a gap, is forecast by the mean ĉ/(1 - φ̂));
+- ``"ar1_residuals"``: Montgomery's residual chart of the same fit: the
+  plotted statistic is y - forecast around 0.
+
+Sigma is the moving-range sigma of the residuals y - expected (mR̄/1.128,
+``screen_mr`` as for the I chart); the limits are expected ± ``sigma``·σ. The
+frame has an ``expected`` column (and ``value``, the original y, on the
+residual chart).
+
+>>> import numpy as np
+>>> from qoswb.spc import chart
+>>> y = np.tile([10.0, 20.0], 10) + np.tile([0.1, -0.1, 0.2, -0.2], 5)
+>>> f = chart("i", y, model=2).frame
+>>> f["expected"].iloc[:2].round(2).tolist(), bool(f["signal"].any())
+([10.15, 19.85], False)
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from . import limits as lim
+from .base import Limits, Options
+from .limits import Points
+
+MODELS = ("weekday", "month", "ar1", "ar1_residuals")  # or a whole number of points per period
+
+
+def check_model(model) -> None:
+    """A ``ParameterError`` unless ``model`` is one of ``MODELS`` or a period of 2 or more points."""
+    if isinstance(model, (bool, np.bool_)) or not (
+            model in MODELS or (isinstance(model, (int, np.integer)) and model >= 2)):
+        raise ParameterError(f"model={model!r}: use one of {', '.join(MODELS)} or a whole number "
+                             f"of points per period (>= 2)")
+
+
+def seasons(model, x, group) -> np.ndarray | None:
+    """The season of each sorted point (weekday 0-6, month 0-11, position mod k), or None for AR(1)."""
+    if model in ("ar1", "ar1_residuals"):
+        return None
+    if model in ("weekday", "month"):
+        dates = _dates(x)
+        if dates is None:
+            raise ParameterError(f"model={model!r} needs dates in x= (the period of each point)")
+        return np.asarray(dates.dt.day_of_week if model == "weekday" else dates.dt.month - 1, dtype=np.int64)
+    codes = np.zeros(len(x), dtype=np.int64) if group is None else pd.factorize(np.asarray(group))[0]
+    first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
+    idx = np.arange(len(codes))
+    return (idx - np.maximum.accumulate(np.where(first, idx, 0))) % int(model)
+
+
+def _dates(x) -> pd.Series | None:
+    """``x`` as a Series with a ``.dt`` accessor (datetimes or periods), or None."""
+    xs = pd.Series(x, copy=False) if hasattr(x, "dtype") else pd.Series(list(x), dtype=object)
+    if isinstance(xs.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(xs.dtype):
+        return xs
+    if xs.dtype == object and len(xs):
+        try:
+            return pd.to_datetime(xs)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def ar1_fit(p: Points, values, mask):
+    """Conditional least squares AR(1) per segment: (constant, phi, mean) from the pairs
+    (y[t-1], y[t]) of consecutive baseline points — statsmodels' ``AutoReg(y, 1).fit()``."""
+    pair = np.zeros(len(values), dtype=bool)
+    pair[1:] = mask[1:] & mask[:-1] & (p.seg[1:] == p.seg[:-1])
+    prev = np.r_[np.nan, values[:-1]]
+    pair &= np.isfinite(prev) & np.isfinite(values)
+    m = lim.segment_count(p, pair)
+    sx, sy = lim.segment_sum(p, prev, pair), lim.segment_sum(p, values, pair)
+    sxx, sxy = lim.segment_sum(p, prev * prev, pair), lim.segment_sum(p, prev * values, pair)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = (sxy - sx * sy / m) / (sxx - sx * sx / m)
+        const = (sy - phi * sx) / m
+        mean = const / (1 - phi)
+    return const, phi, mean
+
+
+def compute(p: Points, o: Options, L: float) -> Limits:
+    """The I chart around the expectation of ``o.params["model"]``."""
+    model = o.params["model"]
+    y = p.y
+    extra = {}
+    if model in ("ar1", "ar1_residuals"):
+        const, phi, mean = ar1_fit(p, y, p.base)
+        prev = np.r_[np.nan, y[:-1]]
+        prev[p.start] = np.nan  # no forecast across a segment start
+        expected = p.expand(const) + p.expand(phi) * prev
+        expected = np.where(np.isfinite(prev), expected, p.expand(mean))
+        centre = mean
+        extra["ar1_phi"] = p.expand(phi)
+    else:
+        season = p.extra["season"]
+        width = int(season.max()) + 1 if len(season) else 1
+        key = p.seg * width + season
+        ok = p.base & np.isfinite(y)
+        total = np.bincount(key[ok], weights=y[ok], minlength=p.nseg * width)
+        count = np.bincount(key[ok], minlength=p.nseg * width)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = (total / count)[key]  # NaN for a season with no baseline point
+        centre = lim.segment_mean(p, y, ok)
+    resid = y - expected
+    sigma = lim.mr_sigma(p, resid, p.base & np.isfinite(resid), screen=o.screen_mr)[0]
+    half = L * p.expand(sigma)
+    extra["expected"] = expected
+    if model == "ar1_residuals":
+        zero = np.zeros(len(y))
+        extra["value"] = y
+        return Limits(stat=resid, cl=zero, lcl=-half, ucl=half, seg_centre=centre, seg_sigma=sigma,
+                      zsigma=p.expand(sigma), extra=extra)
+    return Limits(stat=y, cl=expected, lcl=expected - half, ucl=expected + half, seg_centre=centre,
+                  seg_sigma=sigma, zsigma=p.expand(sigma), extra=extra)

@@ -1,0 +1,38 @@
+"""Passwords in database URLs never reach what qoswb writes or prints."""
+
+import json
+
+import pytest
+
+from qoswb.redact import hide_passwords, safe_url
+
+SECRET = "S3cr:et/p@ss"  # ':' '/' and '@' inside a password (the '@' unencoded, as people type it)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://qos:pw1@db.example:5432/qos",
+    "postgresql+psycopg://qos:pw1@127.0.0.1/test?sslmode=require",
+    "mysql+pymysql://u:p%40ss@h/d",
+    "mssql+pyodbc://u:pw1@dsn",
+])
+def test_safe_url_hides_the_password_and_keeps_the_rest(url):
+    shown = safe_url(url)
+    assert "***" in shown and "pw1" not in shown and "p%40ss" not in shown
+    assert shown.split("***")[0] == url.split(":", 2)[0] + ":" + url.split(":", 2)[1] + ":"
+
+
+def test_text_with_urls_anywhere_has_every_password_hidden():
+    text = json.dumps({"source": f"postgresql://qos:{SECRET}@db/qos",
+                       "error": "cannot reach 'mysql://root:hunter2@10.0.0.1/x' (timeout)",
+                       "file": "/data/tickets.csv", "web": "https://example.org/a:b@c"})
+    hidden = hide_passwords(text)
+    for secret in (SECRET, "hunter2", "S3cr", "p@ss"):
+        assert secret not in hidden
+    body = json.loads(hidden)  # still the same JSON
+    assert body["source"] == "postgresql://qos:***@db/qos" and body["file"] == "/data/tickets.csv"
+    assert body["error"] == "cannot reach 'mysql://root:***@10.0.0.1/x' (timeout)"
+
+
+def test_urls_without_a_password_and_plain_paths_are_unchanged():
+    for text in ("sqlite:///qos.db", "postgresql://qos@db/qos", "C:\\data\\x.csv", "tickets.csv"):
+        assert safe_url(text) == text and hide_passwords(text) == text

@@ -1,0 +1,283 @@
+"""Data text is data: payloads in every data-text field reach Markdown, tables, charts, the reports,
+the index and the A3 as typed, never as live markup, a link, a script or mathtext.
+
+Every check parses the produced HTML (html.parser) and looks for live elements: script, iframe,
+object, embed, base, an on* attribute anywhere (img, svg, ...), a javascript: URL.
+"""
+
+from html.parser import HTMLParser
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from qoswb import escape
+from qoswb.reports.inert import offline_html
+from qoswb.reports.testing import PAYLOADS, write_exports
+
+matplotlib.use("agg")
+
+
+class Page(HTMLParser):
+    """The live elements of a page and its visible text."""
+
+    LIVE_TAGS = {"script", "iframe", "object", "embed", "base", "frame", "applet"}
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.live, self.parts, self.links, self.scripts = [], [], [], []
+        self.feed(html)
+        self.close()
+        self.text = "".join(self.parts)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.LIVE_TAGS:
+            self.live.append(tag)
+        if tag == "a":
+            self.links += [value for name, value in attrs if name == "href"]
+        for name, value in attrs:
+            url = "".join((value or "").split()).lower()
+            if name.startswith("on") or url.startswith(("javascript:", "vbscript:", "data:text")):
+                self.live.append(f"<{tag} {name}={value!r}>")
+            if tag == "meta" and name == "http-equiv" and (value or "").lower() == "refresh":
+                self.live.append("meta refresh")
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        (self.scripts if self.lasttag == "script" else self.parts).append(data)
+
+
+def rendered_markdown(source: str) -> str:
+    """Markdown as the report renders it (nbconvert's own Markdown filter)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(source)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_data_text_in_markdown_is_shown_as_typed(payload):
+    for source in (f"# {escape.markdown(payload)} — report", escape.bullets([payload, "fine"]),
+                   f"| a |\n|---|\n| {escape.markdown(payload)} |"):
+        page = Page(rendered_markdown(source))
+        assert page.live == [], source
+        assert payload in page.text, (source, page.text)
+        # "[click](javascript:...)" is no link: the only ones are headings' own anchors
+        assert all(href.startswith("#") for href in page.links), page.links
+
+
+def test_markdown_escaping_is_not_only_html_escaping():
+    text = "*a* _b_ `c` [d](e) # f | g ~h~ $x$ <i> & 1."
+    page = Page(rendered_markdown(escape.markdown(text)))
+    assert page.text.strip() == text  # no emphasis, code, link, heading, strike, math or tag made
+
+
+def test_styler_tables_escape_cells_index_and_columns():
+    frame = pd.DataFrame({PAYLOADS[0]: PAYLOADS[1:4], "n": [1.234, 2, 3]}, index=list(PAYLOADS[3:6]))
+    for styler in (escape.table(frame, precision=0), escape.table(frame, index=True)):
+        page = Page(styler.to_html())
+        assert page.live == []
+        assert PAYLOADS[0] in page.text and PAYLOADS[1] in page.text
+    assert PAYLOADS[5] in Page(escape.table(frame, index=True).to_html()).text
+    assert "1.234" not in escape.table(frame, precision=0).to_html()  # format still applies
+
+
+def test_the_matrix_table_escapes_team_names():
+    from qoswb.metrics import matrix_style
+
+    m = pd.DataFrame({"team": PAYLOADS[:2], "kpi": ["volume", "fcr"], "variation": "common cause",
+                      "assurance": ""})
+    page = Page(matrix_style(m).to_html())
+    assert page.live == [] and PAYLOADS[0] in page.text and PAYLOADS[1] in page.text
+
+
+# ----------------------------------------------------------------------------------------- charts
+NOISE = [3.0, 5, 4, 6, 2, 5, 3, 4, 6, 5, 3, 4, 5, 2, 4, 5]
+MATH = "Charged $10 not $20, fee $x_$"  # mathtext cannot parse "$x_$": a report drawing it failed
+
+
+def dollar_texts(figure):
+    figure.canvas.draw()  # mathtext would raise here
+    return [t for t in figure.findobj(matplotlib.text.Text) if "$" in t.get_text()]
+
+
+def test_pareto_labels_and_title_are_drawn_as_typed():
+    from qoswb.reports.narrative import pareto, pareto_plot
+
+    ax = pareto_plot(pareto([MATH, MATH, "b"]), title=f"{MATH}: cases")
+    texts = dollar_texts(ax.figure)
+    assert {t.get_text() for t in texts} == {MATH, f"{MATH}: cases"}
+    assert not any(t.get_parse_math() for t in texts)
+
+
+def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
+    from qoswb.metrics import funnel
+    from qoswb.metrics.matrix import matrix_plot
+    from qoswb.metrics.plotting import plot_series
+    from qoswb.spc import chart
+
+    weeks = pd.date_range("2025-01-06", periods=8, freq="7D")
+    rows = pd.DataFrame({"period": weeks, "y": [5.0, 6, 5, 7, 6, 5, 6, 5], "cl": 5.6, "lcl": 2.0,
+                         "ucl": 9.0, "complete": True, "signal": False, "polarity": 1})
+    table = pd.DataFrame({"team": [MATH, "b", "c"], "period": pd.Timestamp("2025-01-06"), "kpi": "fcr",
+                          "numerator": [10, 450, 300], "denominator": [100, 500, 500], "polarity": 1,
+                          "complete": True})
+    labels = [MATH] + [f"w{i}" for i in range(15)]
+    spc = chart("i", pd.DataFrame({"x": labels, "y": NOISE}), x="x", y="y")
+    m = pd.DataFrame({"team": [MATH], "kpi": ["fcr"], "variation": ["common cause"], "assurance": [""],
+                      "direction": [""]})
+    axes = [plot_series(rows, title=MATH), funnel(table, "fcr").plot(label=MATH),
+            spc.plot(title=MATH), matrix_plot(m)]
+    for ax in axes:
+        texts = dollar_texts(ax.figure)
+        assert MATH in {t.get_text() for t in texts}, ax
+        assert not any(t.get_parse_math() for t in texts)
+
+
+def test_workshop_figures_draw_dollars_as_typed():
+    from PIL import Image
+
+    from qoswb.spc import chart
+    from qoswb.widgets.figures import chart_png, empty_png
+
+    import io
+
+    for png in (chart_png(chart("i", NOISE), title=MATH, changes=[(0, MATH)]), empty_png(MATH)):
+        assert Image.open(io.BytesIO(png)).size[0] > 100
+
+
+# ----------------------------------------------------------------------------- offline_html
+VECTORS = [
+    '<img src=x onerror=alert(1)>', '<svg onload=alert(1)><circle r=1 /></svg>',
+    '<a href=" jav&#x09;ascript:alert(1)">x</a>', '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>', '<embed src="javascript:alert(1)">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', '<base href="javascript:/">',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<svg><animate attributeName="href" to="javascript:alert(1)"/></svg>',
+    '<svg><style><img src=x onerror=alert(1)></style></svg>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    '<title><a title="</title><img src=x onerror=alert(1)>"></title>',
+    '<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">go</button></form>',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>', '<div style="x" onmouseover="alert(1)">d</div>',
+    '<script>alert(1)</script><p>after</p>', '<scr<script>ipt>alert(1)</script>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+]
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_offline_html_leaves_nothing_live(vector):
+    clean = offline_html(f"<!DOCTYPE html><html><body><p>report</p>{vector}</body></html>")
+    assert Page(clean).live == [], clean
+    assert "<p>report</p>" in clean
+
+
+def test_offline_html_keeps_what_a_report_shows():
+    page = ('<style>.a > td {color: red}</style><table class="a"><tr><td title="x &amp; y">1 &lt; 2</td>'
+            '</tr></table><img alt="figure" src="data:image/png;base64,iVBORw0KGgo="><a href="#t">t</a>')
+    clean = offline_html(page)
+    assert clean == page  # unchanged, byte for byte
+
+
+@pytest.mark.browser
+def test_a_browser_runs_nothing_from_a_cleaned_page(browser, tmp_path):
+    """What a real browser does with the cleaned vectors: no dialog, no request, no script."""
+    path = tmp_path / "page.html"
+    path.write_text(offline_html("<!DOCTYPE html><html><body>" + "".join(VECTORS)
+                                 + "<img src=x onerror=alert(2)></body></html>"))
+    page = browser.new_page()
+    dialogs, requests = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    assert dialogs == [] and page.evaluate("document.scripts.length") == 0
+    page.close()
+
+
+# -------------------------------------------------------------------------------- index and A3
+def test_the_index_page_escapes_team_names_headlines_and_errors(tmp_path):
+    from qoswb.reports.index import Manifest, write_index
+
+    manifest = Manifest(tmp_path)
+    for i, team in enumerate(PAYLOADS[:3]):
+        job = {"id": f"j{i}", "template": PAYLOADS[3], "template_path": "t.ipynb", "team": team,
+               "period": PAYLOADS[4], "parameters": {}}
+        ok = {"status": "ok", "outputs": [f'{PAYLOADS[2]}.html'], "headline": PAYLOADS[5]}
+        manifest.record(job, ok if i else {"status": "failed", "error": PAYLOADS[1]})
+    page = Page(write_index(manifest, list(PAYLOADS[:3]), [PAYLOADS[4]], PAYLOADS[0]).read_text())
+    assert page.live == []
+    for payload in PAYLOADS:
+        assert payload in page.text
+
+
+def hostile_cycle():
+    from qoswb.pdca.store import Store
+
+    store = Store("sqlite://")
+    cid = store.new_cycle(PAYLOADS[0])["id"]
+    fields = dict(zip(("team", "kpi", "problem", "baseline", "target", "notes"), PAYLOADS))
+    cycle = store.get_cycle(cid)
+    cycle.update(fields, decision=PAYLOADS[1], follow_up=PAYLOADS[2], standardised=PAYLOADS[3],
+                 causes=[{"category": PAYLOADS[4], "text": PAYLOADS[5], "votes": 3, "is_root": True,
+                          "whys": [{"text": p} for p in PAYLOADS]}],
+                 actions=[dict(zip(("action", "owner", "due", "status", "notes"), PAYLOADS))],
+                 changes=[dict(zip(("changed_on", "what", "notes"), PAYLOADS))],
+                 checks=[{"verdict": PAYLOADS[0], "reading": PAYLOADS[1], "test": PAYLOADS[2]}])
+    return cycle
+
+
+def test_the_a3_in_html_and_markdown_shows_every_field_as_typed():
+    from qoswb.pdca.export import to_html, to_markdown
+
+    cycle = hostile_cycle()
+    for page in (Page(to_html(cycle, fishbone=True)), Page(rendered_markdown(to_markdown(cycle)))):
+        assert page.live == []
+        for payload in PAYLOADS:
+            assert payload in page.text, payload
+
+
+# ------------------------------------------------------------------------ reports on hostile data
+@pytest.fixture(scope="module")
+def hostile_cache(tmp_path_factory):
+    """A batch cache whose teams, channels, categories, priorities and comments are all payloads."""
+    from qoswb.reports import cache as rc
+
+    folder = tmp_path_factory.mktemp("hostile")
+    return rc.build(write_exports(folder, hostile=True), "month", folder / "out")
+
+
+def run_report(template, parameters, cache, output):
+    import nbformat
+
+    from qoswb.reports.execute import exporter, run_job
+
+    parameters = dict(parameters, period="2024-02", period_start="2024-02-01", period_end="2024-03-01",
+                      cache=str(cache))
+    job = {"template_path": f"templates/{template}.ipynb", "parameters": parameters,
+           "notebook": f"{template}.ipynb", "html": f"{template}.html"}
+    result = run_job(job, str(output))
+    assert result["status"] == "ok", result
+    executed = nbformat.read(output / f"{template}.ipynb", as_version=4)
+    raw, _ = exporter().from_notebook_node(executed)  # before offline_html: the escaping alone
+    return Page((output / f"{template}.html").read_text(encoding="utf-8")), Page(raw)
+
+
+@pytest.mark.slow
+def test_team_and_portfolio_reports_on_hostile_data_show_it_as_typed(hostile_cache, tmp_path):
+    from qoswb.reports import cache as rc
+
+    teams = rc.meta(hostile_cache)["teams"]
+    team = next(t for t in teams if t.startswith("<img"))
+    team_page, team_raw = run_report("team_report", {"team": team}, hostile_cache, tmp_path)
+    portfolio, portfolio_raw = run_report("portfolio_report", {"teams": []}, hostile_cache, tmp_path)
+    for page in (team_page, portfolio):
+        assert page.live == [] and page.scripts == []
+    for raw in (team_raw, portfolio_raw):  # nbconvert's own scripts only: nothing from the data
+        assert set(raw.live) == {"script"} and not any("alert(" in s for s in raw.scripts)
+    assert f"{team} — service report, 2024-02" in team_page.text
+    shown = [p for p in PAYLOADS if p in team_page.text]
+    assert len(shown) >= 4, shown  # the sample of comments, typed as they were
+    for name in teams:
+        assert name in portfolio.text
+    assert "<b onmouseover=alert(6)>Ghost</b>" in portfolio.text  # a rejected row of an unknown team
