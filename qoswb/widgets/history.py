@@ -1,10 +1,11 @@
 """The History tab of the Workshop: who changed what in the cycle, and when, newest first.
 
-It reads :meth:`qoswb.pdca.store.Store.history` and says each edit in words.
+It reads :meth:`qoswb.pdca.store.Store.history` and says each edit in words,
+naming a cause, why, action or change by its text rather than its row id.
 
 >>> row = {"entity": "cause", "entity_id": 3, "field": "votes", "old": "1", "new": "2"}
->>> edit_words(row)
-'cause 3: votes 1 → 2'
+>>> edit_words(row, "Rota gaps")
+'cause “Rota gaps”: votes 1 → 2'
 >>> edit_words(row | {"field": "is_root", "old": None, "new": "True"})
 'cause 3: root cause set to True'
 """
@@ -19,29 +20,53 @@ import pandas as pd
 SHOWN = 60  # edits listed; the rest are counted
 FIELD_WORDS = {"is_root": "root cause", "changed_on": "from", "follow_up": "follow-up",
                "next_cycle_id": "next cycle", "kpi": "KPI"}
+NAME_FIELDS = ("text", "action", "what")  # the field that names a cause/why, action, change
+ROW_EVENTS = {"removed": "old", "restored": "new"}  # the whole row, as JSON, is in this column
 CLIP = 80  # characters of a value shown
 
 
-def _clip(value) -> str:
+def _clip(value, width: int = CLIP) -> str:
     text = " ".join(str(value).split())
-    return text if len(text) <= CLIP else text[:CLIP - 1] + "…"
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def edit_words(row) -> str:
-    """One history row (``entity``, ``entity_id``, ``field``, ``old``, ``new``) in words."""
-    what = f"{row['entity']} {int(row['entity_id'])}"
-    if row["field"] == "removed":
-        try:
-            gone = json.loads(row["old"] or "{}")
-        except ValueError:
-            gone = {}
-        said = gone.get("text") or gone.get("action") or gone.get("what") or ""
-        return f"{what} removed" + (f": {_clip(said)}" if said else "")
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value)) or value == ""
+
+
+def _row_name(row) -> str:
+    """The name a removed or restored row carried (from its JSON), else ""."""
+    try:
+        whole = json.loads(row[ROW_EVENTS[row["field"]]] or "{}")
+    except (ValueError, TypeError):
+        return ""
+    return next((str(whole[f]) for f in NAME_FIELDS if whole.get(f)), "")
+
+
+def names(history: pd.DataFrame) -> dict:
+    """``{(entity, entity_id): latest name}`` from a cycle's history (oldest first)."""
+    found = {}
+    for row in history.to_dict("records"):
+        key = (row["entity"], row["entity_id"])
+        if row["field"] in NAME_FIELDS and not _missing(row["new"]):
+            found[key] = str(row["new"])
+        elif row["field"] in ROW_EVENTS and _row_name(row):
+            found[key] = _row_name(row)
+    return found
+
+
+def edit_words(row, name: str = "") -> str:
+    """One history row (``entity``, ``entity_id``, ``field``, ``old``, ``new``) in words;
+    ``name`` (e.g. a cause's text) says which row it was."""
+    what = (f"{row['entity']} “{_clip(name, 40)}”" if name
+            else f"{row['entity']} {int(row['entity_id'])}")
+    if row["field"] in ROW_EVENTS:
+        return f"{what} {row['field']}"
     old, new = row["old"], row["new"]
     field = FIELD_WORDS.get(row["field"], str(row["field"]).replace("_", " "))
-    if old is None or pd.isna(old) or old == "":
+    if _missing(old):
         return f"{what}: {field} set to {_clip(new)}"
-    return f"{what}: {field} {_clip(old)} → {_clip(new if new is not None else '')}"
+    return f"{what}: {field} {_clip(old)} → {_clip('' if _missing(new) else new)}"
 
 
 class HistoryTab:
@@ -62,12 +87,15 @@ class HistoryTab:
         if cycle is None:
             self.table_html.value = "<p>Open a cycle to see its history.</p>"
             return
-        history = self.ws.store.history(cycle["id"]).iloc[::-1]
+        history = self.ws.store.history(cycle["id"])
+        called = names(history)
+        called.pop(("cycle", cycle["id"]), None)  # "cycle 1" is plain enough
+        newest = history.iloc[::-1].head(SHOWN).to_dict("records")
         rows = "".join(
             f"<tr><td>{row['at']:%Y-%m-%d %H:%M} UTC</td>"
             f"<td>{html.escape(str(row['author'] or 'someone'))}</td>"
-            f"<td>{html.escape(edit_words(row))}</td></tr>"
-            for _, row in history.head(SHOWN).iterrows())
+            f"<td>{html.escape(edit_words(row, called.get((row['entity'], row['entity_id']), '')))}"
+            "</td></tr>" for row in newest)
         more = len(history) - SHOWN
         self.table_html.value = (
             "<table><tr><th>when</th><th>who</th><th>what</th></tr>" + rows + "</table>"
