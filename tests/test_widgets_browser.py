@@ -138,12 +138,12 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         page.goto(url, timeout=120_000)
         page.locator(".qoswb-explorer-chart").wait_for(timeout=120_000)
         _dropdown(page, "Team").select_option(step["team"])
-        _dropdown(page, "KPI").select_option("first_response_median")
+        _dropdown(page, "KPI").select_option(label="First response median")
         page.get_by_role("option", name=re.compile("deterioration")).first.wait_for(
             timeout=60_000)  # the signal list of the step
         page.get_by_placeholder("name the problem").fill("Slow first replies")
         page.get_by_role("button", name="New cycle").click()
-        page.locator(".widget-html", has_text="first_response_median").first.wait_for()
+        page.locator(".widget-html", has_text="KPI First response median").first.wait_for()
 
         page.get_by_placeholder("a possible cause").fill("Lunch breaks overlap")
         page.get_by_role("button", name="Add cause").click()
@@ -189,7 +189,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         page.locator(".qoswb-explorer-chart").wait_for(state="visible", timeout=120_000)
         assert _dropdown(page, "Stage").input_value() == "act"
         assert _dropdown(page, "Team").input_value() == step["team"]
-        assert _dropdown(page, "KPI").input_value() == "first_response_median"
+        assert _dropdown(page, "KPI").input_value() == "First response median"
         page.get_by_text("Lunch breaks overlap").first.wait_for()
         page.get_by_text("Stagger lunch — nobody").wait_for()
         page.get_by_role("tab", name="Do").click()

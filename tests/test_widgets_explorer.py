@@ -26,7 +26,7 @@ def test_changing_team_and_kpi_redraws_the_chart_of_that_series(app, source):
     series = source.table.query("team == 'Returns' and kpi == 'first_response_median'")
     assert chart.frame["y"].to_numpy() == pytest.approx(series["value"].to_numpy())
     assert app.chart_view.image.value != first_image
-    assert app.reading_html.value.startswith("<p>first_response_median for Returns")
+    assert app.reading_html.value.startswith("<p>First response median for Returns")
 
 
 def test_the_injected_step_shows_as_deterioration_signals(app, demo):

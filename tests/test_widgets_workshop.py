@@ -221,7 +221,7 @@ def test_the_stage_moves_on_with_the_record_and_comes_back_after_a_reload(app, d
     expected = source.series("Returns", "first_response_median")["value"].to_numpy()
     assert shown == pytest.approx(expected)
     assert "Returns" in again.plan.kpi_html.value
-    assert "first_response_median" in again.plan.kpi_html.value
+    assert "<b>KPI</b> First response median" in again.plan.kpi_html.value
 
 
 def test_opening_another_cycle_brings_the_explorer_to_its_team_and_kpi(app):

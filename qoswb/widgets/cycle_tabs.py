@@ -14,6 +14,7 @@ import warnings
 
 from qoswb.errors import QoswbError
 from qoswb.widgets import figures
+from qoswb.widgets.explorer import chart_title
 from qoswb.widgets.figures import FigureView
 from qoswb.widgets.inputs import download_link, text_box
 
@@ -150,7 +151,8 @@ class CheckTab:
             warnings.simplefilter("ignore")
             chart = check_chart(series, changed_on, first, kind)
         marks = [(first, "baseline from"), (changed_on, "change")]
-        return figures.chart_figure(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+        return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
+                                    changes=marks)
 
 
 def verdict_html(verdict: str, reading: str, details: dict) -> str:

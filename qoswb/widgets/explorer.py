@@ -29,6 +29,30 @@ CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
 DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
 
 
+def kpi_label(kpi: str) -> str:
+    """The KPI's name for readers (from :mod:`qoswb.metrics.registry`), else its id.
+
+    >>> kpi_label("sla_response"), kpi_label("my_own_kpi")
+    ('SLA attainment (first response)', 'my_own_kpi')
+    """
+    from qoswb.metrics.registry import KPIS
+
+    return str(KPIS["label"].get(kpi, kpi))
+
+
+def chart_title(team: str, kpi: str) -> str:
+    """The title of a team × KPI chart, in readers' words.
+
+    >>> chart_title("Returns", "first_response_median")
+    'First response median — Returns'
+    """
+    return f"{kpi_label(kpi)} — {team}"
+
+
+def _kpi_options(kpis) -> list[tuple[str, str]]:
+    return [(kpi_label(k), k) for k in kpis]
+
+
 def rule_words(rules: str) -> str:
     """A signal's rule ids (as a chart's frame lists them) in plain words.
 
@@ -102,7 +126,7 @@ class Explorer:
         self._plans: dict = {}
         self.last_chart, self.notes = None, []
         self.team = w.Dropdown(options=teams, value=team, description="Team")
-        self.kpi = w.Dropdown(options=kpis, value=kpi if kpi in kpis else kpis[0],
+        self.kpi = w.Dropdown(options=_kpi_options(kpis), value=kpi if kpi in kpis else kpis[0],
                               description="KPI")
         self.periods = w.SelectionRangeSlider(
             options=[(f"{p:%Y-%m-%d}", p) for p in periods], index=(0, len(periods) - 1),
@@ -209,7 +233,7 @@ class Explorer:
         chart = self.chart()
         summary = chart.summary().iloc[-1]
         signals = self.signals()
-        text = (f"{s['kpi']} for {s['team']} ({chart.kind} chart, centre "
+        text = (f"{kpi_label(s['kpi'])} for {s['team']} ({chart.kind} chart, centre "
                 f"{summary['centre']:.3g}): {summary['verdict']}.")
         if len(signals):
             latest = signals.iloc[0]
@@ -237,7 +261,7 @@ class Explorer:
             self._holding = True
             try:
                 self.team.value = team
-                self.kpi.options = self.source.kpis(team)
+                self.kpi.options = _kpi_options(self.source.kpis(team))
                 self.kpi.value = kpi
             finally:
                 self._holding = False
@@ -252,7 +276,7 @@ class Explorer:
         self._holding = True  # one redraw for the team change, not one per option update
         try:
             current = self.kpi.value
-            self.kpi.options = kpis
+            self.kpi.options = _kpi_options(kpis)
             self.kpi.value = current if current in kpis else kpis[0]
         finally:
             self._holding = False
@@ -273,7 +297,7 @@ class Explorer:
             self.signal_list.options = []
             return
         self.last_chart = chart
-        self.chart_view.show(figures.chart_svg(chart, f"{s['kpi']} — {s['team']}"))
+        self.chart_view.show(figures.chart_svg(chart, chart_title(s["team"], s["kpi"])))
         notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
         self.reading_html.value = f"<p>{html.escape(self.reading())}{notes}</p>"
         self.signal_list.options = [

@@ -37,7 +37,9 @@ def svg_bytes(figure) -> bytes:
 
     buffer = io.BytesIO()
     with rc_context({"svg.fonttype": "path", "svg.hashsalt": "qoswb"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        # a tight box: the last date label is not cut off at the right edge
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
+                       pad_inches=0.05)
     return buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from qoswb.pdca.model import ACTION_STATUSES, CATEGORIES
 from qoswb.widgets import figures
+from qoswb.widgets.explorer import kpi_label
 from qoswb.widgets.inputs import close_all, text_box
 
 
@@ -164,7 +165,7 @@ class PlanTab:
         for field in ("problem", "baseline", "target"):
             getattr(self, field).value = c.get(field) or ""
         self.kpi_html.value = (f"<b>Team</b> {html.escape(c.get('team') or '—')} · "
-                               f"<b>KPI</b> {html.escape(c.get('kpi') or '—')}")
+                               f"<b>KPI</b> {html.escape(kpi_label(c['kpi']) if c.get('kpi') else '—')}")
         causes = c.get("causes") or []
         problem = c.get("problem") or c.get("title", "")
         if causes:

@@ -30,7 +30,7 @@ from qoswb.errors import QoswbError
 from qoswb.pdca.model import CYCLE_STAGES
 from qoswb.widgets import figures
 from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
-from qoswb.widgets.explorer import Explorer
+from qoswb.widgets.explorer import Explorer, chart_title, kpi_label
 from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
 
@@ -230,7 +230,8 @@ class Workshop:
             else:
                 chart = kpi_chart(series, kind)
         marks = [(c["changed_on"], c["what"][:30]) for c in changes]
-        return figures.chart_figure(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+        return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
+                                    changes=marks)
 
     # ---- widgets ---------------------------------------------------------------------
     def _refresh_picker(self) -> None:
@@ -259,7 +260,7 @@ class Workshop:
                 self.stage.value = cycle["stage"]
                 if cycle.get("team") and cycle.get("kpi") and not self.explorer.show(
                         cycle["team"], cycle["kpi"]):
-                    self.saved("", error=f"The data here have no {cycle['kpi']} for "
+                    self.saved("", error=f"The data here have no {kpi_label(cycle['kpi'])} for "
                                          f"{cycle['team']}, this cycle's team and KPI.")
             for tab in self._tabs:
                 tab.load(cycle)
