@@ -292,3 +292,31 @@ def test_opening_a_cycle_costs_the_same_queries_however_many_causes(app, source,
     cycle = app.store.get_cycle(big)
     assert [[w["text"] for w in c["whys"]] for c in cycle["causes"]] == [
         [f"why {i}.{j}" for j in range(3)] for i in range(6)]
+
+
+def test_a_cycle_on_a_team_the_data_lack_says_so_and_draws_no_broken_chart(app, source, url):
+    from qoswb.pdca.store import Store
+    from qoswb.widgets import Workshop
+
+    store = Store(url)
+    cid = store.new_cycle("Elsewhere", team="<b>Nobody</b>", kpi="volume")["id"]
+    store.add_change(cid, "New rota", "2024-03-04")
+    again = Workshop(source, store=url, cycle_id=cid)
+    assert "have no Volume for &lt;b&gt;Nobody&lt;/b&gt;" in again.status.value
+    assert again.explorer.team.value in source.teams()  # left where it was
+    assert again.stage.value == "plan"  # opening writes nothing, not even the stage
+    for view in (again.do.chart_view, again.check.chart_view):
+        assert not view.shown and "Nobody" in view.note.value and "<b>" not in view.note.value
+    files = again.act.export()  # the A3 still comes, without the chart
+    assert "New rota" in next(iter(files.values()))
+
+
+def test_a_kpi_table_alone_runs_the_workshop(source, url):
+    from qoswb.widgets import Workshop
+
+    app = Workshop(source.table, store=url)
+    app.explorer.show("Returns", "sla_response")
+    cid = app.new_cycle("SLA in Returns")
+    assert (app.cycle()["team"], app.cycle()["kpi"]) == ("Returns", "sla_response")
+    assert app.do.chart_view.shown and app.explorer.drill_by.options == ()
+    assert app.stage.value == "plan" and app.cycle_id == cid
