@@ -1,4 +1,4 @@
-"""Did a series of period values step up or down at a change? A test that allows for autocorrelation.
+"""Did period values step up or down at a change? A test that allows for autocorrelation.
 
 Weekly KPI values are autocorrelated: a good week tends to follow a good week,
 so a t-test (or OLS with Newey–West standard errors, in samples this small)
@@ -13,7 +13,8 @@ The lag-1 autocorrelation is estimated from the series (each side about its own
 mean) and corrected for its small-sample bias; each simulated series (AR(1) with
 that autocorrelation) estimates its own again, so the null distribution carries
 the uncertainty of the estimate. The statistic does not depend on the level or
-scale of the series, so the simulated series need only the autocorrelation. A fixed seed makes the p-value repeatable.
+scale of the series, so the simulated series need only the autocorrelation. A fixed
+seed makes the p-value repeatable.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(3)
