@@ -87,6 +87,7 @@ def test_workshop_in_voila_changes_team_and_saves_a_typed_cause(voila, browser):
                                timeout=60_000)
         before = chart.get_attribute("src")
 
+        _say_who(page, "Ana")
         page.get_by_placeholder("name the problem").fill("Browser workshop")
         page.get_by_role("button", name="New cycle").click()
         team = page.locator(".widget-dropdown", has=page.locator("label", has_text="Team"))
@@ -107,6 +108,13 @@ def test_workshop_in_voila_changes_team_and_saves_a_typed_cause(voila, browser):
         assert page.locator("b", has_text=re.compile(r"^daily$")).count() == 0  # not markup
     finally:
         page.close()
+
+
+def _say_who(page, name: str) -> None:
+    """Answer the Voila session's "who is editing?" (no user is known to a bare Voila)."""
+    page.get_by_placeholder("your name, for the history").fill(name)
+    page.get_by_role("button", name="That's me").click()
+    page.get_by_text(f"saved your name ({name})").wait_for()
 
 
 def _dropdown(page, label: str):
@@ -141,6 +149,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         _dropdown(page, "KPI").select_option(label="First response median")
         page.get_by_role("option", name=re.compile("deterioration")).first.wait_for(
             timeout=60_000)  # the signal list of the step
+        _say_who(page, "Ana")
         page.get_by_placeholder("name the problem").fill("Slow first replies")
         page.get_by_role("button", name="New cycle").click()
         page.locator(".widget-html", has_text="KPI First response median").first.wait_for()
@@ -148,6 +157,14 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         page.get_by_placeholder("a possible cause").fill("Lunch breaks overlap")
         page.get_by_role("button", name="Add cause").click()
         page.locator(".qoswb-fishbone").wait_for(state="visible", timeout=60_000)
+        page.get_by_placeholder("a possible cause").fill("Printer jams")
+        page.get_by_role("button", name="Add cause").click()
+        page.get_by_text("process: Printer jams").wait_for()
+        page.locator(".widget-hbox", has_text="process: Printer jams").get_by_role(
+            "button", name="remove").click()
+        page.get_by_text("process: Printer jams").wait_for(state="detached")
+        page.get_by_role("button", name=re.compile("Undo: remove cause “Printer jams”")).click()
+        page.get_by_text("process: Printer jams").wait_for()  # back, from the undo button
         page.get_by_placeholder("the answer to 'why?'").fill("Everyone eats at 12")
         page.get_by_role("button", name="Add why").click()
         page.get_by_text("why? Everyone eats at 12").wait_for()
@@ -201,6 +218,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
             "class").count("mod-active") == 1
         page.get_by_role("tab", name="History").click()
         page.locator(".qoswb-history", has_text="Lunch breaks overlap").wait_for()
+        assert page.locator(".qoswb-history td", has_text=re.compile("^Ana$")).count() > 10
         _shot(page, data, "4-after-reload")
         # the images are SVG: sharp at the size and density they are shown at
         src = page.locator(".qoswb-explorer-chart").get_attribute("src")

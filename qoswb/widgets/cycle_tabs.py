@@ -241,7 +241,7 @@ class ActTab:
     def export(self) -> dict[str, str] | None:
         """Make the A3 report and offer it as two downloads (the browser saves the file,
         wherever the server is); returns the files as :meth:`a3_files`."""
-        if not self.ws.require_cycle():
+        if not self.ws.require_cycle(editing=False):
             return None
         files = self.a3_files()
         links = [download_link(name, text, *A3_FORMATS[name.rsplit(".", 1)[1]])

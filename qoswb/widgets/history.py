@@ -18,7 +18,7 @@ import json
 import pandas as pd
 
 SHOWN = 60  # edits listed; the rest are counted
-FIELD_WORDS = {"is_root": "root cause", "changed_on": "from", "follow_up": "follow-up",
+FIELD_WORDS = {"is_root": "root cause", "changed_on": "date", "follow_up": "follow-up",
                "next_cycle_id": "next cycle", "kpi": "KPI"}
 NAME_FIELDS = ("text", "action", "what")  # the field that names a cause/why, action, change
 ROW_EVENTS = {"removed": "old", "restored": "new"}  # the whole row, as JSON, is in this column
@@ -70,7 +70,8 @@ def edit_words(row, name: str = "") -> str:
 
 
 class HistoryTab:
-    """History: every edit of the open cycle, newest first, with its author and time."""
+    """History: what was removed (each with a restore button), then every edit of the open
+    cycle, newest first, with its author and time."""
 
     title = "History"
 
@@ -78,15 +79,36 @@ class HistoryTab:
         import ipywidgets as w
 
         self.ws = workshop
+        self.removed_box = w.VBox()
         self.table_html = w.HTML()
         self.table_html.add_class("qoswb-history")
-        self.ui = w.VBox([self.table_html])
+        self.ui = w.VBox([self.removed_box, self.table_html])
+
+    def _show_removed(self, cycle_id: int) -> None:
+        import ipywidgets as w
+
+        from qoswb.widgets.inputs import close_all
+
+        close_all(self.removed_box)
+        rows = []
+        for item in self.ws.store.removed(cycle_id).to_dict("records"):
+            button = w.Button(description="restore", layout=w.Layout(width="80px"))
+            button.on_click(lambda _b, e=item["entity"], i=item["id"]:
+                            self.ws.session.restore(e, i))
+            by = f" by {item['removed_by']}" if item["removed_by"] else ""
+            rows.append(w.HBox([button, w.HTML(
+                f"{html.escape(item['entity'])} “{html.escape(_clip(item['text']))}”, removed "
+                f"{item['removed_at']:%Y-%m-%d %H:%M} UTC{html.escape(by)}")]))
+        self.removed_box.children = ([w.HTML("<b>Removed</b> (can be put back)")] + rows
+                                     if rows else [])
 
     def load(self, cycle: dict | None) -> None:
-        """List the cycle's edits (none without a cycle)."""
+        """List the cycle's removed items and its edits (nothing without a cycle)."""
         if cycle is None:
+            self.removed_box.children = []
             self.table_html.value = "<p>Open a cycle to see its history.</p>"
             return
+        self._show_removed(cycle["id"])
         history = self.ws.store.history(cycle["id"])
         called = names(history)
         called.pop(("cycle", cycle["id"]), None)  # "cycle 1" is plain enough

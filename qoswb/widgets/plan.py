@@ -117,18 +117,27 @@ class PlanTab:
 
     def vote(self, cause_id: int) -> None:
         """One more vote for a cause."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.vote(cause_id)
         self.ws.reload("vote")
 
     def set_root(self, cause_id: int, is_root: bool) -> None:
         """Mark (or unmark) a cause as a root cause."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.update_cause(cause_id, is_root=is_root)
         self.ws.reload("root cause")
 
     def remove_cause(self, cause_id: int) -> None:
-        """Take a cause off the fishbone (the history keeps it)."""
+        """Take a cause off the fishbone (the history keeps it; Undo puts it back)."""
+        if not self.ws.require_cycle():
+            return
+        text = next((c["text"] for c in self._cycle.get("causes") or [] if c["id"] == cause_id),
+                    "")
         self.ws.store.remove("cause", cause_id)
         self.ws.reload("cause removed")
+        self.ws.session.removed("cause", cause_id, text)
 
     def add_why(self) -> None:
         """Append the typed answer to the chosen cause's chain of whys."""
@@ -152,6 +161,8 @@ class PlanTab:
 
     def set_status(self, action_id: int, status: str) -> None:
         """Move an action on: open, doing, done or dropped."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.update_action(action_id, status=status)
         self.ws.saved("action status")
 

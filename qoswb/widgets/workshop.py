@@ -33,6 +33,7 @@ from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
 from qoswb.widgets.explorer import Explorer, chart_title, kpi_label
 from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
+from qoswb.widgets.session import SessionBar
 
 TYPING_SECONDS = 60  # one history row per burst of typing in a field (see Store.update)
 
@@ -80,6 +81,9 @@ class Workshop:
         The data, as for :class:`qoswb.widgets.Explorer` (default the demo data).
     store : Store or URL, optional
         The PDCA record; default the SQLite file in the data folder.
+    author : str, optional
+        Whose edits these are; default the JupyterHub or Voila user, else asked once
+        (see :mod:`qoswb.widgets.session`).
     cycle_id : int, optional
         The cycle to open; default the most recently edited one, if any.
     explorer : Explorer, optional
@@ -87,17 +91,20 @@ class Workshop:
 
     Widgets: ``cycle_picker``, ``new_title`` + ``new_button``, ``stage``, the tabs
     of :data:`TABS` as ``plan``, ``do``, ``check``, ``act``, ``history`` (each with
-    its own widgets) and ``status``; the whole app is ``ui``.
+    its own widgets), ``session`` (the name prompt and undo) and ``status``; the whole
+    app is ``ui``.
     """
 
     def __init__(self, source=None, surveys=None, *, store=None, cycle_id=None,
-                 freq: str = "W", explorer: Explorer | None = None):
+                 freq: str = "W", explorer: Explorer | None = None, author: str | None = None):
         import ipywidgets as w
 
         from qoswb.pdca.store import Store
 
         self.explorer = explorer or Explorer(source, surveys, freq=freq)
-        self.store = store if isinstance(store, Store) else Store(store)
+        self.store = store if isinstance(store, Store) else Store(store, author=author)
+        if author is not None and isinstance(store, Store):
+            self.store.author = author
         self.cycle_id = None
         self.loading = False
         self._figures: dict = {}
@@ -108,6 +115,7 @@ class Workshop:
         self.stage = w.Dropdown(options=CYCLE_STAGES, description="Stage",
                                 layout=w.Layout(width="180px"))
         self.status = w.HTML()
+        self.session = SessionBar(self)
         made = [(name, cls(self)) for name, cls in TABS]
         for name, tab in made:
             setattr(self, name, tab)
@@ -115,7 +123,7 @@ class Workshop:
         self.tabs = w.Tab(children=[tab.ui for tab in self._tabs],
                           titles=[tab.title for tab in self._tabs])
         self.ui = w.VBox([w.HBox([self.cycle_picker, self.new_title, self.new_button,
-                                  self.stage]), self.status, self.tabs])
+                                  self.stage]), self.session.ui, self.status, self.tabs])
         self.new_button.on_click(lambda _b: self.new_cycle(self.new_title.value))
         self.cycle_picker.observe(self._picked, "value")
         self.stage.observe(self._staged, "value")
@@ -140,6 +148,8 @@ class Workshop:
         if not title:
             self.saved("", error="Name the problem first.")
             return None
+        if not self.session.named():
+            return None
         s = self.explorer.selection()
         cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"])
         self.new_title.value = ""
@@ -149,6 +159,8 @@ class Workshop:
 
     def open(self, cycle_id: int) -> None:
         """Show one cycle in every tab."""
+        if self.cycle_id != int(cycle_id):
+            self.session.forget()  # an undo belongs to the cycle it was offered on
         self.cycle_id = int(cycle_id)
         self._refresh_picker()
         self.reload("")
@@ -157,12 +169,13 @@ class Workshop:
         """The open cycle as the store holds it (see ``Store.get_cycle``)."""
         return self.store.get_cycle(self.cycle_id)
 
-    def require_cycle(self) -> bool:
-        """True when a cycle is open; else says so in the status line."""
+    def require_cycle(self, editing: bool = True) -> bool:
+        """True when a cycle is open (and, for an edit, the editor named); else says so in
+        the status line."""
         if self.cycle_id is None:
             self.saved("", error="Open a cycle or start a new one first.")
             return False
-        return True
+        return self.session.named() if editing else True
 
     def reload(self, what: str) -> None:
         """Redraw every tab from the store (after an edit named ``what``, which also
@@ -249,9 +262,13 @@ class Workshop:
             self.open(change["new"])
 
     def _staged(self, change) -> None:
-        if not self.loading and self.cycle_id is not None:
-            self.store.update_cycle(self.cycle_id, stage=change["new"])
-            self.saved("stage")
+        if self.loading or self.cycle_id is None:
+            return
+        if not self.session.named():
+            self.reload("")  # back to the stage the record holds
+            return
+        self.store.update_cycle(self.cycle_id, stage=change["new"])
+        self.saved("stage")
 
     def _load(self, cycle: dict | None) -> None:
         self.loading = True  # filling the widgets is not an edit
