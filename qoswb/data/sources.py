@@ -434,7 +434,9 @@ def _read_sql(url: str, options: dict) -> RawTable:
         engine = sa.create_engine(url)
         shown = engine.url.render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
-        raise DataError(f"{url}: not a usable database URL: {exc}") from exc
+        from qoswb.redact import hide_passwords
+
+        raise DataError(hide_passwords(f"{url}: not a usable database URL: {exc}")) from exc
     what = options.get("table") or "query"
     query = _table_or_query(shown, options)
     try:
