@@ -40,7 +40,6 @@ class SessionBar:
         self.ui = w.HBox([self.asking, self.undo_button])
         self.last_removed: tuple[str, int] | None = None
         self.name_button.on_click(lambda _b: self.set_name())
-        self.name.on_submit(lambda _t: self.set_name())
         self.undo_button.on_click(lambda _b: self.undo())
         self._show_asking()
 
