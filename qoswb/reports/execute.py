@@ -90,7 +90,8 @@ def remove_partials(folder: Path, outputs) -> int:
     for relative in outputs:
         path = Path(folder) / relative
         mine = re.compile(rf"\.{re.escape(path.stem)}\.\d+{re.escape(PARTIAL)}{re.escape(path.suffix)}")
-        if not path.parent.is_dir() or Path(folder).resolve() not in path.parent.resolve().parents:
+        root, parent = Path(folder).resolve(), path.parent.resolve()
+        if not path.parent.is_dir() or (parent != root and root not in parent.parents):
             continue  # a job folder that is not there, or a link leading out of the batch's folder
         for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{PARTIAL}{glob.escape(path.suffix)}"):
             if mine.fullmatch(tmp.name) and tmp.is_file() and not tmp.is_symlink():
