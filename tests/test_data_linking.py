@@ -19,11 +19,11 @@ def test_linked_answers_get_the_team_of_the_interaction_they_rate():
     assert len(linked) + len(unmatched) == len(answers)
 
 
-def test_a_team_the_answers_already_carry_is_kept():
-    answers = pd.DataFrame({"id": ["T2", "nope"], "team": ["Survey team", "X"]})
+def test_a_team_the_answers_already_carry_is_kept_where_given():
+    answers = pd.DataFrame({"id": ["T2", "nope", "T3"], "team": ["Survey team", "X", None]})
     linked, unmatched = link_surveys(answers, TICKETS)
-    assert linked["team"].tolist() == ["Survey team"]
-    assert unmatched["id"].tolist() == ["nope"]
+    assert linked["team"].tolist() == ["Survey team", "Billing"]
+    assert unmatched.equals(answers.iloc[[1]])
 
 
 def test_ids_match_as_text_and_missing_ids_never_match():

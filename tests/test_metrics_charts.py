@@ -234,3 +234,38 @@ def test_mdc_variation_and_assurance_through_the_matrix():
         assert m.loc[p["org"], "variation"] == words[p["variation_type"]], p["org"]
         assert m.loc[p["org"], "assurance"] == words[p["assurance_type"]], p["org"]
         assert m.loc[p["org"], "ucl"] == pytest.approx(p["upl"][-1], rel=1e-12)
+
+
+def test_weekday_seasonality_and_autocorrelation_switch_on_calendar_aware_limits():
+    """Issue 14: a plain XmR chart of daily volume 'signals' by weekday; charts() draws such
+    series around weekday means (and autocorrelated ones around an AR(1) forecast), and says why."""
+    rng = np.random.default_rng(14)
+    days = pd.date_range("2024-01-01", periods=140, freq="D")
+    weekday = 100 * (1 + np.array([0.3, 0.1, 0, 0, -0.1, -0.3, 0])[days.day_of_week]) + rng.normal(0, 3, 140)
+    drift = np.empty(140)
+    drift[0] = 0
+    for t in range(1, 140):
+        drift[t] = 0.8 * drift[t - 1] + rng.normal(0, 3)
+    values = {"weekly rhythm": weekday, "drifting": 100 + drift, "steady": 100 + rng.normal(0, 3, 140)}
+    rows = [(team, day, "csat_mean", np.nan, np.nan, v, np.nan, "", 1, "i", True)
+            for team, ys in values.items() for day, v in zip(days, ys)]
+    kpi_table = pd.DataFrame(rows, columns=["team", "period", "kpi", "numerator", "denominator", "value", "se",
+                                            "unit", "polarity", "chart", "complete"])
+    result = charts(kpi_table)
+    summary = result.summary.set_index("team")
+    assert summary["model"].to_dict() == {"weekly rhythm": "weekday", "drifting": "ar1", "steady": ""}
+    assert "weekday explains" in summary.loc["weekly rhythm", "model_reason"]
+    assert "lag-1 autocorrelation" in summary.loc["drifting", "model_reason"]
+    assert summary.loc["steady", "model_reason"] == ""
+    frame = result.frame
+    rhythm = frame[frame["team"] == "weekly rhythm"]
+    means = rhythm.groupby(rhythm["period"].dt.day_of_week)["y"].transform("mean")
+    np.testing.assert_allclose(rhythm["expected"], means, rtol=1e-12)
+    assert frame.loc[frame["team"] == "steady", "expected"].isna().all()
+    assert len(frame) == 3 * 140 and frame.groupby("team").size().eq(140).all()
+    plain = charts(kpi_table, calendar=False)
+    assert set(plain.summary["model"]) == {""} and "expected" not in plain.frame.columns
+    # the plain chart's moving ranges carry the weekday swings: its limits are too wide to see a change
+    wide = plain.series("csat_mean", team="weekly rhythm")
+    assert (wide["ucl"] - wide["cl"]).iloc[0] > 3 * (rhythm["ucl"] - rhythm["expected"]).iloc[0]
+    assert len(matrix(result)) == 3

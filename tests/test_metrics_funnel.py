@@ -84,10 +84,13 @@ def _outliers(points, level):
     return ((points["value"] > points[f"upper_{level}"]) | (points["value"] < points[f"lower_{level}"])).tolist()
 
 
-@pytest.mark.parametrize("adjustment, key", [(None, "unadjusted"), ("additive", "adjusted")])
-def test_arcsine_limits_agree_with_funnelplotr_for_every_provider(adjustment, key):
+@pytest.mark.parametrize("method, adjustment, key", [
+    ("arcsine", None, "unadjusted"), ("arcsine", "additive", "adjusted"),
+    ("exact", "additive", "adjusted"),  # exact limits are adjusted on the arcsine scale
+])
+def test_arcsine_limits_agree_with_funnelplotr_for_every_provider(method, adjustment, key):
     ref, table = _funnel_reference()
-    f = funnel(table, "breach_rate", method="arcsine", overdispersion=adjustment)
+    f = funnel(table, "breach_rate", method=method, overdispersion=adjustment)
     points = f.points.set_index("org").loc[ref["org"]]
     assert f.centre == pytest.approx(ref["target"], rel=1e-12)
     assert f.phi == pytest.approx(ref["phi"], rel=1e-9) and f.tau2 == pytest.approx(ref["tau2"], rel=1e-9)
@@ -163,3 +166,8 @@ def test_a_group_column_may_have_any_name(name):
     assert f.points[name].tolist() == plain.points["org"].tolist()
     assert f.points[f"funnel_{name}"].tolist() == plain.points[name].tolist()
     assert f.phi == plain.phi
+    pd.testing.assert_frame_equal(f.own(), plain.own())
+    assert len(f.plot().collections) == len(plain.plot().collections)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -36,3 +36,11 @@ def test_text_with_urls_anywhere_has_every_password_hidden():
 def test_urls_without_a_password_and_plain_paths_are_unchanged():
     for text in ("sqlite:///qos.db", "postgresql://qos@db/qos", "C:\\data\\x.csv", "tickets.csv"):
         assert safe_url(text) == text and hide_passwords(text) == text
+
+
+def test_a_loader_error_for_an_unusable_url_hides_its_password():
+    from qoswb.data import DataError, load_interactions
+
+    with pytest.raises(DataError, match=r"nosuchdriver://u:\*\*\*@h/x: not a usable database URL") as caught:
+        load_interactions("nosuchdriver://u:Secret99@h/x", table="tickets")
+    assert "Secret99" not in str(caught.value)

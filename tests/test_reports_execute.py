@@ -116,5 +116,7 @@ def test_partials_behind_a_link_out_of_the_folder_are_left_alone(tmp_path):
     (outside / ".r-2025-03.123.partial.html").write_text("theirs")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "a").symlink_to(outside)
-    assert remove_partials(tmp_path / "out", ["a/r-2025-03.html"]) == 0
+    (tmp_path / "out" / ".manifest.9.partial.json").write_text("ours")
+    assert remove_partials(tmp_path / "out", ["a/r-2025-03.html", "manifest.json"]) == 1
     assert (outside / ".r-2025-03.123.partial.html").read_text() == "theirs"
+    assert not (tmp_path / "out" / ".manifest.9.partial.json").exists()

@@ -90,3 +90,41 @@ def test_a_bad_parameters_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["batch", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'teams' must be 'all' or a non-empty list of team names, got 'North'" in err[0]
+
+
+def test_an_index_written_while_jobs_are_pending_says_incomplete_and_agrees_with_the_manifest(tmp_path):
+    a, b, c = job("A"), job("B"), job("C")
+    m = Manifest(tmp_path, batch={"pending": [a["id"], b["id"], c["id"]]})
+    m.record(a, {"status": "failed", "error": "cell 2: KeyError: 'x'", "outputs": []})
+    page = write_index(m, ["A", "B", "C"], ["2025-03"], "t").read_text()
+    on_disk = json.loads((tmp_path / "manifest.json").read_text())
+    assert on_disk["batch"]["pending"] == [b["id"], c["id"]]
+    assert "0 report(s) ok, 1 failed" in page and "Incomplete</b>: 2 report(s) not run yet" in page
+    for j in (b, c):
+        m.record(j, {"status": "failed", "error": "e", "outputs": []})
+    page = write_index(m, ["A", "B", "C"], ["2025-03"], "t").read_text()
+    assert "Incomplete" not in page and "0 report(s) ok, 3 failed" in page
+
+
+def test_the_index_shows_the_data_counts_with_unmatched_answers_and_no_password(tmp_path):
+    summaries = {"interactions": {"source": "postgresql://qos:hunter2@db/qos (tickets)", "rows_read": 1200,
+                                  "accepted": 1190, "rejected": 10},
+                 "surveys": {"rows_read": 500, "accepted": 500, "rejected": 0, "unmatched": 37}}
+    m = Manifest(tmp_path, batch={"summaries": summaries})
+    a = job("A")
+    m.record(a, {"status": "failed", "error": "cannot open postgresql://qos:hunter2@db/qos", "outputs": []})
+    page = write_index(m, ["A"], ["2025-03"], "t").read_text()
+    assert "interactions 1,200 read, 1,190 accepted, 10 rejected" in page
+    assert "surveys 500 read, 500 accepted, 0 rejected, 37 rate no interaction" in page
+    assert "hunter2" not in page and "hunter2" not in (tmp_path / "manifest.json").read_text()
+    assert "postgresql://qos:***@db/qos" in page
+
+
+def test_a_changed_parameter_or_template_makes_a_different_job(tmp_path):
+    a = dict(job("A"), template_hash="t1")
+    m = Manifest(tmp_path)
+    m.record(a, {"status": "ok", "outputs": []})
+    assert m.same_job(dict(a)) and m.same_job(dict(a, parameters=dict(a["parameters"])))
+    assert not m.same_job(dict(a, parameters=dict(a["parameters"], targets={"sla_response": 0.9})))
+    assert not m.same_job(dict(a, template_hash="t2"))
+    assert not m.same_job(dict(a, template_path="/t/other.ipynb"))

@@ -150,3 +150,45 @@ def test_the_plot_is_on_the_original_scale():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_suggest_tells_autocorrelation_from_a_shift_in_level():
+    from qoswb.spc.expectation import suggest
+
+    rng = np.random.default_rng(21)
+    shifted = np.r_[rng.normal(0, 1, 60), rng.normal(4, 1, 60)]  # white noise with one step
+    drifting = ar1(1, 120, 0.7, rng)["y"].to_numpy()
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    rhythm = 100 * (1 + WEEKDAY[days.day_of_week]) + rng.normal(0, 5, 120)
+    df = pd.DataFrame({"s": np.repeat(["shifted", "drifting", "rhythm", "noise"], 120), "day": np.tile(days, 4),
+                       "y": np.r_[shifted, drifting, rhythm, rng.normal(0, 1, 120)]})
+    got = suggest(chart("i", df, y="y", x="day", group="s")).set_index("group")
+    assert got["model"].to_dict() == {"shifted": "", "drifting": "ar1", "rhythm": "weekday", "noise": ""}
+    assert got.loc["rhythm", "reason"].startswith("limits around weekday means")
+    # the weekday F test against scipy's one-way analysis of variance
+    from scipy.stats import f_oneway
+
+    F, p = f_oneway(*[rhythm[days.day_of_week == d] for d in range(7)])
+    assert f"F = {F:.1f}" in got.loc["rhythm", "reason"]
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/London", "America/New_York"])
+def test_weekdays_are_pandas_weekdays_on_the_wall_clock(tz):
+    from qoswb.spc.expectation import weekdays
+
+    dates = pd.Series(pd.date_range("1960-03-01", periods=5000, freq="13h", tz=tz))
+    assert weekdays(dates).tolist() == dates.dt.day_of_week.tolist()
+    months = pd.Series(pd.period_range("2024-01-01", periods=10, freq="D"))
+    assert weekdays(months).tolist() == months.dt.day_of_week.tolist()
+
+
+def test_the_residual_sigma_follows_the_sigma_method():
+    rng = np.random.default_rng(8)
+    y = np.tile([10.0, 14.0, 12.0], 20) + rng.normal(0, 1, 60)
+    mr = chart("i", y, model=3).frame
+    mdc = chart("i", y, model=3, rules="mdc").frame  # Making Data Count: 2.66 x mean moving range
+    resid = y - mr["expected"].to_numpy()
+    amr = np.abs(np.diff(resid))
+    screened = amr[amr < 3.267 * amr.mean()].mean()
+    assert (mr["ucl"] - mr["expected"]).iloc[0] == pytest.approx(3 * amr.mean() / 1.128, rel=1e-12)
+    assert (mdc["ucl"] - mdc["expected"]).iloc[0] == pytest.approx(2.66 * screened, rel=1e-12)

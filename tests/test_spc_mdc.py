@@ -132,3 +132,70 @@ def test_a_falling_trend_above_the_mean_is_an_improvement_when_lower_is_better()
     assert (f.loc[trend, "direction"] == -1).all()  # the way it goes, not its side
     # with higher better, the same falling trend is a concern: still pointing down
     assert (chart("i", y, rules="mdc_trend", polarity=1).frame.loc[trend, "direction"] == -1).all()
+
+
+def naive_mdc(values, polarity):
+    """Making Data Count written out point by point from the reference README's conventions
+    (one phase, screened moving ranges, 2.66): the point types, as a plain loop."""
+    x = np.asarray(values, dtype=float)
+    mean = x.mean()
+    mr = np.abs(np.diff(x))
+    amr = mr[mr < 3.267 * mr.mean()].mean()
+    upl, lpl, two = mean + 2.66 * amr, mean - 2.66 * amr, (2 / 3) * 2.66 * amr
+    side = np.sign(x - mean)
+    ways = [set() for _ in x]  # +1 up, -1 down per rule that fires
+    for i in range(len(x)):
+        if x[i] > upl or x[i] < lpl:
+            ways[i].add(int(side[i]))
+    for i in range(len(x)):  # shift: 7 or more on one side, every point of the run
+        j = i
+        while j < len(x) and side[j] == side[i] != 0:
+            j += 1
+        if j - i >= 7 and (i == 0 or side[i - 1] != side[i]):
+            for k in range(i, j):
+                ways[k].add(int(side[i]))
+    for sign in (1, -1):  # trend: 7 or more each strictly beyond the one before
+        i = 0
+        while i < len(x) - 1:
+            j = i
+            while j + 1 < len(x) and np.sign(x[j + 1] - x[j]) == sign:
+                j += 1
+            if j - i + 1 >= 7:
+                for k in range(i, j + 1):
+                    ways[k].add(sign)
+            i = max(j, i + 1)
+    for i in range(len(x) - 2):  # 2 of 3 beyond 2 sigma, all 3 on that side
+        w = range(i, i + 3)
+        for s in (1, -1):
+            beyond = [k for k in w if s * (x[k] - mean) > two]
+            if all(side[k] == s for k in w) and len(beyond) >= 2:
+                for k in beyond:
+                    ways[k].add(s)
+    return ["common_cause" if not w else "special_cause_improvement" if polarity in w
+            else "special_cause_concern" for w in ways], (lpl, upl)
+
+
+def test_every_type_1_provider_agrees_with_making_data_count_written_out(shared_data):
+    """All 130 type-1 providers with 36 months (the hidden set's population): the vectorised rules
+    against the conventions of ../shared/reference/README.md written out as a plain loop."""
+    raw = pd.read_csv(shared_data / "nhs_ae_attendances" / "ae_attendances.csv", parse_dates=["period"],
+                      dtype={"type": str})
+    raw = raw[(raw["type"] == "1") & (raw["attendances"] > 0)]
+    full = raw.groupby("org_code")["period"].transform("size") == 36
+    rows = raw[full].assign(rate=lambda d: d["breaches"] / d["attendances"])
+    assert rows["org_code"].nunique() == 130
+    cc = chart("i", rows, y="rate", x="period", group="org_code", rules="mdc", polarity=-1)
+    f = cc.frame
+    for org, points in f.groupby("group", observed=True):
+        types, (lpl, upl) = naive_mdc(points["y"].to_numpy(), polarity=-1)
+        assert [POINT_TYPE[d] for d in points["direction"]] == types, org
+        assert points["ucl"].iloc[0] == pytest.approx(upl, rel=1e-12)
+        assert points["lcl"].iloc[0] == pytest.approx(lpl, rel=1e-12)
+
+
+@pytest.mark.skipif(not PROVIDERS, reason="../shared/reference is not beside this checkout")
+def test_the_written_out_conventions_reproduce_the_reference_sample():
+    """The plain loop above is itself checked: it gives the sample's point types (default config)."""
+    config = next(c for c in REFERENCE["configs"] if c["id"] == "default")
+    for ref in config["providers"]:
+        assert naive_mdc(ref["value"], polarity=-1)[0] == ref["point_type"], ref["org"]

@@ -144,3 +144,18 @@ def test_single_values_keep_their_moving_range_sigma(spc_reference):
     f = chart("ewma", y, freeze=case["params"]["calibration_n"], lam=case["params"]["lambda"]).frame
     np.testing.assert_allclose(f["y"], case["expect"]["stat"], rtol=1e-9)
     assert "n" not in f.columns
+
+
+def test_subgroup_means_with_their_sizes_need_a_sigma_as_in_qcc(spc_reference):
+    case, data, n = subgroups(spc_reference, "qcc_pistonrings_varn_r")
+    means, sigma = np.nanmean(data, axis=1), case["expect"]["package_std_dev"]
+    from_means = chart("cusum", y=means, n=n, sd=sigma, freeze=25).frame
+    from_values = chart("cusum", data, freeze=25).frame
+    np.testing.assert_allclose(from_means["cusum_upper"], from_values["cusum_upper"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(from_means["cusum_lower"], from_values["cusum_lower"], rtol=1e-9, atol=1e-12)
+    with pytest.raises(ParameterError, match="need sd="):
+        chart("ewma", y=means, n=n)
+    from qoswb.errors import DataError
+
+    with pytest.raises(DataError, match="column 'n': subgroup sizes must be 1 or more on rows 3"):
+        chart("ewma", y=means, n=np.where(np.arange(len(n)) == 3, 0, n), sd=sigma)

@@ -24,8 +24,8 @@ from qoswb.errors import DataError
 
 def link_surveys(surveys: pd.DataFrame, interactions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(linked, unmatched): answers whose ``id`` is an interaction's id, with that
-    interaction's ``team`` added (a ``team`` the answers already carry is kept), and
-    the other answers as they were. ``len(linked) + len(unmatched) == len(surveys)``.
+    interaction's ``team`` added (a ``team`` the answers already carry is kept where
+    it is given), and the other answers as they were. ``len(linked) + len(unmatched) == len(surveys)``.
 
     Ids are compared as text, so ``7`` in one file matches ``"7"`` in the other.
 
@@ -44,8 +44,11 @@ def link_surveys(surveys: pd.DataFrame, interactions: pd.DataFrame) -> tuple[pd.
     ids = interactions["id"].astype("string")
     matched = surveys["id"].astype("string").isin(ids.dropna()).to_numpy()
     linked, unmatched = surveys[matched], surveys[~matched]
-    if "team" not in surveys.columns:
+    if "team" in interactions.columns:
         teams = pd.Series(interactions["team"].to_numpy(), index=ids.to_numpy())
         teams = teams[~teams.index.duplicated()]  # the loader keeps ids unique; a frame may not
-        linked = linked.assign(team=teams.reindex(linked["id"].astype("string").to_numpy()).to_numpy())
+        team = pd.Series(teams.reindex(linked["id"].astype("string").to_numpy()).to_numpy(), index=linked.index)
+        if "team" in linked.columns:
+            team = linked["team"].where(linked["team"].notna(), team)
+        linked = linked.assign(team=team)
     return linked, unmatched

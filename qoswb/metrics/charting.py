@@ -11,6 +11,10 @@ written out, e.g. "p′: over-dispersion ratio 14.2 (χ² p < 0.001)".
 * An XmR series that is never negative (times, counts) gets no lower limit
   below 0 (qicharts2's ``y.neg = FALSE``; pass ``y_neg=True`` to keep it): a
   manager reads "limits 0 – 55 min", not "-21 – 55 min"; the signals are the same.
+* An XmR series with strong weekday seasonality (daily data) or persistent
+  autocorrelation gets limits around its weekday means or an AR(1) forecast
+  (``qoswb.spc.expectation``), with the model and its reason in the summary
+  (``model``, ``model_reason``); ``calendar=False`` keeps plain XmR limits.
 * Points without data (denominator 0, no survey answers) are not plotted.
   A series with fewer than ``min_points`` complete points gets no chart; it is
   listed in the summary with kind "none" and the reason (when no series has
@@ -44,12 +48,14 @@ class KpiCharts:
 
     ``frame`` columns: the group columns, ``kpi``, ``chart`` (kind used),
     ``period``, ``y``, ``n``, ``cl``, ``lcl``, ``ucl``, ``signal``, ``rules``,
-    ``direction`` (which way a signal points), ``complete``, ``polarity``.
+    ``direction`` (which way a signal points), ``complete``, ``polarity``, and
+    ``expected`` where a calendar-aware model draws the limits.
     A group column keeps its name; a chart column whose name a group column
     has is called ``chart_<name>`` (``columns`` maps the chart's names to the
     frame's). ``summary``: one row per group x KPI (x phase): ``chart``,
     ``reason``, ``dispersion``, and the ControlChart summary columns.
-    ``charts``: the ``qoswb.spc`` ControlChart objects keyed by (kpi, kind).
+    ``charts``: the ``qoswb.spc`` ControlChart objects keyed by (kpi, kind), and
+    (kpi, "i", model) for the series charted around a model.
     """
 
     frame: pd.DataFrame
@@ -117,11 +123,17 @@ def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
 
 
 def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01, min_points: int = 2,
-           **spc_options) -> KpiCharts:
+           calendar: bool | None = None, **spc_options) -> KpiCharts:
     """Chart every group x KPI of ``kpi_table`` with its suitable kind (see the module doc).
 
     ``kpis``: a subset of KPI names; ``spc_options``: passed to
     ``qoswb.spc.chart`` (``rules=``, ``sigma=``, ``freeze=``, ``screen_mr=`` ...).
+    ``calendar``: an XmR series with strong weekday seasonality (daily data) or
+    strong autocorrelation gets limits around weekday means or an AR(1) forecast
+    (``qoswb.spc.expectation.suggest``); the summary's ``model`` names it and
+    ``model_reason`` says why (``reason`` stays the kind's, as ``chart_kinds``). ``calendar=False`` (or an explicit ``model=``) keeps
+    them as asked; by default it is on, except with Making Data Count's rules,
+    whose users compare the charts with MDC's own XmR limits.
 
     >>> result = charts(table, rules="mdc")                      # doctest: +SKIP
     >>> result.summary.query("chart == 'pp'")["reason"].iloc[0]  # doctest: +SKIP
@@ -130,15 +142,21 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
     table, by = series_table(kpi_table, kpis)
     frames, plans, spc_summaries, objects = [], [], [], {}
     for kpi, rows, plan in plan_kinds(table, dispersion_alpha, min_points):
-        plans.append(plan.assign(kpi=kpi).rename_axis("_series").reset_index())
+        plan = plan.assign(model="", model_reason="")
         chosen = rows["_series"].map(plan["chart"])
         for kind, part in rows.groupby(chosen, sort=False):
             if kind == "none":
                 continue
             chart = _call_spc(part, kind, spc_options)
             objects[(kpi, kind)] = chart
-            frames.append(_tidy(chart, part, kpi, kind))
-            spc_summaries.append(chart.summary().rename(columns={"group": "_series"}).assign(kpi=kpi))
+            charted = [(chart, part)]
+            if kind == "i" and _calendar(calendar, spc_options):
+                charted = _with_models(chart, part, plan, spc_options, objects, kpi)
+            for each, rows_of in charted:
+                frames.append(_tidy(each, rows_of, kpi, kind))
+                summary = each.summary().rename(columns={"group": "_series"}).assign(kpi=kpi)
+                spc_summaries.append(summary[summary["_series"].isin(rows_of["_series"])])
+        plans.append(plan.assign(kpi=kpi).rename_axis("_series").reset_index())
     if not plans:
         raise DataError("the KPI table has no values to chart (every value is missing)")
     # no series with enough points: an empty frame, and the summary says why for each series
@@ -154,9 +172,41 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
     return KpiCharts(frame=frame, summary=summary, by=by, charts=objects, columns=columns)
 
 
+def _calendar(asked, spc_options: dict) -> bool:
+    """Whether XmR series may move to a calendar-aware model (see :func:`charts`)."""
+    if "model" in spc_options:
+        return False
+    if asked is not None:
+        return bool(asked)
+    from qoswb.spc.rules import resolve
+
+    return not any(r.startswith("mdc_") for r in resolve(spc_options.get("rules", "we")))
+
+
+def _with_models(chart, part: pd.DataFrame, plan: pd.DataFrame, spc_options: dict, objects: dict, kpi: str):
+    """The XmR series that call for a calendar-aware model, charted with it (the plan says why);
+    the others stay on the plain ``chart``. Returns (chart, its rows) pairs."""
+    from qoswb.spc.expectation import suggest
+
+    wanted = suggest(chart).set_index("group")
+    wanted = wanted[wanted["model"] != ""]
+    if wanted.empty:
+        return [(chart, part)]
+    plan.loc[wanted.index, "model"] = wanted["model"]
+    plan.loc[wanted.index, "model_reason"] = wanted["reason"]
+    modelled = part["_series"].map(wanted["model"])
+    out = [(chart, part[modelled.isna()])]
+    for model, rows in part.groupby(modelled, sort=False):
+        each = _call_spc(rows, "i", {**spc_options, "model": model})
+        objects[(kpi, "i", model)] = each
+        out.append((each, rows))
+    return out
+
+
 def _tidy(chart, part: pd.DataFrame, kpi: str, kind: str) -> pd.DataFrame:
     """The ControlChart frame with KPI, kind, completeness; incomplete points lose their signals."""
     frame = chart.frame.rename(columns={"group": "_series", "x": "period"})
+    frame = frame[frame["_series"].isin(part["_series"])]  # a plain chart's series that moved to a model go
     info = part[["_series", "period", "complete", "polarity"]]
     frame = frame.merge(info, on=["_series", "period"], how="left", validate="one_to_one")
     incomplete = ~frame["complete"].astype(bool)

@@ -194,6 +194,17 @@ class Funnel:
     adjusted: str | None = None
     why: str = ""
     p_value: float = np.nan
+    by: tuple = ()
+
+    def own(self) -> pd.DataFrame:
+        """``points`` with the funnel's columns under their own names (no group columns)."""
+        own = [c for c in self.points.columns if c not in self.by]
+        names = []
+        for name in own:  # funnel_value -> value where a group column is called value
+            while name.startswith("funnel_") and name[len("funnel_"):] in self.by:
+                name = name[len("funnel_"):]
+            names.append(name)
+        return self.points[own].set_axis(names, axis=1)
 
     @property
     def description(self) -> str:
@@ -219,10 +230,11 @@ class Funnel:
                 ax.plot(curve["denominator"], curve[f"{side}_{level}"], style, color="0.5", lw=1,
                         label=f"{'95%' if level == '95' else '99.8%'} limits" if side == "lower" else None)
         colours = {"better": "tab:blue", "worse": "tab:orange", "within": "0.2"}
-        for verdict, rows in self.points.groupby("verdict"):
+        points = self.own()
+        for verdict, rows in points.groupby("verdict"):
             ax.scatter(rows["denominator"], rows["value"], color=colours.get(verdict, "0.2"), zorder=3,
                        label=verdict)
-        for _, row in self.points[self.points["verdict"] != "within"].iterrows():
+        for _, row in points[points["verdict"] != "within"].iterrows():
             ax.annotate(str(row["label"]), (row["denominator"], row["value"]), fontsize=8,
                         xytext=(3, 3), textcoords="offset points", **PLAIN)
         ax.set_xlabel("volume (denominator)")
@@ -318,5 +330,6 @@ def funnel(kpi_table: pd.DataFrame, kpi: str, period=None, *, by=None, method: s
     own = free_names([c for c in pooled.columns if c not in keys], by, prefix="funnel_")
     pooled = pooled.rename(columns=own).rename(columns=dict(zip(keys, by)))
     return Funnel(kpi=kpi, centre=centre, points=pooled, limits=limits(centre, grid_n, method, **widen),
-                  method=method, phi=d.phi, tau2=d.tau2, adjusted=adjusted, why=why, p_value=d.p_value)
+                  method=method, phi=d.phi, tau2=d.tau2, adjusted=adjusted, why=why, p_value=d.p_value,
+                  by=tuple(by))
 

@@ -128,6 +128,25 @@ def _cell(records: list[dict]) -> tuple[str, str]:
     return status, "".join(parts)
 
 
+def data_counts(summaries: dict | None) -> str:
+    """The load counts of the batch's data in one line (answers rating no interaction too).
+
+    >>> data_counts({"interactions": {"rows_read": 10, "accepted": 9, "rejected": 1},
+    ...              "surveys": {"rows_read": 5, "accepted": 5, "rejected": 0, "unmatched": 2}})
+    'interactions 10 read, 9 accepted, 1 rejected; surveys 5 read, 5 accepted, 0 rejected, 2 rate no interaction'
+    """
+    parts = []
+    for table, s in (summaries or {}).items():
+        if not isinstance(s, dict):
+            continue
+        text = (f"{table} {s.get('rows_read', 0):,} read, {s.get('accepted', 0):,} accepted, "
+                f"{s.get('rejected', 0):,} rejected")
+        if s.get("unmatched"):
+            text += f", {s['unmatched']:,} rate no interaction"
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def write_index(manifest: Manifest, teams: list[str], periods: list[str], title: str) -> Path:
     """Write ``index.html``: a row per team (and the portfolio), a column per period."""
     by_cell: dict[tuple, list] = {}
@@ -153,13 +172,15 @@ def write_index(manifest: Manifest, teams: list[str], periods: list[str], title:
     pending = len(manifest.pending)
     incomplete = (f"<p class='incomplete'><b>Incomplete</b>: {pending} report(s) not run yet "
                   "(the batch is running, or was stopped: run it again with --resume)</p>") if pending else ""
+    data = data_counts(manifest.batch.get("summaries"))
     generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
         f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
         f"<p>{ok} report(s) ok, {len(failed)} failed · generated {generated} · "
         f"<a href='{MANIFEST}'>manifest.json</a></p>{incomplete}"
-        f"<table><tr><th>team</th>{head}</tr>{''.join(body)}</table>"
+        + (f"<p class='data'>Data: {html.escape(data)}</p>" if data else "")
+        + f"<table><tr><th>team</th>{head}</tr>{''.join(body)}</table>"
         + (f"<h2>Failures</h2><ul>{failures}</ul>" if failed else "")
         + "</body></html>")
     path = manifest.output / INDEX

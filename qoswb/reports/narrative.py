@@ -20,7 +20,6 @@ import math
 
 import numpy as np
 
-from qoswb import escape
 from qoswb.escape import PLAIN
 
 

@@ -158,6 +158,8 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
     if spec.name == "t":
         checks.append((lambda: y <= 0, y, np.nextafter(0, 1), y_name,
                        "times between events must be > 0"))
+    if spec.input == "either" and n is not None and t.sd is None:  # subgroup means with their sizes
+        checks.append((lambda: n < 1, n, 1, n_name, "subgroup sizes must be 1 or more"))
     if spec.input == "counts":
         checks.append((lambda: n < 0, n, 0, n_name, "negative sizes"))
         checks.append((lambda: (n == 0) & (y > 0), n, np.nextafter(0, 1), n_name,
@@ -306,13 +308,24 @@ def _rule_labels(rule_ids, flags, N):
         code = np.zeros(len(hit), dtype=np.int64)
         for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
             code |= flags[rid][hit].astype(np.int64) << i
-        uniq, inv = np.unique(code, return_inverse=True)
+        uniq, inv = _distinct(code, 1 << len(rule_ids))
         cats += tuple(",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq)
     # codes in the small integer type pandas would convert them to anyway
     cat_codes = np.zeros(N, dtype=np.int8 if len(cats) < 127 else np.int32)
     cat_codes[hit] = np.add(inv, 1)
     labels = pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False)
     return labels, signal, hit
+
+
+def _distinct(code, size):
+    """``np.unique(code, return_inverse=True)`` for codes below ``size``: by a count of each
+    code rather than a sort (a few rules give at most a few thousand codes)."""
+    if size > 1 << 20:
+        return np.unique(code, return_inverse=True)
+    uniq = np.flatnonzero(np.bincount(code, minlength=size))
+    rank = np.zeros(size, dtype=np.int64)
+    rank[uniq] = np.arange(len(uniq))
+    return uniq, rank[code]
 
 
 @functools.lru_cache(maxsize=256)
@@ -351,7 +364,7 @@ class ControlChart:
         cols["phase"] = t.phase if t.phase is not None else np.ones(N, dtype=np.int64)
         cols["x"] = t.x
         cols["y"] = r.stat
-        if self.spec.has_n or t.sd is not None:  # subgroup CUSUM and EWMA show their sizes too
+        if self.spec.has_n or (t.n is not None and self.spec.input == "either"):  # subgroup CUSUM, EWMA
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
         labels, signal, _ = _rule_labels(self.rules, self._flags, N)

@@ -10,6 +10,9 @@
   Laney's p′/u′ charts (``"pp"``, ``"up"``) are the better choice. The statistic,
   :func:`pearson_dispersion`, is the one place it is computed: ``qoswb.metrics``
   uses it too, to move a KPI's p chart to p′ (and c to XmR).
+- ``weekday_seasonality``: not run in every chart (it needs dates); the
+  one-way analysis of variance by weekday that ``expectation.suggest`` uses to
+  switch a daily series to limits around weekday means.
 - ``too_few_points``: fewer than ``MIN_BASELINE`` points behind the limits
   (NHS Making Data Count asks for 15–20; treat the limits as provisional).
 
@@ -191,6 +194,38 @@ class _SegmentSums:
         """A per-segment array onto the points (a fresh array, written in place by the caller)."""
         per_segment = np.asarray(per_segment, dtype=float)
         return per_segment[self.segment] if self.points is None else self.points.expand(per_segment)
+
+
+def weekday_seasonality(p: Points, weekday, mask):
+    """One-way analysis of variance of the values by weekday, per segment, over ``mask``:
+    (F, its p-value, η² = the share of the variance the weekday means explain).
+
+    >>> import numpy as np
+    >>> y = np.tile([10.0, 12, 11, 11, 10, 4, 3], 8) + np.tile([0.5, -0.5], 28)
+    >>> p = Points.from_segments(np.zeros(56, int), y=y)
+    >>> F, pv, eta2 = weekday_seasonality(p, np.tile(np.arange(7), 8), p.base)
+    >>> bool(pv[0] < 1e-10), round(float(eta2[0]), 2)
+    (True, 0.98)
+    """
+    from scipy.special import fdtrc
+
+    ok = mask & np.isfinite(p.y)
+    key = p.seg * 7 + weekday
+    count = np.bincount(key[ok], minlength=7 * p.nseg).astype(float)
+    total = np.bincount(key[ok], weights=p.y[ok], minlength=7 * p.nseg)
+    m = segment_count(p, ok)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        day_mean = total / count
+        mean = segment_sum(p, p.y, ok) / m
+        dev = np.where(ok, p.y - day_mean[key], 0.0)
+        within = segment_sum(p, dev * dev)
+        spread = np.where(count > 0, count * (day_mean - np.repeat(mean, 7)) ** 2, 0.0)
+        between = spread.reshape(p.nseg, 7).sum(axis=1)
+        days = (count.reshape(p.nseg, 7) > 0).sum(axis=1)
+        df1, df2 = days - 1, m - days
+        F = (between / df1) / (within / df2)
+        pv = np.where((df1 >= 1) & (df2 >= 1), fdtrc(np.maximum(df1, 1), np.maximum(df2, 1), F), np.nan)
+        return F, pv, between / (between + within)
 
 
 def run_checks(p: Points, kind: str, centre) -> dict:

@@ -17,8 +17,9 @@ phase; ``freeze`` and ``exclude`` respected), for all segments at once:
 - ``"ar1_residuals"``: Montgomery's residual chart of the same fit: the
   plotted statistic is y - forecast around 0.
 
-Sigma is the moving-range sigma of the residuals y - expected (mR̄/1.128,
-``screen_mr`` as for the I chart); the limits are expected ± ``sigma``·σ. The
+Sigma is the I chart's own estimate (``sigma_method``, ``screen_mr``: mR̄/1.128
+by default, Making Data Count's 2.66/3·mR̄ with its rules) taken on the
+residuals y - expected; the limits are expected ± ``sigma``·σ. The
 frame has an ``expected`` column (and ``value``, the original y, on the
 residual chart).
 
@@ -29,6 +30,8 @@ residual chart).
 >>> f["expected"].iloc[:2].round(2).tolist(), bool(f["signal"].any())
 ([10.15, 19.85], False)
 """
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -57,7 +60,7 @@ def seasons(model, x, group) -> np.ndarray | None:
         dates = _dates(x)
         if dates is None:
             raise ParameterError(f"model={model!r} needs dates in x= (the period of each point)")
-        return np.asarray(dates.dt.day_of_week if model == "weekday" else dates.dt.month - 1, dtype=np.int64)
+        return weekdays(dates) if model == "weekday" else np.asarray(dates.dt.month - 1, dtype=np.int64)
     codes = np.zeros(len(x), dtype=np.int64) if group is None else pd.factorize(np.asarray(group))[0]
     first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, dtype=bool)
     idx = np.arange(len(codes))
@@ -75,6 +78,21 @@ def _dates(x) -> pd.Series | None:
         except (TypeError, ValueError):
             return None
     return None
+
+
+def weekdays(dates: pd.Series) -> np.ndarray:
+    """Monday 0 ... Sunday 6 of each date (local wall-clock time), by integer arithmetic on
+    datetime64 values (several times faster than ``.dt.day_of_week`` on a million points).
+
+    >>> weekdays(pd.Series(pd.to_datetime(["1970-01-01", "2024-01-01"]))).tolist()
+    [3, 0]
+    """
+    if isinstance(dates.dtype, pd.PeriodDtype):
+        return np.asarray(dates.dt.day_of_week, dtype=np.int64)
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)  # the wall clock of the zone
+    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return (days + 3) % 7  # 1970-01-01 was a Thursday
 
 
 def ar1_fit(p: Points, values, mask):
@@ -117,8 +135,10 @@ def compute(p: Points, o: Options, L: float) -> Limits:
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = (total / count)[key]  # NaN for a season with no baseline point
         centre = lim.segment_mean(p, y, ok)
+    from .kinds import individual_sigma
+
     resid = y - expected
-    sigma = lim.mr_sigma(p, resid, p.base & np.isfinite(resid), screen=o.screen_mr)[0]
+    sigma = individual_sigma(p, resid, o)  # the I chart's own estimate, on the residuals
     half = L * p.expand(sigma)
     extra["expected"] = expected
     if model == "ar1_residuals":
@@ -128,3 +148,74 @@ def compute(p: Points, o: Options, L: float) -> Limits:
                       zsigma=p.expand(sigma), extra=extra)
     return Limits(stat=y, cl=expected, lcl=expected - half, ucl=expected + half, seg_centre=centre,
                   seg_sigma=sigma, zsigma=p.expand(sigma), extra=extra)
+
+
+#: When ``suggest`` calls a pattern strong: significant at ``ALPHA`` and, for the weekday,
+#: means explaining at least this share of the variance; for autocorrelation, |r1| at least
+#: this, and at least ``PERSISTENT`` in each half of the baseline.
+STRONG_WEEKDAY, STRONG_AUTOCORRELATION, PERSISTENT = 0.3, 0.5, 0.3
+
+
+def suggest(cc) -> pd.DataFrame:
+    """The model a plain I chart's series call for, one row per segment: ``model``
+    ("weekday", "ar1" or "" for none) and ``reason``.
+
+    ``"weekday"`` for a daily series (x dates a day apart) whose weekday means
+    explain at least 30% of its baseline's variance (analysis of variance,
+    p < 0.01); else ``"ar1"`` when its lag-1 autocorrelation is at least 0.5 in
+    size (Ljung–Box p < 0.01) and at least 0.3 in each half of the baseline (a
+    single shift in level makes a series look autocorrelated; an AR(1) forecast
+    would follow it and hide it). Both need 21 baseline points or more.
+
+    >>> from qoswb.spc import chart
+    >>> import numpy as np, pandas as pd
+    >>> days = pd.date_range("2024-01-01", periods=56, freq="D")
+    >>> y = np.tile([10.0, 12, 11, 11, 10, 4, 3], 8) + np.tile([0.5, -0.5], 28)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the plain chart warns about the autocorrelation
+    ...     cc = chart("i", pd.DataFrame({"d": days, "y": y}), y="y", x="d")
+    >>> suggest(cc)["model"].tolist()
+    ['weekday']
+    """
+    from .checks import ALPHA, lag1_autocorrelation, weekday_seasonality
+
+    if cc.kind != "i":
+        raise ParameterError(f"suggest() reads individuals charts, not {cc.kind!r}")
+    p, t = cc._points, cc._t
+    enough = lim.segment_count(p, p.base) >= 21
+    model = np.full(p.nseg, "", dtype=object)
+    reason = np.full(p.nseg, "", dtype=object)
+    dates = _dates(t.x) if len(t.x) else None
+    if dates is not None and not isinstance(dates.dtype, pd.PeriodDtype):
+        step = dates.diff().dt.total_seconds().to_numpy() / 86400
+        step[p.start] = np.nan
+        daily = ~(np.abs(lim.segment_mean(p, step, np.isfinite(step)) - 1) > 1e-9)
+        weekday = weekdays(dates)
+        F, pv, eta2 = weekday_seasonality(p, weekday, p.base)
+        strong = enough & daily & (pv < ALPHA) & (eta2 >= STRONG_WEEKDAY)
+        for s in np.flatnonzero(strong):
+            model[s] = "weekday"
+            reason[s] = (f"limits around weekday means: the weekday explains {eta2[s]:.0%} of the variation "
+                         f"(F = {F[s]:.1f}, p {_p(pv[s])})")
+    base = np.where(p.base, p.y, np.nan)
+    r1, pv = lag1_autocorrelation(dataclasses.replace(p, y=base))
+    # persistent: present in each half of the baseline, so that one shift in level (which
+    # makes the whole series look autocorrelated) does not pass for it
+    half = p.seg * 2 + (p.pos >= p.expand(p.lengths) / 2)
+    r1_half = lag1_autocorrelation(Points.from_segments(half, y=base))[0].reshape(p.nseg, 2)
+    persistent = (np.sign(r1_half) == np.sign(r1)[:, None]).all(axis=1) & (
+        np.abs(r1_half).min(axis=1) >= PERSISTENT)
+    strong = enough & (pv < ALPHA) & (np.abs(r1) >= STRONG_AUTOCORRELATION) & persistent & (model == "")
+    for s in np.flatnonzero(strong):
+        model[s] = "ar1"
+        reason[s] = (f"limits around an AR(1) forecast: lag-1 autocorrelation {r1[s]:.2f} "
+                     f"(Ljung-Box p {_p(pv[s])})")
+    out = pd.DataFrame({"model": model, "reason": reason})
+    if t.group is not None:
+        out.insert(0, "group", np.asarray(t.group)[t.start])
+    return out
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"

@@ -74,7 +74,7 @@ def _multiple(o: Options) -> float:
     return float(norm.ppf((1 + o.confidence) / 2))
 
 
-def _individual_sigma(p: Points, values, o: Options):
+def individual_sigma(p: Points, values, o: Options):
     """``"mr"``: mR̄/1.128 (qcc, qicharts2); ``"mdc"``: 2.66/3 · mR̄ (Making Data Count);
     ``"sd"``: the sample standard deviation / c4."""
     if o.sigma_method == "sd":
@@ -98,7 +98,7 @@ def _i(p, o):
 
         return compute(p, o, _multiple(o))
     centre = lim.segment_mean(p, p.y, p.base)
-    sigma = _individual_sigma(p, p.y, o)
+    sigma = individual_sigma(p, p.y, o)
     return _constant(p, p.y, centre, sigma, _multiple(o))
 
 
@@ -119,7 +119,7 @@ def _t(p, o):
     # transformed scale, where the zones are symmetric.
     yt = p.y ** (1 / 3.6)
     centre = lim.segment_mean(p, yt, p.base)
-    sigma = _individual_sigma(p, yt, o)
+    sigma = individual_sigma(p, yt, o)
     L = _multiple(o)
     low = p.expand(centre - L * sigma)
     return Limits(stat=p.y, cl=p.expand(centre) ** 3.6, lcl=np.where(low > 0, low, 0.0) ** 3.6,

@@ -204,8 +204,15 @@ def _trend(ctx, points, whole=False):
     if whole:
         rising, falling = _trend_ways(ctx, points)
         return rising | falling
-    d = ctx.steps()
-    return np.where(d != 0, _equal_run(d, ctx), 0) >= points - 1
+    return _step_runs(ctx) >= points - 1
+
+
+def _step_runs(ctx):
+    """How many steps the same way (up or down) end at each point (0 after an equal step)."""
+    if "step_runs" not in ctx.cache:
+        d = ctx.steps()
+        ctx.cache["step_runs"] = np.where(d != 0, _equal_run(d, ctx), 0)
+    return ctx.cache["step_runs"]
 
 
 def _trend_ways(ctx, points):
@@ -213,8 +220,7 @@ def _trend_ways(ctx, points):
     starts from belongs to it, so a peak can end one trend and start the other)."""
     key = ("trend_ways", points)
     if key not in ctx.cache:
-        d = ctx.steps()
-        rl = np.where(d != 0, _equal_run(d, ctx), 0)
+        d, rl = ctx.steps(), _step_runs(ctx)
         ways = []
         for sign in (1, -1):
             steps = _whole_run((rl >= points - 1) & (d == sign), rl, ctx)

@@ -22,10 +22,14 @@ def _target_and_sd(p, o):
     subgroup mean, the centre the size-weighted mean of the means, sigma from
     within the subgroups (``"uwave-r"``, qcc's default, or ``"rmsdf"`` when a
     subgroup has more than 25 values; ``"uwave-sd"``, ``"mvlue-r"``,
-    ``"mvlue-sd"``) and the standard error sigma/√n. ``target`` and ``sd`` fix
-    the centre and sigma; both are estimated from the baseline (``freeze``).
+    ``"mvlue-sd"``) and the standard error sigma/√n. Subgroup means given as
+    values with their sizes ``n=`` need ``sd=``, as in qcc. ``target`` and ``sd``
+    fix the centre and sigma; both are estimated from the baseline (``freeze``).
     """
     subgroups = p.sd is not None
+    if not subgroups and p.n is not None and o.params.get("sd") is None:
+        raise ParameterError("subgroup means with sizes (n=) need sd= (the process sigma), as qcc asks: "
+                             "the values alone cannot give a within-subgroup sigma")
     method = o.sigma_method or (("rmsdf" if np.nanmax(p.n, initial=0) > 25 else "uwave-r")
                                 if subgroups else "mr")
     allowed = lim.SUBGROUP_SIGMAS if subgroups else ("mr", "sd")
@@ -35,7 +39,7 @@ def _target_and_sd(p, o):
     target = o.params.get("target")
     if target is not None:
         centre = np.full(p.nseg, float(target))
-    elif subgroups:
+    elif p.n is not None:  # subgroup means: weighted by their sizes (qcc stats.xbar)
         centre = lim.segment_ratio(p, p.n * p.y, p.n, p.base & np.isfinite(p.y))
     else:
         centre = lim.segment_mean(p, p.y, p.base)
@@ -48,7 +52,7 @@ def _target_and_sd(p, o):
         sigma = lim.sd_sigma(p, p.y, p.base)
     else:
         sigma = lim.mr_sigma(p, p.y, p.base, screen=o.screen_mr)[0]
-    se = p.expand(sigma) / np.sqrt(p.n) if subgroups else p.expand(sigma)
+    se = p.expand(sigma) / np.sqrt(p.n) if p.n is not None else p.expand(sigma)
     return centre, sigma, se
 
 
