@@ -329,9 +329,9 @@ def test_blank_excel_rows_are_skipped_like_blank_csv_lines_keeping_row_numbers(t
 
 
 def test_a_header_wider_than_the_sniffed_block_is_read_whole(tmp_path):
-    extra = [f"survey_question_{i:05d}" for i in range(5_000)]  # about 120 KB of header
+    extra = [f"survey_question_{i:05d}" for i in range(3_000)]  # about 70 KB of header
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["id", "team", "opened_at", *extra]) + "\n"
                     + ",".join(["A", "N", "2024-01-01", *("x" for _ in extra)]) + "\n")
     r = load_interactions(path)
-    assert r.summary["accepted"] == 1 and r.data.columns[-1] == "survey_question_04999"
+    assert r.summary["accepted"] == 1 and r.data.columns[-1] == "survey_question_02999"
