@@ -269,10 +269,12 @@ BLOCK_POINTS = 1 << 17
 
 def _blocks(start, total, size):
     """(first point, end point, first segment, end segment) of consecutive blocks of whole
-    segments (first points ``start``) of about ``size`` points each.
+    segments (first points ``start``) of about ``size`` points: a block ends where the
+    segment holding the next multiple of ``size`` begins (so it holds at most ``size``
+    points beside its first segment).
 
-    >>> list(_blocks(np.array([0, 3, 5, 9]), 12, 4))
-    [(0, 5, 0, 2), (5, 9, 2, 3), (9, 12, 3, 4)]
+    >>> list(_blocks(np.array([0, 4, 6, 9]), 12, 4))
+    [(0, 4, 0, 1), (4, 6, 1, 2), (6, 12, 2, 4)]
     """
     cut = np.unique(np.searchsorted(start, np.arange(size, total, size), side="right") - 1)
     segs = [0, *cut[cut > 0].tolist(), len(start)]
