@@ -260,11 +260,11 @@ def _side(r: kinds_mod.Limits) -> np.ndarray:
 
 
 #: Points per block of whole segments the rules run on: the rules' temporaries (byte
-#: counts and flags of 128 KB, the sigma distances of 1 MB) stay in cache and are reused,
-#: where at full size each would be fresh memory on every call; larger blocks would save
-#: little more, smaller ones cost more in per-block overhead than they gain (about 0.15 ms
-#: a block). A segment longer than this is one block by itself.
-BLOCK_POINTS = 1 << 17
+#: counts and flags of 256 KB, L2-sized; the sigma distances of 2 MB) are block-sized and
+#: reused, where at full size each would be fresh memory on every call. Smaller blocks
+#: cost more in per-block overhead (about 0.15 ms a block of Western Electric rules) than
+#: they save. A segment longer than this is one block by itself.
+BLOCK_POINTS = 1 << 18
 
 
 def _blocks(start, total, size):
@@ -296,10 +296,13 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
     valid = np.isfinite(r.stat)
     everything = valid.all()
     pick = (lambda a: a) if everything else (lambda a: a if a is None else a[valid])  # noqa: E731
-    zones = r.zsigma is not None and any(rules_mod.RULES[rid].needs == "zones" for rid in rule_ids)
+    zones = (r.zsigma is not None or r.seg_zsigma is not None) and \
+        any(rules_mod.RULES[rid].needs == "zones" for rid in rule_ids)
     zstat = pick(r.stat if r.zstat is None else r.zstat) if zones else None
     zcentre = pick(r.cl if r.zcentre is None else r.zcentre) if zones else None
-    zsigma = pick(r.zsigma) if zones else None
+    zsigma = None
+    if zones and (r.zsigma is not None or not everything):  # else expanded block by block
+        zsigma = pick(r.zsigma if r.zsigma is not None else p.expand(r.seg_zsigma))
     seg, stat, cl = pick(p.seg), pick(r.stat), pick(r.cl)
     lcl, ucl, beyond = (None, None, pick(r.beyond)) if r.beyond is not None else \
         (pick(r.lcl), pick(r.ucl), None)
@@ -313,7 +316,8 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
         with np.errstate(invalid="ignore", divide="ignore"):
             if zones:
                 z = np.subtract(zstat[at], zcentre[at])
-                np.divide(z, zsigma[at], out=z)
+                np.divide(z, zsigma[at] if zsigma is not None else
+                          np.repeat(r.seg_zsigma[s0:s1], p.lengths[s0:s1]), out=z)
             else:
                 z = np.full(hi - lo, np.nan)
             out = beyond[at] if beyond is not None else \
