@@ -135,15 +135,16 @@ def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
 
 
 def test_workshop_figures_draw_dollars_as_typed():
-    from PIL import Image
-
     from qoswb.spc import chart
-    from qoswb.widgets.figures import chart_png, empty_png
+    from qoswb.widgets.figures import chart_figure, chart_svg
 
-    import io
-
-    for png in (chart_png(chart("i", NOISE), title=MATH, changes=[(0, MATH)]), empty_png(MATH)):
-        assert Image.open(io.BytesIO(png)).size[0] > 100
+    dates = pd.date_range("2024-01-01", periods=len(NOISE), freq="W-MON")
+    cc = chart("i", pd.DataFrame({"x": dates, "y": NOISE}), x="x", y="y")
+    figure = chart_figure(cc, title=MATH, changes=[(dates[5], MATH)])
+    texts = dollar_texts(figure)
+    assert sum(t.get_text() == MATH for t in texts) == 2  # the title and the change's label
+    assert not any(t.get_parse_math() for t in texts)
+    assert chart_svg(cc, title=MATH).lstrip().startswith(b"<?xml")  # mathtext would raise here
 
 
 # ----------------------------------------------------------------------------- offline_html
@@ -238,15 +239,6 @@ def test_the_a3_in_html_and_markdown_shows_every_field_as_typed():
 
 
 # ------------------------------------------------------------------------ reports on hostile data
-@pytest.fixture(scope="module")
-def hostile_cache(tmp_path_factory):
-    """A batch cache whose teams, channels, categories, priorities and comments are all payloads."""
-    from qoswb.reports import cache as rc
-
-    folder = tmp_path_factory.mktemp("hostile")
-    return rc.build(write_exports(folder, hostile=True), "month", folder / "out")
-
-
 def run_report(template, parameters, cache, output):
     import nbformat
 
@@ -264,20 +256,42 @@ def run_report(template, parameters, cache, output):
 
 
 @pytest.mark.slow
-def test_team_and_portfolio_reports_on_hostile_data_show_it_as_typed(hostile_cache, tmp_path):
-    from qoswb.reports import cache as rc
+def test_a_whole_batch_on_hostile_data_shows_it_as_typed_and_leaves_nothing_live(tmp_path):
+    """qoswb batch with both templates on data whose every text field is a payload: every HTML file
+    it writes (reports and index) is parsed; the escaping alone (before offline_html) is checked
+    on the executed notebooks too."""
+    import nbformat
 
-    teams = rc.meta(hostile_cache)["teams"]
-    team = next(t for t in teams if t.startswith("<img"))
-    team_page, team_raw = run_report("team_report", {"team": team}, hostile_cache, tmp_path)
-    portfolio, portfolio_raw = run_report("portfolio_report", {"teams": []}, hostile_cache, tmp_path)
-    for page in (team_page, portfolio):
-        assert page.live == [] and page.scripts == []
-    for raw in (team_raw, portfolio_raw):  # nbconvert's own scripts only: nothing from the data
-        assert set(raw.live) == {"script"} and not any("alert(" in s for s in raw.scripts)
-    assert f"{team} — service report, 2024-02" in team_page.text
-    shown = [p for p in PAYLOADS if p in team_page.text]
+    from qoswb.cli import main
+    from qoswb.reports.execute import exporter
+    from qoswb.reports.testing import make_parameters
+
+    data = write_exports(tmp_path, hostile=True)
+    params = make_parameters(tmp_path, templates=["team_report", "portfolio_report"], data=data,
+                             teams="all", periods=["2024-02"], title=PAYLOADS[0],
+                             preload=["pandas", "qoswb.reports.views"])
+    assert main(["batch", str(params), "--workers", "2", "--no-progress"]) == 0
+    out = tmp_path / "out"
+    pages = {path: Page(path.read_text(encoding="utf-8")) for path in sorted(out.rglob("*.html"))}
+    assert len(pages) == 5  # three teams, the portfolio, the index
+    for path, page in pages.items():
+        assert page.live == [] and page.scripts == [], path
+    for notebook in out.rglob("*.ipynb"):  # nbconvert's own scripts only: nothing from the data
+        raw = Page(exporter().from_notebook_node(nbformat.read(notebook, as_version=4))[0])
+        assert set(raw.live) == {"script"} and not any("alert(" in s for s in raw.scripts), notebook
+    text = {path.name: page.text for path, page in pages.items()}
+    for team in PAYLOADS[:3]:
+        assert team in text["index.html"] and team in text["portfolio_report-2024-02.html"]
+    team = next(p for p, page in pages.items() if f"{PAYLOADS[0]} — service report, 2024-02" in page.text)
+    shown = [p for p in PAYLOADS if p in pages[team].text]
     assert len(shown) >= 4, shown  # the sample of comments, typed as they were
-    for name in teams:
-        assert name in portfolio.text
-    assert "<b onmouseover=alert(6)>Ghost</b>" in portfolio.text  # a rejected row of an unknown team
+    assert "<b onmouseover=alert(6)>Ghost</b>" in text["portfolio_report-2024-02.html"]  # unknown team
+
+
+def test_the_readme_names_the_escaping_helpers_qoswb_has():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    named = readme.split("put\ndata text through `qoswb.escape`", 1)[1].split(").", 1)[0]
+    for name in ("markdown", "bullets", "table", "PLAIN"):
+        assert f"`{name}`" in named and hasattr(escape, name)

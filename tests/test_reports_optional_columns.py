@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from qoswb.reports import cache as rc
-from qoswb.reports import views
+from qoswb.reports import quality, views
 from qoswb.reports.testing import OPTIONAL, write_exports
 
 KPIS = ["sla_response", "first_response_median", "resolution_median", "fcr", "reopen_rate", "csat",
@@ -36,9 +36,9 @@ def every_part(cache):
         views.readings(view)
         view.behind = views.behind_worst(view)
         view.said = views.comments(view)
-        view.quality = views.load_lines(views.data_quality(cache, team)[0])
+        view.quality = quality.load_lines(quality.data_quality(cache, team)[0])
         portfolio = views.portfolio_view(cache, *FEB, kpis=KPIS, targets={"sla_response": 0.9})
-        views.funnels(portfolio), views.signals(portfolio), views.unknown_team_rows(cache)
+        views.funnels(portfolio), views.signals(portfolio), quality.unknown_team_rows(cache)
         view.portfolio_left_out = portfolio.left_out
     return view
 
@@ -123,18 +123,18 @@ def test_data_quality_counts_the_teams_own_rows_and_the_portfolio_the_unknown(tm
     assert whole["rows_read"] == len(frame) and whole["rejected"] == 5
     counted = 0
     for team, refused in zip(teams, (3, 1, 0)):
-        mine = views.data_quality(cache, team)[0]["interactions"]
+        mine = quality.data_quality(cache, team)[0]["interactions"]
         rows = int((frame["team"] == team).sum())
         assert (mine["rows_read"], mine["accepted"], mine["rejected"]) == (rows, rows - refused, refused)
-        assert sum(views.data_quality(cache, team)[1]["rows"]) == refused
+        assert sum(quality.data_quality(cache, team)[1]["rows"]) == refused
         counted += mine["rows_read"]
-    unknown = views.unknown_team_rows(cache)
+    unknown = quality.unknown_team_rows(cache)
     assert len(unknown) == 1 and counted + len(unknown) == whole["rows_read"]  # counts reconcile
-    assert "this team's" in views.load_lines(views.data_quality(cache, teams[0])[0])[0]
+    assert "this team's" in quality.load_lines(quality.data_quality(cache, teams[0])[0])[0]
 
 
 def test_unmatched_survey_answers_are_shown_when_the_load_counts_them():
-    lines = views.load_lines({"surveys": {"source": "s.csv", "rows_read": 10, "accepted": 10,
+    lines = quality.load_lines({"surveys": {"source": "s.csv", "rows_read": 10, "accepted": 10,
                                           "rejected": 0, "unmatched": 4}})
     assert "4 survey answer(s) in the file match no interaction" in lines[0]
 
@@ -148,12 +148,12 @@ def test_answers_that_rate_no_interaction_are_counted_in_every_report(tmp_path):
     answers.to_csv(data["surveys"]["source"], index=False)
     cache = rc.build(data, "month", tmp_path / "out")
     for team in (None, rc.meta(cache)["teams"][0]):
-        lines = views.load_lines(views.data_quality(cache, team)[0])
+        lines = quality.load_lines(quality.data_quality(cache, team)[0])
         assert any("7 survey answer(s) in the file match no interaction" in line for line in lines), lines
 
 
 def test_a_database_password_never_reaches_a_report():
-    lines = views.load_lines({"interactions": {"source": "postgresql://qos:s3cret@db:5432/desk",
+    lines = quality.load_lines({"interactions": {"source": "postgresql://qos:s3cret@db:5432/desk",
                                                "rows_read": 1, "accepted": 1, "rejected": 0}})
     assert "s3cret" not in lines[0] and "postgresql://qos:***@db:5432/desk" in lines[0]
 
@@ -174,7 +174,43 @@ def test_answers_and_comments_after_the_period_end_are_not_in_its_report(tmp_pat
     assert said["answered_at"].max() < end
 
 
+def test_a_periods_csat_counts_only_answers_given_before_its_end(tmp_path):
+    """CSAT (share of 4-5) per week of the case rated, counted by hand from the answers given
+    before 1 March, against the February team report's chart."""
+    cache = build(tmp_path)
+    team = rc.meta(cache)["teams"][0]
+    tickets = rc.read(cache, "interactions", team=team)[["id", "opened_at"]]
+    answers = rc.read(cache, "surveys", team=team).merge(tickets, on="id")
+    end = pd_timestamp(FEB[1], answers["answered_at"])
+    answers = answers[(answers["answered_at"] < end) & answers["csat"].notna()]
+    week = answers["opened_at"].dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time
+    by_hand = (answers["csat"] >= 4).groupby(week).mean()
+    view = views.team_view(cache, team, *FEB, kpis=["csat"])
+    chart = view.charts[view.charts["complete"].astype(bool)].set_index("period")["y"]
+    cached = rc.read(cache, "kpis", team=team).query("kpi == 'csat'").set_index("period")["value"]
+    assert len(chart) >= 6
+    for period, y in chart.items():
+        assert y == pytest.approx(by_hand[period]), period
+    assert (cached.reindex(chart.index) != chart).any()  # some answers to February cases came later
+
+
 def pd_timestamp(day, like):
     import pandas as pd
 
     return pd.Timestamp(day).tz_localize(like.dt.tz)
+
+
+def test_an_aggregates_batch_asks_for_no_column_to_map(tmp_path):
+    import pandas as pd
+
+    months = pd.date_range("2023-01-01", periods=14, freq="MS").strftime("%Y-%m")
+    rows = [{"team": team, "period": m, "numerator": 80 + i % 7, "denominator": 100}
+            for team in ("North", "South") for i, m in enumerate(months)]
+    pd.DataFrame(rows).to_csv(tmp_path / "counts.csv", index=False)
+    cache = rc.build({"source": str(tmp_path / "counts.csv"), "kind": "aggregates"}, "month", tmp_path / "out",
+                     kpis=["within_target"])
+    view = views.team_view(cache, "North", "2024-02-01", "2024-03-01")
+    assert view.left_out == [] and len(view.charts)
+    assert views.behind_worst(view) is None
+    assert views.comments_missing(view).startswith("Comments come with case data")
+    assert views.portfolio_view(cache, "2024-02-01", "2024-03-01").left_out == []

@@ -17,11 +17,11 @@ signals; the matrix reads the latest complete point.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import NamedTuple
 
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
+from qoswb.reports.quality import columns, data_quality  # noqa: F401 - views.data_quality: its old home
 
 
 @dataclasses.dataclass
@@ -105,11 +105,7 @@ def units(cache=None) -> dict:
     return known
 
 
-def columns(cache, table: str) -> list[str]:
-    """The columns of a cached table ([] when the cache has no such table), read from its schema."""
-    import pyarrow.parquet as pq
-
-    return pq.read_schema(Path(cache) / f"{table}.parquet").names if rc.has(cache, table) else []
+LOAD_SURVEYS = "Load survey answers ('surveys:' under 'data:' in the parameters file) to see {}."
 
 
 def left_out(cache, kpis=None, table=None) -> list[str]:
@@ -122,6 +118,8 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     """
     from qoswb.metrics import KPIS
 
+    if rc.meta(cache).get("kind") == "aggregates":  # counts carry their own KPI: no columns to map
+        return []
     table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
     present = set(table["kpi"])
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
@@ -143,7 +141,7 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     for needs, labels in by_need.items():
         shown = ", ".join(labels)
         if "surveys" in needs:
-            out.append(f"Load survey answers ('surveys:' under 'data:' in the parameters file) to see {shown}.")
+            out.append(LOAD_SURVEYS.format(shown))
             continue
         if needs[0].startswith("surveys."):  # survey KPIs need one column of the answers
             what = f"a {needs[0][8:]} column of the survey answers"
@@ -161,6 +159,54 @@ def _answered_by(answers, period_end):
     return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
 
 
+def answered_by(cache, table, period_end, teams):
+    """``table`` (KPI rows of ``teams``) with its survey KPIs counted from the answers given before
+    ``period_end`` only: a May report's CSAT never counts an answer given in June.
+
+    The cache's KPI table counts every answer in the week of the case it rates;
+    when some of these teams' answers came after the period's end, their survey
+    KPIs are computed again (:func:`qoswb.metrics.kpis`) without them.
+    """
+    import pandas as pd
+
+    from qoswb.metrics import KPIS
+    from qoswb.metrics import kpis as compute
+
+    asked = [k for k in pd.unique(table["kpi"]) if k in KPIS.index
+             and isinstance(KPIS.loc[k, "survey_column"], str)]
+    if not asked or not rc.has(cache, "surveys") or not rc.has(cache, "interactions"):
+        return table
+    one = teams[0] if len(teams) == 1 else None  # one team: read its rows only
+    answers = rc.read(cache, "surveys", team=one)
+    late = answers["answered_at"] >= _local(period_end, answers["answered_at"])
+    tickets = rc.read(cache, "interactions", team=one, columns=["id", "team", "opened_at"])
+    tickets = tickets[tickets["team"].isin(teams)
+                      & (tickets["opened_at"] < _local(period_end, tickets["opened_at"]))]
+    touched = tickets.merge(answers.loc[late, ["id"]].drop_duplicates(), on="id")  # a hash join
+    if touched.empty:
+        return table
+    # recount only the chart periods from the first one holding a case answered late (cut where
+    # the cache's own periods start, so each recounted period holds all its cases); an answer
+    # is never given before its case was opened
+    first = touched["opened_at"].min().tz_localize(None)
+    cut = table.loc[table["period"] <= first, "period"].max()
+    if pd.isna(cut):  # a case before the first chart period: recount them all
+        cut = table["period"].min()
+    since = _local(cut, tickets["opened_at"])
+    tickets = tickets[tickets["opened_at"] >= since]
+    kept = answers[~late & (answers["answered_at"] >= since)].merge(tickets[["id"]], on="id")
+    fresh = compute(tickets, kept, freq=rc.KPI_FREQ, kpis=asked)
+    # the counts change; the chart grid and its complete periods stay the cache's
+    keys = ["team", "period", "kpi"]
+    counts = [c for c in ("numerator", "denominator", "value", "se") if c in table and c in fresh]
+    redo = table["kpi"].isin(asked) & (table["period"] >= cut)
+    recounted = table[redo].drop(columns=counts).merge(fresh[keys + counts], on=keys, how="left")
+    out = pd.concat([table[~redo], recounted.reindex(columns=table.columns)], ignore_index=True)
+    order = {k: i for i, k in enumerate(pd.unique(table["kpi"]))}  # KPIs in the cache's order
+    out = out.assign(_order=out["kpi"].map(order)).sort_values(["_order", "team", "period"], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
     """Everything a team report needs for one period, read from the cache (the team's rows only)."""
     info = rc.meta(cache)
@@ -168,6 +214,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
     table = rc.read(cache, "kpis", team=team)
     if kpis:
         table = table[table["kpi"].isin(kpis)]
+    table = answered_by(cache, table, period_end, [team])
     shown, m = charts_as_of(table, period_end, grain, targets)
     tickets = answers = None
     if rc.has(cache, "interactions"):
@@ -252,9 +299,10 @@ def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
 
 def comments_missing(view: TeamView) -> str | None:
     """The sentence naming what to load or map before a report can show comments (None: nothing)."""
+    if view.tickets is None:
+        return "Comments come with case data and survey answers; this batch's data has neither."
     if view.answers is None:
-        return ("Load survey answers ('surveys:' under 'data:' in the parameters file) to see what "
-                "customers said.")
+        return LOAD_SURVEYS.format("what customers said")
     if "comment" not in view.answers:
         return "Map a comment column of the survey answers to see what customers said."
     return None
@@ -276,93 +324,6 @@ def comments(view: TeamView, n: int = 8, seed: int = 0):
     rest = rest.sample(min(len(rest), n - len(low)), random_state=seed)
     cols = [c for c in ("answered_at", "csat", "nps", "ces", "comment") if c in said]
     return pd.concat([low, rest])[cols].reset_index(drop=True)
-
-
-def _rejected(cache):
-    import pandas as pd
-
-    frame = rc.read(cache, "rejected") if rc.has(cache, "rejected") else pd.DataFrame()
-    return frame.reindex(columns=list(dict.fromkeys(["table", "team", "source_row", "reason", *frame])))
-
-
-def data_quality(cache, team=None):
-    """(load summaries, rejected rows by table and reason): the team's own when ``team`` is given.
-
-    A team's summaries count its own rows: ``accepted`` the rows in the cache,
-    ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
-    (rejected rows whose team could not be read are in no team's counts: the
-    portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
-    (survey answers rating no interaction) is the whole file's: the load's count,
-    else the cached answers that carry no team.
-
-    >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
-    """
-    summaries, rejected = _unmatched_counted(cache, rc.meta(cache)["summaries"]), _rejected(cache)
-    if team is not None:
-        rejected = rejected[rejected["team"] == team]
-        summaries = {name: _team_counts(cache, name, team, s, rejected) for name, s in summaries.items()}
-    counts = rejected.groupby(["table", "reason"], dropna=False).size()
-    return summaries, counts.rename("rows").reset_index().sort_values("rows", ascending=False)
-
-
-def _unmatched_counted(cache, summaries) -> dict:
-    """The summaries with the survey answers that rate no interaction counted (the cache keeps
-    them with no team), unless the load counted them itself."""
-    surveys = summaries.get("surveys")
-    if not surveys or "unmatched" in surveys or "team" not in columns(cache, "surveys"):
-        return summaries
-    unmatched = int(rc.read(cache, "surveys", columns=["team"])["team"].isna().sum())
-    return {**summaries, "surveys": {**surveys, "unmatched": unmatched}}
-
-
-def _shown_source(source) -> str:
-    """A source as a report may show it: a database URL's password hidden."""
-    text = str(source)
-    if "://" in text and "@" in text:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            return make_url(text).render_as_string(hide_password=True)
-        except ArgumentError:
-            return text.split("://", 1)[0] + "://***"
-    return text
-
-
-def _team_counts(cache, table, team, summary, rejected) -> dict:
-    accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
-    reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
-    mine = {"rows_read": accepted + int(reasons.sum()), "accepted": accepted,
-            "rejected": int(reasons.sum()), "rejected_by_reason": reasons.to_dict()}
-    return {**summary, **mine, "team_only": True}
-
-
-def unknown_team_rows(cache, teams=None):
-    """Rejected rows whose team is unknown (empty, unreadable or not one of ``teams``), for the portfolio.
-
-    >>> unknown_team_rows(cache)[["table", "source_row", "reason"]]   # doctest: +SKIP
-    """
-    rejected = _rejected(cache)
-    known = set(teams or rc.meta(cache)["teams"])
-    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
-
-
-def load_lines(summaries) -> list[str]:
-    """One plain sentence per loaded table: where from, rows read, accepted, rejected (and unmatched).
-
-    >>> load_lines({"interactions": {"source": "t.csv", "rows_read": 3, "accepted": 2, "rejected": 1}})
-    ['interactions from t.csv: 3 rows read, 2 accepted, 1 rejected at load.']
-    """
-    out = []
-    for table, s in summaries.items():
-        whose = "this team's " if s.get("team_only") else ""
-        line = (f"{table} from {_shown_source(s.get('source'))}: {whose}{s.get('rows_read', 0):,} rows read, "
-                f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
-        if s.get("unmatched"):
-            line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
-                     "no team's figures.")
-        out.append(line)
-    return out
 
 
 @dataclasses.dataclass
@@ -388,6 +349,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     table = rc.read(cache, "kpis")
     keep = table["team"].isin(teams)
     table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
+    table = answered_by(cache, table, period_end, teams)
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
