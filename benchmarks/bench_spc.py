@@ -16,7 +16,10 @@ Three ways to get the same numbers, side by side in one run:
 Timed as a notebook user works: each call's previous result stays alive, and
 the median of the calls is printed beside the best (the best alone hides the
 cost of fresh memory pages). Beside the times: the peak memory one call
-allocates, the input frame's size and the size of the arrays the result keeps.
+allocates, the input frame's size and the size of the arrays the result keeps,
+and the ratio of the median CPU times: on a shared machine a call of a few
+milliseconds often waits out another process's time slice (about 9 ms at load 6
+on 2 cores), which the wall-clock median counts and the CPU time does not.
 The same for p charts with varying n (1,000 teams × 52 weeks). The script also
 checks that qoswb and the baseline flag the same points. Last, the cost of the
 calendar-aware charts (``model="weekday"`` and ``"ar1"``) on the same 1,000
