@@ -214,8 +214,8 @@ class ActTab:
     def _decided(self, change) -> None:
         if self.ws.loading or not self.ws.require_cycle():
             return
-        self.ws.store.update_cycle(self.ws.cycle_id, decision=change["new"] or None)
-        self.ws.reload("decision")  # a decision moves the stage on to act
+        if self.ws.edit("cycle", self.ws.cycle_id, decision=change["new"] or None) is not None:
+            self.ws.reload("decision")  # a decision moves the stage on to act
 
     def next_cycle(self) -> int | None:
         """Open the next cycle on the same team and KPI, linked from this one; returns its id."""
