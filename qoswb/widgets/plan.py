@@ -92,13 +92,13 @@ class PlanTab:
 
     # ---- verbs the buttons call (and tests) --------------------------------------------
     def use_chart(self) -> None:
-        """Take team, KPI and baseline (centre, limits) from the Explorer's current chart."""
+        """Take team, KPI, grain and baseline (centre, limits) from the Explorer's chart."""
         if not self.ws.require_cycle():
             return
         explorer = self.ws.explorer
         s = explorer.selection()
         chart = explorer.last_chart
-        fields = {"team": s["team"], "kpi": s["kpi"]}
+        fields = {"team": s["team"], "kpi": s["kpi"], "grain": s["grain"]}
         if chart is not None:
             unit = explorer.series()["unit"].iloc[0] if "unit" in explorer.series() else ""
             fields["baseline"] = baseline_text(chart, unit)

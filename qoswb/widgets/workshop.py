@@ -6,7 +6,7 @@ button to forget, and the History tab shows who changed what and when.
 
 What is on screen follows the record: the stage moves on as the steps are done
 (a change recorded: do; a check run: check; a decision: act), and opening a
-cycle brings the Explorer back to the cycle's team and KPI.
+cycle brings the Explorer back to the cycle's team, KPI and grain.
 
 Two at the table (:mod:`qoswb.widgets.together`): the app polls the store every two
 seconds and redraws when someone else saved; every edit carries the version it was
@@ -166,7 +166,7 @@ class Workshop:
         if not self.session.named():
             return None
         s = self.explorer.selection()
-        cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"])
+        cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"], grain=s["grain"])
         self.new_title.value = ""
         self.open(cycle["id"])
         self.plan.use_chart()  # the baseline comes from the chart the room is looking at
@@ -342,7 +342,7 @@ class Workshop:
             if cycle is not None:
                 self.stage.value = cycle["stage"]
                 if cycle.get("team") and cycle.get("kpi") and not self.explorer.show(
-                        cycle["team"], cycle["kpi"]):
+                        cycle["team"], cycle["kpi"], cycle.get("grain")):
                     self.saved("", error=f"The data here have no {kpi_label(cycle['kpi'])} for "
                                          f"{cycle['team']}, this cycle's team and KPI.")
             for tab in self._tabs:
