@@ -131,6 +131,10 @@ def _shot(page, data: Path, name: str) -> int:
         .map(async img => ({loaded: img.complete && img.naturalWidth > 0,
                             type: (await (await fetch(img.src)).blob()).type})))""")
     assert all(i["loaded"] and i["type"] == "image/svg+xml" for i in images), images
+    cut = page.evaluate("""() => [...document.querySelectorAll('.widget-label, .widget-readout')]
+        .filter(l => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1)
+        .map(l => l.textContent)""")
+    assert cut == [], f"labels cut short on screen: {cut}"
     return len(images)
 
 
@@ -207,6 +211,7 @@ def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser)
         assert _dropdown(page, "Stage").input_value() == "act"
         assert _dropdown(page, "Team").input_value() == step["team"]
         assert _dropdown(page, "KPI").input_value() == "First response median"
+        assert _dropdown(page, "Grain").input_value() == "week"  # as the cycle was made
         page.get_by_text("Lunch breaks overlap").first.wait_for()
         page.get_by_text("Stagger lunch — nobody").wait_for()
         page.get_by_role("tab", name="Do").click()

@@ -79,10 +79,12 @@ class CheckTab:
         import ipywidgets as w
 
         self.ws = workshop
-        self.baseline_from = w.DatePicker(description="Baseline from",
+        whole = {"description_width": "initial"}  # the default width cuts "Baseline f…"
+        self.baseline_from = w.DatePicker(description="Baseline from", style=whole,
                                           tooltip="empty: since the last confirmed shift")
-        self.min_effect = w.FloatText(value=0.0, description="Smallest effect",
-                                      tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
+        self.min_effect = w.FloatText(value=0.0, description="Smallest effect", style=whole,
+                                      tooltip="worth detecting, in the KPI's unit; 0: the effect seen",
+                                      layout=w.Layout(width="260px"))
         self.run_button = w.Button(description="Check the effect", button_style="primary")
         self.verdict_html = w.HTML()
         self.chart_view = FigureView()

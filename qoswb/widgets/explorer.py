@@ -131,7 +131,9 @@ class Explorer:
                               description="KPI")
         self.periods = w.SelectionRangeSlider(
             options=[(f"{p:%Y-%m-%d}", p) for p in periods], index=(0, len(periods) - 1),
-            description="Periods", continuous_update=False, layout=w.Layout(width="70%"))
+            description="Periods", continuous_update=False, layout=w.Layout(width="70%"),
+            readout=False)  # its readout box cuts "2024-01-01–2025-06-0…": said beside it
+        self.periods_html = w.HTML()
         self.kind = w.Dropdown(options=CHART_KINDS, value="auto", description="Chart")
         self.grain = w.Dropdown(options=GRAINS, value=self.source.grain, description="Grain",
                                 disabled=self.source.grain is None,
@@ -147,7 +149,8 @@ class Explorer:
         self.pareto_view.ui.layout.width = "60%"
         self.drill_html = w.HTML()
         self.ui = w.VBox([
-            w.HBox([self.team, self.kpi, self.grain, self.kind]), self.periods, self.chart_view.ui,
+            w.HBox([self.team, self.kpi, self.grain, self.kind]),
+            w.HBox([self.periods, self.periods_html]), self.chart_view.ui,
             self.reading_html, w.HBox([self.signal_list, self.drill_by]),
             w.HBox([self.pareto_view.ui, self.drill_html])])
         self.team.observe(self._team_changed, "value")
@@ -312,6 +315,7 @@ class Explorer:
         if self._holding:
             return
         s = self.selection()
+        self.periods_html.value = f"{s['start']:%Y-%m-%d} to {s['end']:%Y-%m-%d}"
         try:
             chart = self.chart()
             signals = self.signals()
