@@ -5,6 +5,7 @@ was loaded is refused by the store and shown with both values until one is chose
 """
 
 import asyncio
+import threading
 
 import pytest
 
@@ -142,9 +143,31 @@ def test_the_watcher_polls_on_the_kernels_loop_and_stops_when_closed(source, url
         assert not closed_by_hand.watcher.running
         ben.close()
 
-    asyncio.run(session())
+    in_a_fresh_thread(lambda: asyncio.run(session()))
 
 
-def test_without_an_event_loop_there_is_no_timer(pair):
-    ana, _ben = pair
-    assert not ana.watcher.running  # a script polls by hand
+def test_without_an_event_loop_there_is_no_timer(source, url):
+    from qoswb.widgets import Workshop
+
+    app = in_a_fresh_thread(lambda: Workshop(source, store=url, author="Ana"))
+    assert not app.watcher.running  # a script polls by hand
+    app.close()
+
+
+def in_a_fresh_thread(work):
+    """Run ``work`` where no event loop runs (Playwright's sync API keeps one running in the
+    test session's main thread once a browser test has started), returning its result."""
+    done = {}
+
+    def run():
+        try:
+            done["result"] = work()
+        except BaseException as exc:  # re-raised in the test's own thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done["result"]
