@@ -4,6 +4,9 @@ import pandas as pd
 import pytest
 
 from qoswb.reports.narrative import behind, fmt, label, pareto, reading, worst
+from qoswb.verdicts import Assurance, Variation
+
+NONE = Assurance.NO_TARGET
 
 WEEKS = pd.date_range("2025-01-06", periods=12, freq="7D")
 
@@ -53,14 +56,14 @@ def test_no_direction_kpis_say_special_cause_only():
 
 def test_worst_prefers_deterioration_then_missed_targets_then_distance():
     m = pd.DataFrame({"kpi": ["volume", "fcr", "csat", "reopen_rate"],
-                      "variation": ["special cause higher", "common cause", "common cause", "common cause"],
-                      "assurance": ["", "", "consistently missed", ""],
+                      "variation": [Variation.HIGHER] + [Variation.COMMON_CAUSE] * 3,
+                      "assurance": [NONE, NONE, Assurance.FAIL, NONE],
                       "latest_value": [900, 0.60, 0.70, 0.09], "cl": [800, 0.70, 0.72, 0.05],
                       "ucl": [1000, 0.73, 0.80, 0.08], "polarity": [0, 1, 1, -1]})
     assert worst(m) == "csat"
     # no missed target: the furthest on the bad side, in sigmas: fcr 10, reopen rate 4, csat 0.75
-    assert worst(m.assign(assurance="")) == "fcr"
-    assert worst(m.assign(assurance="").iloc[[0, 2, 3]]) == "reopen_rate"
+    assert worst(m.assign(assurance=NONE)) == "fcr"
+    assert worst(m.assign(assurance=NONE).iloc[[0, 2, 3]]) == "reopen_rate"
     assert worst(m.iloc[[0]]) is None
 
 

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from qoswb.escape import PLAIN
+from qoswb.verdicts import Assurance, Variation
 
 LABELS = {
     "volume": "Volume", "sla_response": "SLA attainment (first response)",
@@ -142,8 +143,9 @@ def worst(matrix_rows):
     of its centre line (in sigmas). Volume (no better direction) is never worst.
 
     >>> import pandas as pd
-    >>> m = pd.DataFrame({"kpi": ["fcr", "csat"], "variation": ["common cause",
-    ...     "special cause deteriorating"], "assurance": ["", ""], "latest_value": [0.7, 0.6],
+    >>> from qoswb.verdicts import Assurance, Variation
+    >>> m = pd.DataFrame({"kpi": ["fcr", "csat"], "variation": [Variation.COMMON_CAUSE,
+    ...     Variation.DETERIORATING], "assurance": Assurance.NO_TARGET, "latest_value": [0.7, 0.6],
     ...     "cl": [0.7, 0.7], "ucl": [0.8, 0.8], "polarity": [1, 1]})
     >>> worst(m)
     'csat'
@@ -153,8 +155,8 @@ def worst(matrix_rows):
         return None
     sigma = (rows["ucl"] - rows["cl"]).abs() / 3
     badness = -(rows["latest_value"] - rows["cl"]) * rows["polarity"] / sigma.where(sigma > 0)
-    rank = (rows["variation"].eq("special cause deteriorating") * 4
-            + rows["assurance"].eq("consistently missed") * 2 + rows["assurance"].eq("hit and miss") * 1)
+    rank = (rows["variation"].eq(Variation.DETERIORATING) * 4
+            + rows["assurance"].eq(Assurance.FAIL) * 2 + rows["assurance"].eq(Assurance.HIT_AND_MISS) * 1)
     order = rows.assign(_rank=rank, _bad=badness.fillna(-np.inf)).sort_values(
         ["_rank", "_bad"], ascending=False)
     return str(order["kpi"].iloc[0])

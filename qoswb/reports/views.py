@@ -22,6 +22,7 @@ from typing import NamedTuple
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
 from qoswb.reports.quality import columns, data_quality  # noqa: F401 - views.data_quality: its old home
+from qoswb.verdicts import Assurance, Variation
 
 
 @dataclasses.dataclass
@@ -240,19 +241,20 @@ def headline(matrix_rows) -> str:
     """A one-line status for the index page, e.g. "2 deteriorating, 1 improving · 1 target missed".
 
     >>> import pandas as pd
-    >>> headline(pd.DataFrame({"variation": ["special cause deteriorating", "common cause"],
-    ...                        "assurance": ["consistently missed", ""]}))
+    >>> from qoswb.verdicts import Assurance, Variation
+    >>> headline(pd.DataFrame({"variation": [Variation.DETERIORATING, Variation.COMMON_CAUSE],
+    ...                        "assurance": [Assurance.FAIL, Assurance.NO_TARGET]}))
     '1 deteriorating · 1 target consistently missed'
     """
     v, a = matrix_rows["variation"], matrix_rows["assurance"]
     parts = []
-    for word in ("deteriorating", "improving"):
-        count = int(v.str.endswith(word).sum())
+    for verdict in (Variation.DETERIORATING, Variation.IMPROVING):
+        count = int(v.eq(verdict).sum())
         if count:
-            parts.append(f"{count} {word}")
+            parts.append(f"{count} {verdict.short}")
     status = ", ".join(parts) or "common cause only"
-    missed = int(a.eq("consistently missed").sum())
-    return status + (f" · {missed} target{'s' if missed > 1 else ''} consistently missed" if missed else "")
+    missed = int(a.eq(Assurance.FAIL).sum())
+    return status + (f" · {missed} target{'s' if missed > 1 else ''} {Assurance.FAIL}" if missed else "")
 
 
 class Behind(NamedTuple):
