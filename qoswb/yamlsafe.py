@@ -40,10 +40,7 @@ def safe_load(text: str, origin: str = "YAML") -> Any:
 
     loader = yaml.SafeLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except RecursionError:
-            raise ParameterError(f"{origin}: YAML nested too deeply to read") from None
+        node = loader.get_single_node()
         if node is None:
             return None
         own, expanded = _sizes(node, origin)
@@ -51,6 +48,8 @@ def safe_load(text: str, origin: str = "YAML") -> Any:
             raise ParameterError(f"{origin}: its YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
                                  f"beyond the file's own {own:,} (an alias bomb?); refused")
         return loader.construct_document(node)
+    except RecursionError:  # PyYAML composes and builds recursively
+        raise ParameterError(f"{origin}: YAML nested too deeply to read") from None
     finally:
         loader.dispose()
 

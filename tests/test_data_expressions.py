@@ -91,8 +91,8 @@ def test_deep_or_long_expressions_are_refused_not_crashing():
 
 
 def test_operands_of_the_wrong_kind_are_a_data_error_naming_column_and_expression(ae_csv):
-    with pytest.raises(DataError, match=r"column 'value': expression '\(waited > 1\) \+ 2': "
-                                        r"'\(waited > 1\) \+ 2' cannot take boolean and number"):
+    with pytest.raises(DataError, match=r"^mapping: column 'value': expression '\(waited > 1\) \+ 2': "
+                                        r"'\(waited > 1\) \+ 2' cannot take boolean and number \(reading .*ae.csv\)"):
         load_aggregates(ae_csv, {"team": "org", "period": "period", "value": {"expr": "(waited > 1) + 2"}})
     with pytest.raises(DataError, match=r"column 'opened_at': expression 'breaches \+ 1' gives a number, "
                                         r"but opened_at is a timestamp"):
@@ -112,3 +112,19 @@ def test_a_missing_or_unreadable_operand_is_a_missing_or_unparseable_result(tmp_
     assert r.data["team"].tolist() == ["A", "C"]  # value is optional: missing is kept as missing
     assert pd.isna(r.data["value"].iloc[0]) and r.data["value"].iloc[1] == 2.0
     assert r.rejected["reason"].tolist() == ["unparseable value (a - b)"]
+
+
+def test_a_new_kind_is_rows_in_the_rules_table(monkeypatch):
+    # how #11 extends it: timestamp - timestamp is a duration, and nothing else changes
+    import numpy as np
+
+    from qoswb.data import expressions
+
+    monkeypatch.setitem(expressions.RULES, ("-", "timestamp", "timestamp"), "duration")
+    opened = expressions.Value("timestamp", np.array(["2024-01-01T09:00", "2024-01-02T10:00"], "datetime64[m]"))
+    closed = expressions.Value("timestamp", np.array(["2024-01-01T09:30", "2024-01-02T12:00"], "datetime64[m]"))
+    wait = parse("closed - opened", "wait").evaluate({"opened": opened, "closed": closed})
+    assert wait.kind == "duration" and wait.data.astype("timedelta64[m]").astype(int).tolist() == [30, 120]
+    with pytest.raises(DataError, match=r"column 'wait': expression 'closed \+ opened': 'closed \+ opened' "
+                                        r"cannot take timestamp and timestamp"):
+        parse("closed + opened", "wait").evaluate({"opened": opened, "closed": closed})

@@ -1,5 +1,6 @@
 """Mappings: dict or YAML, their forms, and errors that name the key at fault."""
 
+import pandas as pd
 import pytest
 
 from qoswb.data import load_interactions
@@ -65,3 +66,16 @@ def test_bad_expression_is_a_parameter_error(tmp_path):
 
     with pytest.raises(ParameterError, match="numerator"):
         load_aggregates(data, {"numerator": {"expr": "a +* b"}, "denominator": "b"})
+
+
+@pytest.mark.parametrize("mapping, options, message", [
+    ({"timestamp_rang": {"from": "2020-01-01"}}, {}, r"unknown key timestamp_rang \(did you mean 'timestamp_range'"),
+    ({"columns": {"id": "id"}, "timezon": "UTC"}, {}, r"unknown key\(s\) timezon \(did you mean 'timezone'\?\)"),
+    ({"id": {"colum": "id"}}, {}, r"unknown keys: colum\) \(did you mean 'column' or 'columns'\?\)"),
+    ({"opend_at": "Created"}, {}, r"opend_at \(did you mean 'opened_at'.*not canonical interactions"),
+    (None, {"multilin": True}, r"unknown option\(s\) multilin \(did you mean 'multiline'\?\)"),
+])
+def test_misspelt_keys_and_options_say_did_you_mean(mapping, options, message):
+    frame = pd.DataFrame({"id": ["a"], "team": ["b"], "opened_at": ["2024-01-01"]})
+    with pytest.raises(ParameterError, match=message):
+        load_interactions(frame, mapping, **options)

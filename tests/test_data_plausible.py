@@ -160,6 +160,7 @@ def test_the_plausible_range_is_set_in_the_mapping(tmp_path):
     ({"from": "2020-01-01", "until": "2010-01-01"}, "timestamp_range from \\(2020-01-01\\) is after until"),
     ({"since": "2020-01-01"}, "'timestamp_range' should be a mapping with from and/or until"),
     ("2020", "'timestamp_range' should be a mapping with from and/or until"),
+    ({"from": 2015}, "timestamp_range from should be a date like 2024-01-31, not 2015"),
 ])
 def test_a_bad_timestamp_range_is_a_parameter_error(tmp_path, bad, message):
     path = tmp_path / "t.csv"
@@ -176,3 +177,23 @@ def test_periods_are_checked_too(tmp_path):
     assert r.rejected["reason"].tolist() == ["period outside 1990-01-01 to "
                                              f"{(pd.Timestamp(NOW) + pd.DateOffset(years=1)):%Y-%m-%d} "
                                              "(timestamp_range)", "value infinite or too large"]
+
+
+def test_seconds_beyond_what_microseconds_hold_do_not_wrap_round(tmp_path):
+    import numpy as np
+
+    frame = pd.DataFrame({"id": ["far", "ok"], "team": "N",
+                          "opened_at": np.array(["300000-01-01", "2024-01-01"], dtype="datetime64[s]")})
+    r = load_interactions(frame)
+    assert r.data["id"].tolist() == ["ok"]
+    assert r.rejected["reason"].tolist() == ["opened_at infinite or too large"]
+
+
+def test_a_parquet_date_beyond_microseconds_is_a_rejected_row(tmp_path):
+    import pyarrow.parquet as pq
+
+    days = pa.array([(dt.date(2024, 1, 1) - dt.date(1970, 1, 1)).days, 120_000_000], pa.int32()).view(pa.date32())
+    pq.write_table(pa.table({"team": ["N", "N"], "period": days, "value": [1.0, 2.0]}), tmp_path / "a.parquet")
+    r = load_aggregates(tmp_path / "a.parquet")
+    assert r.data["value"].tolist() == [1.0]
+    assert r.rejected["reason"].tolist() == ["period infinite or too large"]

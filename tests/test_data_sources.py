@@ -301,3 +301,37 @@ def test_compressed_csv_with_its_own_suffix_still_loads(tmp_path):
     path = tmp_path / "t.csv.gz"
     path.write_bytes(gzip.compress(b"id,team,opened_at\nA,N,2024-01-01\n"))
     assert load_interactions(path).summary["accepted"] == 1
+
+
+def test_a_broken_compressed_file_or_a_folder_is_a_data_error_naming_it(tmp_path):
+    whole = gzip.compress(("id,team,opened_at\n" + "".join(f"T{i},N,2024-01-01\n" for i in range(50_000))).encode())
+    for name, content in (("cut.csv.gz", whole[: len(whole) // 2]), ("fake.csv.gz", b"not gzip at all")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataError, match=rf"{name}: cannot be read as gz-compressed text: "):
+            load_interactions(tmp_path / name)
+    for name in ("folder.csv", "folder.parquet"):
+        (tmp_path / name).mkdir()
+        with pytest.raises(DataError, match=rf"{name}: is a folder, not a data file"):
+            load_interactions(tmp_path / name)
+
+
+def test_blank_excel_rows_are_skipped_like_blank_csv_lines_keeping_row_numbers(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in (["id", "team", "opened_at"], ["A", "N", "2024-01-01"], [], ["B", None, "2024-01-02"],
+                ["C", "N", "2024-01-03"]):
+        book.active.append(row)
+    book.save(tmp_path / "blank.xlsx")
+    r = load_interactions(tmp_path / "blank.xlsx")
+    assert r.summary["rows_read"] == 3 and r.data["id"].tolist() == ["A", "C"]
+    assert r.rejected["source_row"].tolist() == [4] and "1 blank row(s) in blank.xlsx skipped" in r.notes
+
+
+def test_a_header_wider_than_the_sniffed_block_is_read_whole(tmp_path):
+    extra = [f"survey_question_{i:05d}" for i in range(5_000)]  # about 120 KB of header
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["id", "team", "opened_at", *extra]) + "\n"
+                    + ",".join(["A", "N", "2024-01-01", *("x" for _ in extra)]) + "\n")
+    r = load_interactions(path)
+    assert r.summary["accepted"] == 1 and r.data.columns[-1] == "survey_question_04999"

@@ -116,3 +116,11 @@ def test_survey_answers_that_match_no_interaction_are_counted(tmp_path, capsys):
                  "--interactions-mapping", str(mapping)]) == 0
     assert "0 answers match no interaction" in capsys.readouterr().out
     assert main(["validate", str(tickets), "--interactions", str(tickets)]) == 2
+
+
+def test_the_summary_shows_control_characters_from_the_data_escaped(tmp_path, capsys):
+    path = tmp_path / "esc.csv"
+    path.write_bytes(b"id,team,opened_at,x\x1b[2J,x\x1b[2J\nA,T,2024-01-01,1,2\nA,T,2024-01-02,1,2\n")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "x\\x1b[2J" in out

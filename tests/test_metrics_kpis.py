@@ -259,6 +259,8 @@ def test_a_clock_without_a_target_is_left_out_and_untargeted_rows_are_counted_in
     ({"first_response": "sla_minute"}, "no column 'sla_minute' (did you mean 'sla_minutes'?)"),
     ({"resolution": {"P1": "fast"}}, "every priority needs minutes"),
     ({"resolution": -5}, "positive minutes"),
+    ({"first_responce": 30}, "no interaction has priority 'first_responce' (did you mean 'first_response'?)"),
+    ({"resolution": {"High": 30}}, "no interaction has priority 'High'"),
 ])
 def test_bad_sla_targets_name_what_is_wrong(sla, message):
     with pytest.raises(ParameterError) as err:

@@ -57,6 +57,8 @@ def test_a_registered_kpi_whose_columns_are_absent_is_left_out_with_a_note():
 def test_registry_entries_are_checked():
     with pytest.raises(ParameterError, match="already registered"):
         register(kpi_info("fcr"))
+    with pytest.raises(ParameterError, match=r"unknown chart kind 'xmr' \(did you mean"):
+        register(Kpi("x", "X", "minutes", -1, "xmr", _within_two_hours))
     with pytest.raises(ParameterError, match="polarity must be -1, 0 or 1"):
         Kpi("x", "X", "proportion", 2, "p", _within_two_hours)
     with pytest.raises(ParameterError, match=r"unknown KPI 'reopen' \(did you mean 'reopen_rate'\?\)"):
@@ -76,6 +78,7 @@ def test_every_builtin_kpi_has_a_label_and_the_table_columns_b_reads():
     assert list(metrics.KPIS.columns) == ["label", "unit", "polarity", "chart", "needs", "survey_column", "description"]
     assert metrics.KPIS["label"].str.len().gt(2).all()
     assert metrics.KPIS.loc["sla_response", "label"] == "SLA attainment (first response)"
-    assert metrics.KPIS.loc["csat", "survey_column"] == "csat" and metrics.KPIS.loc["fcr", "needs"] == ("resolved_at", "contacts")
+    assert metrics.KPIS.loc["csat", "survey_column"] == "csat"
+    assert metrics.KPIS.loc["fcr", "needs"] == ("resolved_at", "contacts")
     assert np.isin(metrics.KPIS["chart"], ["p", "c", "i"]).all()
     assert pd.isna(metrics.KPIS.loc["volume", "survey_column"])

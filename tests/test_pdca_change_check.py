@@ -233,3 +233,17 @@ def test_bad_input_names_what_is_wrong():
         check_change(table, WEEKS[30], baseline_from="last spring")
     with pytest.raises(ParameterError, match="polarity"):
         check_change(table.assign(polarity=0), WEEKS[30])
+
+
+def test_how_many_more_periods_shrinks_as_the_effect_to_detect_grows():
+    """Six weeks after a half-sigma rise on independent weeks: not yet evidence; telling
+    a larger effect from noise needs fewer further weeks, a tiny one is out of reach."""
+    rng = np.random.default_rng(21)
+    values = np.r_[rng.normal(0, 1, 40), rng.normal(0.5, 1, 6)] + 80
+    table = weekly(values)
+    small, large = (check_change(table, WEEKS[40], min_effect=e) for e in (0.6, 1.2))
+    assert small.verdict == large.verdict == "no evidence yet"
+    assert small.more_periods_needed > large.more_periods_needed >= 1
+    assert f"About {small.more_periods_needed} more weeks would be needed" in small.reading
+    tiny = check_change(table, WEEKS[40], min_effect=0.01)
+    assert tiny.more_periods_needed is None and "out of reach" in tiny.reading

@@ -185,7 +185,7 @@ def test_fishbone_draws_every_cause_with_roots_marked():
 
     causes = [{"category": "people", "text": "Lunch $5 breaks", "votes": 3, "is_root": True},
               {"category": "suppliers", "text": "Courier late", "votes": 0, "is_root": False}]
-    ax = fishbone(causes, "Slow", ax=Figure().subplots())
+    ax = fishbone(causes, "Slow", ax=Figure(figsize=(11, 5.5)).subplots())  # the app's size
     texts = {t.get_text(): t for t in ax.texts}
     assert r"Lunch \$5 breaks (3)" in texts  # "$" escaped: no mathtext
     assert texts[r"Lunch \$5 breaks (3)"].get_color() == ROOT_COLOUR

@@ -20,7 +20,7 @@ def test_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
 
 
 def test_mapping_example_loads_an_export(tmp_path):
-    (yaml_block,) = _blocks("yaml")
+    (yaml_block,) = [b for b in _blocks("yaml") if b.startswith("# mapping.yaml")]
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(yaml_block)
     tickets = tmp_path / "tickets.csv"

@@ -58,7 +58,7 @@ def test_expand_makes_team_and_portfolio_jobs(tmp_path):
     job = team_jobs[0]
     assert job.parameters == {"team": "A", "period": "2025-01", "period_start": "2025-01-01",
                               "period_end": "2025-02-01", "grain": "month", "kpis": None,
-                              "targets": {"fcr": 0.7}, "cache": "/c"}
+                              "targets": {"fcr": 0.7}, "sla": None, "cache": "/c"}
     portfolio = [j for j in jobs if j.template == "overview"]
     assert all(j.team is None and j.parameters["teams"] == ["A", "B", "C"] for j in portfolio)
     assert all(j.html.startswith(PORTFOLIO + "/") for j in portfolio)

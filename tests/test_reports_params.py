@@ -45,12 +45,12 @@ def test_period_range_spans_year_ends_inclusively():
 
 def test_a_good_file_parses(base):
     p = parse(good(templates=["tiny.ipynb", "overview.ipynb"], targets={"sla_response": 0.9},
-                   kpis=["volume"], periods={"start": "2025-01", "end": "2025-03", "grain": "month"}),
+                   kpis=["volume", "sla_response"], periods={"start": "2025-01", "end": "2025-03", "grain": "month"}),
               origin="x.yaml", base=base)
     assert [(t.name, t.per) for t in p.templates] == [("tiny", "team"), ("overview", "portfolio")]
     assert [x.label for x in p.periods] == ["2025-01", "2025-02", "2025-03"]
     assert p.output == (base / "out").resolve()
-    assert p.targets == {"sla_response": 0.9} and p.kpis == ["volume"]
+    assert p.targets == {"sla_response": 0.9} and p.kpis == ["volume", "sla_response"] and p.sla is None
 
 
 def test_paths_are_read_from_the_parameters_folder(base):
@@ -84,13 +84,14 @@ def test_last_periods_wait_for_the_data(base):
     ({"periods": {"last": 0, "grain": "month"}}, "'periods.last'", "1 or more"),
     ({"periods": {"start": "2025-01", "end": "2025-02", "grain": "fortnight"}}, "'periods.grain'", "month"),
     ({"output": None}, "'output'", "a folder path"),
-    ({"templates": ["missing.ipynb"]}, "'templates'", "a notebook that exists"),
+    ({"templates": ["missing.ipynb"]}, "'templates'", "a notebook that exists: no 'missing.ipynb'"),
     ({"templates": [{"notebook": "tiny.ipynb", "per": "region"}]}, "'templates.per'", "'team' or 'portfolio'"),
     ({"targets": {"sla": "high"}}, "'targets'", "KPI name to a number"),
     ({"kpis": "volume"}, "'kpis'", "a list of KPI names"),
-    ({"data": {"path": "x.csv"}}, "'data'", "a source"),
+    ({"data": {"path": "x.csv"}}, "'data.path'", "not a known key; known: kind"),
+    ({"data": {"table": "t"}}, "'data'", "a source"),
     ({"data": {"source": "x.csv", "kind": "events"}}, "'data.kind'", "aggregates or interactions"),
-    ({"data": {"source": "x.csv", "sheet": 1}}, "'data.sheet'", "one of"),
+    ({"data": {"source": "x.csv", "sheet": 1}}, "'data.sheet'", "not a known key; known: kind, mapping"),
     ({"data": {"source": "x.duckdb", "table": "a", "query": "select 1"}}, "'data'", "either 'table' or 'query'"),
     ({"timeout": -5}, "'timeout'", "a number above 0"),
     ({"retries": 1.5}, "'retries'", "a whole number"),
@@ -119,3 +120,112 @@ def test_a_template_without_parameters_cell_is_refused(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), tmp_path / "t.ipynb")
     with pytest.raises(ParameterError, match="no cell tagged 'parameters'"):
         parse(good(templates=["t.ipynb"]), base=tmp_path)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"kpi": ["volume"]}, "'kpi' is not a known key (did you mean 'kpis'?)"),
+    ({"data": {"source": "x.csv", "mapings": "m.yaml"}}, "'data.mapings' is not a known key (did you mean 'mapping'?)"),
+    ({"data": {"source": "x.csv", "surveys": {"sorce": "s.csv"}}},
+     "'data.surveys.sorce' is not a known key (did you mean 'source'?)"),
+    ({"data": {"source": "x.csv", "surveys": {"source": "s.csv", "kind": "surveys"}}},
+     "'data.surveys.kind' is not a known key"),
+    ({"periods": {"strat": "2025-01", "end": "2025-03"}}, "'periods.strat' is not a known key (did you mean 'start'?)"),
+    ({"periods": {"last": 2, "start": "2025-01"}}, "either {last: N} or {start: .., end: ..}"),
+    ({"templates": [{"notebok": "tiny.ipynb"}]}, "'templates.notebok' is not a known key (did you mean 'notebook'?)"),
+    ({"templates": ["team_reprt"]}, "no 'team_reprt' (did you mean 'team_report'"),
+    ({"templates": ["tiyn.ipynb"]}, "no 'tiyn.ipynb' (did you mean 'tiny.ipynb'"),
+    ({"kpis": ["volume", "csat_score"]}, "'kpis': unknown KPI 'csat_score' (did you mean 'csat'"),
+    ({"kpis": []}, "'kpis' must be a list of KPI names"),
+    ({"targets": {"sla_respone": 0.9}},
+     "'targets.sla_respone' is not a KPI of this batch (did you mean 'sla_response'"),
+    ({"kpis": ["volume", "fcr"], "targets": {"csat": 0.8}},
+     "'targets.csat' is not a KPI of this batch; known: volume, fcr"),
+    ({"targets": {"sla_response": 90}},
+     "'targets.sla_response' must be a share between 0 and 1 (0.9 for 90 %), got 90"),
+    ({"sla": {"first_response": 60, "resolutoin": 240}},
+     "'sla.resolutoin' is not a known key (did you mean 'resolution'?)"),
+    ({"sla": {"first_responce": 30}}, "'sla.first_responce' is not a known key (did you mean 'first_response'?)"),
+    ({"sla": {"P1": 30, "P2": 120}}, "'sla.P1' is not a known key; known: first_response, resolution"),
+    ({"sla": {"resolution": {"P1": 240, "P2": "fast"}}}, "'sla.resolution' must be minutes (a number above 0)"),
+    ({"sla": -5}, "'sla' must be minutes"),
+    ({"sla": {"first_response": None}}, "'sla.first_response' must be minutes"),
+])
+def test_unknown_names_at_every_level_are_refused_with_a_did_you_mean(base, changes, message):
+    with pytest.raises(ParameterError) as err:
+        parse(good(**changes), origin="batch.yaml", base=base)
+    text = str(err.value)
+    assert text.startswith("batch.yaml: ") and message in text and "\n" not in text
+
+
+def test_aggregates_name_their_own_measure_and_its_target(base):
+    p = parse(good(data={"source": "x.csv", "kind": "aggregates"}, kpis=["seen_within_4_hours"],
+                   targets={"seen_within_4_hours": 0.95}), base=base)
+    assert p.kpis == ["seen_within_4_hours"] and p.targets == {"seen_within_4_hours": 0.95}
+    with pytest.raises(ParameterError, match="'targets.seen_within_4h' is not a KPI of this batch"):
+        parse(good(data={"source": "x.csv", "kind": "aggregates"}, kpis=["seen_within_4_hours"],
+                   targets={"seen_within_4h": 0.95}), base=base)
+
+
+@pytest.mark.parametrize("sla", [
+    60, {"first_response": 60, "resolution": {"P1": 240, "P2": 480}}, {"response": {1: 30, 2: 120}},
+    {"resolution": "sla_minutes", "first_response": 30},
+])
+def test_sla_targets_parse_as_kpis_takes_them(base, sla):
+    assert parse(good(sla=sla), base=base).sla == sla
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "nhs_ae.yaml"])
+def test_the_shipped_parameters_files_are_strictly_valid(name):
+    p = load(REPO / "parameters" / name)
+    assert p.kpis and p.targets
+
+
+def test_an_unknown_key_is_exit_2_with_one_line_from_the_cli(tmp_path, capsys):
+    from qoswb.cli import main
+
+    path = tmp_path / "batch.yaml"
+    path.write_text("templates: [team_report]\ndata: demo\nperiods: {last: 1}\nkpis: [sla_respone]\noutput: out\n")
+    assert main(["batch", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown KPI 'sla_respone' (did you mean 'sla_response'" in err
+    assert not (tmp_path / "out").exists()
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """The classic alias bomb: each anchor a list of nine aliases of the one before (9 ** levels strings)."""
+    lines = ['lol0: &lol0 "lol"']
+    lines += [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\ntitle: *lol{levels}\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_fast_with_bounded_memory(tmp_path, capsys):
+    import time
+    import tracemalloc
+
+    from qoswb.cli import main
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text("templates: [team_report]\nteams: [North]\nperiods: [2025-03]\noutput: out\n"
+                    + billion_laughs())  # 9 ** 9 = 387 million strings when expanded
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(ParameterError, match=r"bomb.yaml: its YAML aliases expand to more than 10,000 nodes"):
+        load(path)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 2.0 and peak < 5_000_000  # unbounded, it would not end before memory ran out
+    assert main(["batch", str(path)]) == 2
+    assert "alias bomb" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_a_recursive_alias_and_a_modest_reuse(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("teams: &t [North, *t]\n")
+    with pytest.raises(ParameterError, match="recursive alias"):
+        load(path)
+    path.write_text("templates: [tiny.ipynb]\nteams: &t [North, South]\nperiods: [2025-03]\noutput: out\n"
+                    "title: reused\n")
+    make = __import__("qoswb.reports.testing", fromlist=["make_template"]).make_template
+    make(tmp_path, "tiny")
+    assert load(path).teams == ["North", "South"]

@@ -6,6 +6,7 @@ the store, read from this process.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "pdca_workshop.ipynb"
+SHOTS = Path(os.environ.get("QOSWB_SCREENSHOTS", "/nonexistent"))  # where to keep screenshots
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
@@ -85,6 +87,7 @@ def test_workshop_in_voila_changes_team_and_saves_a_typed_cause(voila, browser):
                                timeout=60_000)
         before = chart.get_attribute("src")
 
+        _say_who(page, "Ana")
         page.get_by_placeholder("name the problem").fill("Browser workshop")
         page.get_by_role("button", name="New cycle").click()
         team = page.locator(".widget-dropdown", has=page.locator("label", has_text="Team"))
@@ -104,4 +107,124 @@ def test_workshop_in_voila_changes_team_and_saves_a_typed_cause(voila, browser):
         shown.first.wait_for(timeout=30_000)  # the cause row, its text shown as typed
         assert page.locator("b", has_text=re.compile(r"^daily$")).count() == 0  # not markup
     finally:
+        page.close()
+
+
+def _say_who(page, name: str) -> None:
+    """Answer the Voila session's "who is editing?" (no user is known to a bare Voila)."""
+    page.get_by_placeholder("your name, for the history").fill(name)
+    page.get_by_role("button", name="That's me").click()
+    page.get_by_text(f"saved your name ({name})").wait_for()
+
+
+def _dropdown(page, label: str):
+    return page.locator(".widget-dropdown", has=page.locator("label", has_text=label)).locator(
+        "select").first
+
+
+def _shot(page, data: Path, name: str) -> int:
+    """Keep a screenshot, and check the calm-screen promises on what is shown: every
+    visible image has loaded (no broken-image icon) and is SVG (sharp at any density)."""
+    page.screenshot(path=str(data / f"{name}.png"), full_page=True)
+    images = page.evaluate("""async () => Promise.all([...document.querySelectorAll('img')]
+        .filter(img => img.offsetParent !== null)
+        .map(async img => ({loaded: img.complete && img.naturalWidth > 0,
+                            type: (await (await fetch(img.src)).blob()).type})))""")
+    assert all(i["loaded"] and i["type"] == "image/svg+xml" for i in images), images
+    return len(images)
+
+
+def test_a_whole_cycle_in_voila_survives_a_reload_stage_included(voila, browser):
+    """signal → cycle → causes → whys → action → change → Check → decision → A3 download →
+    reload → everything there, stage included."""
+    from qoswb.data import demo_data
+
+    url, data = voila
+    step = demo_data().special_causes.query("kind == 'step'").iloc[0]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(url, timeout=120_000)
+        page.locator(".qoswb-explorer-chart").wait_for(timeout=120_000)
+        _dropdown(page, "Team").select_option(step["team"])
+        _dropdown(page, "KPI").select_option(label="First response median")
+        page.get_by_role("option", name=re.compile("deterioration")).first.wait_for(
+            timeout=60_000)  # the signal list of the step
+        _say_who(page, "Ana")
+        page.get_by_placeholder("name the problem").fill("Slow first replies")
+        page.get_by_role("button", name="New cycle").click()
+        page.locator(".widget-html", has_text="KPI First response median").first.wait_for()
+
+        page.get_by_placeholder("a possible cause").fill("Lunch breaks overlap")
+        page.get_by_role("button", name="Add cause").click()
+        page.locator(".qoswb-fishbone").wait_for(state="visible", timeout=60_000)
+        page.get_by_placeholder("a possible cause").fill("Printer jams")
+        page.get_by_role("button", name="Add cause").click()
+        page.get_by_text("process: Printer jams").wait_for()
+        page.locator(".widget-hbox", has_text="process: Printer jams").get_by_role(
+            "button", name="remove").click()
+        page.get_by_text("process: Printer jams").wait_for(state="detached")
+        page.get_by_role("button", name=re.compile("Undo: remove cause “Printer jams”")).click()
+        page.get_by_text("process: Printer jams").wait_for()  # back, from the undo button
+        page.get_by_placeholder("the answer to 'why?'").fill("Everyone eats at 12")
+        page.get_by_role("button", name="Add why").click()
+        page.get_by_text("why? Everyone eats at 12").wait_for()
+        page.get_by_placeholder("a countermeasure").fill("Stagger lunch")
+        page.get_by_role("button", name="Add action").click()
+        page.get_by_text("Stagger lunch — nobody").wait_for()
+        assert _shot(page, data, "1-plan") == 2  # the Explorer's chart and the fishbone
+
+        page.get_by_role("tab", name="Do").click()
+        page.get_by_placeholder("what was changed").fill("New rota")
+        page.locator("input[type=date]:visible").first.fill(f"{step['start']:%Y-%m-%d}")
+        page.get_by_role("button", name="Record change").click()
+        page.get_by_text(f"{step['start']:%Y-%m-%d}: New rota").wait_for()
+        assert _dropdown(page, "Stage").input_value() == "do"
+
+        page.get_by_role("tab", name="Check").click()
+        page.get_by_role("button", name="Check the effect").click()
+        verdict = page.locator(".widget-html", has_text="Baseline:").first
+        verdict.wait_for(timeout=60_000)
+        assert _dropdown(page, "Stage").input_value() == "check"
+        assert _shot(page, data, "2-check") == 1  # the chart of the check
+
+        page.get_by_role("tab", name="Act").click()
+        page.get_by_role("button", name="adapt", exact=True).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-dropdown select')]"
+            ".some(s => s.value === 'act')", timeout=30_000)
+        page.get_by_role("button", name="Make the A3 report").click()
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("link", name="A3 report (HTML)").click()
+        received = Path(download.value.path()).read_text(encoding="utf-8")
+        assert download.value.suggested_filename.startswith("a3-slow-first-replies-")
+        for said in ("Slow first replies", "Lunch breaks overlap", "Stagger lunch", "New rota",
+                     "adapt"):
+            assert said in received
+        _shot(page, data, "3-act")
+
+        page.reload()
+        page.locator(".qoswb-explorer-chart").wait_for(state="visible", timeout=120_000)
+        assert _dropdown(page, "Stage").input_value() == "act"
+        assert _dropdown(page, "Team").input_value() == step["team"]
+        assert _dropdown(page, "KPI").input_value() == "First response median"
+        page.get_by_text("Lunch breaks overlap").first.wait_for()
+        page.get_by_text("Stagger lunch — nobody").wait_for()
+        page.get_by_role("tab", name="Do").click()
+        page.get_by_text(f"{step['start']:%Y-%m-%d}: New rota").wait_for()
+        page.get_by_role("tab", name="Check").click()
+        page.locator(".widget-html", has_text="Baseline:").first.wait_for()
+        page.get_by_role("tab", name="Act").click()
+        assert page.get_by_role("button", name="adapt", exact=True).get_attribute(
+            "class").count("mod-active") == 1
+        page.get_by_role("tab", name="History").click()
+        page.locator(".qoswb-history", has_text="Lunch breaks overlap").wait_for()
+        assert page.locator(".qoswb-history td", has_text=re.compile("^Ana$")).count() > 10
+        _shot(page, data, "4-after-reload")
+        # the images are SVG: sharp at the size and density they are shown at
+        src = page.locator(".qoswb-explorer-chart").get_attribute("src")
+        kind = page.evaluate("src => fetch(src).then(r => r.blob()).then(b => b.type)", src)
+        assert kind == "image/svg+xml"
+    finally:
+        for shot in data.glob("*.png"):
+            shutil.copy(shot, SHOTS / shot.name) if SHOTS.is_dir() else None
         page.close()

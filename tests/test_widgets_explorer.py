@@ -18,15 +18,15 @@ def app(source):
 
 
 def test_changing_team_and_kpi_redraws_the_chart_of_that_series(app, source):
-    first_image = app.chart_image.value
-    assert first_image[:8] == b"\x89PNG\r\n\x1a\n"
+    first_image = bytes(app.chart_view.image.value)
+    assert first_image.startswith(b"<?xml") and b"<svg" in first_image  # sharp at any size
     app.team.value = "Returns"
     app.kpi.value = "first_response_median"
     chart = app.chart()
     series = source.table.query("team == 'Returns' and kpi == 'first_response_median'")
     assert chart.frame["y"].to_numpy() == pytest.approx(series["value"].to_numpy())
-    assert app.chart_image.value != first_image
-    assert app.reading_html.value.startswith("<p>first_response_median for Returns")
+    assert app.chart_view.image.value != first_image
+    assert app.reading_html.value.startswith("<p>First response median for Returns")
 
 
 def test_the_injected_step_shows_as_deterioration_signals(app, demo):
@@ -37,6 +37,34 @@ def test_the_injected_step_shows_as_deterioration_signals(app, demo):
     assert len(after) >= 3 and set(after["meaning"]) == {"deterioration"}
     assert [value for _, value in app.signal_list.options] == list(signals["period"])
     assert "deterioration" in app.reading()
+
+
+def test_signals_are_named_in_words_not_rule_ids(app):
+    from qoswb.spc.rules import RULES
+
+    app.team.value, app.kpi.value = "Returns", "first_response_median"
+    signals = app.signals()
+    ids = {r for rules in signals["rules"] for r in rules.replace(";", ",").split(",") if r}
+    assert ids and ids <= set(RULES)
+    shown = [label for label, _ in app.signal_list.options] + [app.reading()]
+    for label in shown:
+        words = [w.strip("():;,.") for w in label.split()]
+        assert not ids & set(words), label
+    latest = signals.iloc[0]
+    assert all(RULES[r].description in latest["why"] for r in ids & set(
+        latest["rules"].replace(";", ",").split(",")))
+    assert latest["why"] in app.reading()
+
+
+def test_show_selects_team_and_kpi_in_one_redraw_and_refuses_unknown_ones(app):
+    calls = []
+    original = app.chart_view.show
+    app.chart_view.show = lambda *a: (calls.append(1), original(*a))  # charts drawn
+    assert app.show("Returns", "first_response_median")
+    assert (app.team.value, app.kpi.value, len(calls)) == ("Returns", "first_response_median", 1)
+    assert app.chart().frame["y"].notna().any()
+    assert not app.show("Nobody", "volume") and not app.show("Returns", "no_such_kpi")
+    assert (app.team.value, app.kpi.value, len(calls)) == ("Returns", "first_response_median", 1)
 
 
 def test_team_change_keeps_the_kpi_and_redraws_once(app):
@@ -57,13 +85,17 @@ def test_period_range_and_chart_kind_change_the_chart(app, source):
     app.kind.value = "p"  # no numerator/denominator for volume: said, not raised
     assert app.last_chart is None and "No chart" in app.reading_html.value
     assert app.signal_list.options == ()
+    assert not app.chart_view.shown  # no stale or broken image under the words
 
 
 def test_a_signal_opens_its_drilldown_that_adds_up_to_the_period_volume(app, source, demo):
     app.team.value, app.kpi.value = "Returns", "first_response_median"
+    assert not app.pareto_view.shown  # no signal picked: no empty image, words instead
+    assert "Pick a signal" in app.drill_html.value
     period = app.signal_list.options[0][1]
     app.signal_list.value = period
-    assert app.pareto_image.value[:4] == b"\x89PNG" and "<table>" in app.drill_html.value
+    assert app.pareto_view.shown and bytes(app.pareto_view.image.value).startswith(b"<?xml")
+    assert "<table>" in app.drill_html.value
     table = app.drilldown(period, "category")
     volume = source.table.query("team == 'Returns' and kpi == 'volume' and period == @period")
     assert table["count"].sum() == volume["value"].iloc[0]
@@ -132,4 +164,8 @@ def test_auto_kind_is_the_kind_charts_gives_each_series(app, source):
     assert {"p", "pp", "i"} <= set(summary["chart"])  # the proportions' and counts' moves are exercised
     over = summary[summary["chart"] == "pp"].iloc[0]
     app.team.value, app.kpi.value = over["team"], over["kpi"]
-    assert app.chart().kind == "pp" and over["reason"] in app.notes
+    assert app.chart().kind == "pp"
+    note = app.notes[0]  # why, in words: no test statistic, no p-value
+    assert note.startswith("The proportions vary more") and "Laney" in note
+    assert "p =" not in note and "p <" not in note and "χ²" not in note
+    assert f"{over['dispersion']:.1f} times" in note

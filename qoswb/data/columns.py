@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qoswb.data.expressions import parse as parse_expression
+from qoswb.data.mapping import TOP_KEYS
 from qoswb.data.schema import SCHEMAS
 from qoswb.data.validate import Parsed, parse
 from qoswb.errors import DataError, ParameterError
@@ -41,8 +42,19 @@ def closest(name: str, header: list[str], n: int = 3) -> list[str]:
     return [by_norm[h] for h in hits]
 
 
-def _did_you_mean(name: str, header: list[str]) -> str:
-    near = closest(name, header)
+def _short(name: str, limit: int = 40) -> str:
+    """A header name as a message shows it: on one line, cut when long."""
+    name = " ".join(str(name).split())
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
+def did_you_mean(name: str, choices) -> str:
+    """" (did you mean 'x'?)" for the names in ``choices`` most like ``name``, else "".
+
+    >>> did_you_mean("timestamp_rang", ["timezone", "timestamp_range"])
+    " (did you mean 'timestamp_range'?)"
+    """
+    near = closest(name, list(choices))
     return f" (did you mean {' or '.join(repr(h) for h in near)}?)" if near else ""
 
 
@@ -66,7 +78,8 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     schema = SCHEMAS[kind]
     unknown = sorted(set(mapping.columns) - set(schema))
     if unknown:
-        raise ParameterError(f"{mapping.origin}: {', '.join(unknown)} not canonical {kind} column(s); "
+        hint = did_you_mean(unknown[0], [*schema, *TOP_KEYS])
+        raise ParameterError(f"{mapping.origin}: {', '.join(unknown)}{hint} not canonical {kind} column(s); "
                              f"a mapping goes canonical name: your column, with canonical names "
                              f"{', '.join(schema)}")
     by_norm = {}
@@ -85,7 +98,7 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
         for ref in references(spec, header, name):
             if ref not in header:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) is not in the header"
-                                f"{_did_you_mean(ref, header)}")
+                                f"{did_you_mean(ref, header)}")
             if ref in repeated:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) appears more than once "
                                 "in the header; rename one of them")
@@ -93,9 +106,9 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
-        listed = ", ".join(f"{m}{_did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        listed = ", ".join(f"{m}{did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
-                        f"Header: {', '.join(header[:20])}{' ...' if len(header) > 20 else ''}. "
+                        f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
                         "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
     return found
 

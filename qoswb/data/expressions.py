@@ -11,7 +11,8 @@ naming the mapping column and the expression. Nothing is ever handed to
 
 Each value has a kind (``number``, ``boolean``); what an operator accepts and
 gives is the table :data:`RULES`, so a new kind (a timestamp, whose difference
-is a duration) is new rows there and a reader for its columns. Operands of the
+is a duration) is new rows there (``("-", "timestamp", "timestamp"): "duration"``)
+and a reader for its columns. Operands of the
 wrong kinds are a :class:`~qoswb.errors.DataError` naming column and expression.
 
 >>> import numpy as np
@@ -40,20 +41,24 @@ MAX_DEPTH = 60
 _BACKTICKED = re.compile(r"`([^`]+)`")
 _PLACEHOLDER = "_qoswb_column_{}_"
 
-ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
-              ast.FloorDiv: np.floor_divide, ast.Mod: np.mod, ast.Pow: np.power}
-COMPARISON = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
-              ast.Eq: np.equal, ast.NotEq: np.not_equal}
-LOGIC = {ast.And: np.logical_and, ast.Or: np.logical_or, ast.BitAnd: np.logical_and, ast.BitOr: np.logical_or}
-UNARY = {ast.USub: np.negative, ast.UAdd: np.positive, ast.Not: np.logical_not, ast.Invert: np.logical_not}
-# (family of operator, kind of left operand, kind of right operand) -> kind of the result
+# each operator of the grammar: its symbol and what computes it on whole columns
+OPERATORS = {
+    ast.Add: ("+", np.add), ast.Sub: ("-", np.subtract), ast.Mult: ("*", np.multiply),
+    ast.Div: ("/", np.true_divide), ast.FloorDiv: ("//", np.floor_divide), ast.Mod: ("%", np.mod),
+    ast.Pow: ("**", np.power),
+    ast.Lt: ("<", np.less), ast.LtE: ("<=", np.less_equal), ast.Gt: (">", np.greater),
+    ast.GtE: (">=", np.greater_equal), ast.Eq: ("==", np.equal), ast.NotEq: ("!=", np.not_equal),
+    ast.And: ("and", np.logical_and), ast.BitAnd: ("and", np.logical_and),
+    ast.Or: ("or", np.logical_or), ast.BitOr: ("or", np.logical_or),
+    ast.Not: ("not", np.logical_not), ast.Invert: ("not", np.logical_not),
+    ast.USub: ("neg", np.negative), ast.UAdd: ("pos", np.positive),
+}
+# (operator, kind of left operand, kind of right operand or None) -> kind of the result
 RULES = {
-    ("arithmetic", "number", "number"): "number",
-    ("comparison", "number", "number"): "boolean",
-    ("comparison", "boolean", "boolean"): "boolean",
-    ("logic", "boolean", "boolean"): "boolean",
-    ("negate", "number", None): "number",
-    ("not", "boolean", None): "boolean",
+    **{(op, "number", "number"): "number" for op in ("+", "-", "*", "/", "//", "%", "**")},
+    **{(op, "number", "number"): "boolean" for op in ("<", "<=", ">", ">=", "==", "!=")},
+    **{(op, "boolean", "boolean"): "boolean" for op in ("==", "!=", "and", "or")},
+    ("neg", "number", None): "number", ("pos", "number", None): "number", ("not", "boolean", None): "boolean",
 }
 # what a node that is not in the grammar is called in the message
 _NAMES = {ast.Call: "a function call", ast.Attribute: "an attribute (a.b)", ast.Subscript: "a subscript (a[b])",
@@ -84,38 +89,33 @@ class Expression:
         return list(dict.fromkeys(name for _, name in self.names))
 
     def evaluate(self, columns: dict) -> Value:
-        """The value on whole columns: ``columns`` maps each column name to a numeric array."""
+        """The value on whole columns: ``columns`` maps each column name to a :class:`Value`, or
+        to a plain array of numbers."""
         lookup = dict(self.names)
-        size = len(next(iter(columns.values()))) if columns else 1
+        given = {name: v if isinstance(v, Value) else Value("number", np.asarray(v, dtype=float))
+                 for name, v in columns.items()}
+        size = len(next(iter(given.values())).data) if given else 1
 
         def walk(node):
             if isinstance(node, ast.Name):
-                return Value("number", np.asarray(columns[lookup[node.id]], dtype=float))
+                return given[lookup[node.id]]
             if isinstance(node, ast.Constant):
                 kind = "boolean" if isinstance(node.value, bool) else "number"
                 return Value(kind, np.full(size, node.value, dtype=bool if kind == "boolean" else float))
             if isinstance(node, ast.UnaryOp):
-                operand = walk(node.operand)
-                family = "not" if isinstance(node.op, (ast.Not, ast.Invert)) else "negate"
-                return Value(self._kind(family, operand.kind, None, node), UNARY[type(node.op)](operand.data))
+                return self._apply(node.op, walk(node.operand), None, node)
             if isinstance(node, ast.BinOp):
-                left, right = walk(node.left), walk(node.right)
-                family, op = ("logic", LOGIC) if type(node.op) in LOGIC else ("arithmetic", ARITHMETIC)
-                kind = self._kind(family, left.kind, right.kind, node)
-                with np.errstate(all="ignore"):  # x/0 is inf, a rejected row, not a warning
-                    return Value(kind, op[type(node.op)](left.data, right.data))
+                return self._apply(node.op, walk(node.left), walk(node.right), node)
             if isinstance(node, ast.BoolOp):
-                values = [walk(v) for v in node.values]
-                out = values[0]
-                for v in values[1:]:
-                    out = Value(self._kind("logic", out.kind, v.kind, node), LOGIC[type(node.op)](out.data, v.data))
+                out = walk(node.values[0])
+                for operand in node.values[1:]:
+                    out = self._apply(node.op, out, walk(operand), node)
                 return out
             if isinstance(node, ast.Compare):  # a < b <= c is a < b and b <= c
                 left, out = walk(node.left), None
                 for op, comparator in zip(node.ops, node.comparators):
                     right = walk(comparator)
-                    kind = self._kind("comparison", left.kind, right.kind, node)
-                    step = Value(kind, COMPARISON[type(op)](left.data, right.data))
+                    step = self._apply(op, left, right, node)
                     out = step if out is None else Value("boolean", np.logical_and(out.data, step.data))
                     left = right
                 return out
@@ -123,19 +123,22 @@ class Expression:
 
         return walk(self.tree.body)
 
-    def _kind(self, family, left, right, node) -> str:
-        kind = RULES.get((family, left, right))
+    def _apply(self, op, left: Value, right: Value | None, node) -> Value:
+        """One operator on whole columns, if :data:`RULES` has a row for its operands' kinds."""
+        symbol, compute = OPERATORS[type(op)]
+        kind = RULES.get((symbol, left.kind, right.kind if right else None))
         if kind is None:
-            operands = f"{left} and {right}" if right else left
+            operands = f"{left.kind} and {right.kind}" if right else left.kind
             part = ast.unparse(node)
             for placeholder, name in self.names:
                 part = part.replace(placeholder, f"`{name}`") if placeholder != name else part
             raise DataError(f"column {self.column!r}: expression {self.text!r}: {part!r} cannot take {operands}")
-        return kind
+        with np.errstate(all="ignore"):  # x/0 is inf, a rejected row, not a warning
+            data = compute(left.data) if right is None else compute(left.data, right.data)
+        return Value(kind, data)
 
 
-_ALLOWED = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
-            *ARITHMETIC, *COMPARISON, *LOGIC, *UNARY)
+_ALLOWED = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, *OPERATORS)
 
 
 @functools.lru_cache(maxsize=256)

@@ -26,7 +26,11 @@ Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal
 ``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
 columns, as text; default True), ``multiline`` (whether quoted CSV values may
 hold newlines; by default the file is first split at every line end, which is
-fast, and read again allowing them when that leaves a quote unclosed).
+fast, and read again allowing them when that leaves a quote unclosed or lines
+unaccounted for; ``multiline: true`` also says that quoted values whose lines
+look like records are meant so). A CSV record damaged by a quote left open
+stops the load with a :class:`~qoswb.errors.DataError` naming the line (see
+:mod:`qoswb.data.records`).
 
 >>> import pandas as pd
 >>> from qoswb.data import load_interactions
@@ -49,9 +53,9 @@ from qoswb.data.result import LoadResult
 from qoswb.data.schema import IN_ORDER, KEYS, SCHEMAS
 from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_source, sniff_csv
 from qoswb.data.validate import UNIT
-from qoswb.errors import ParameterError
+from qoswb.errors import DataError, ParameterError
 
-LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra", "multiline")
+LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra")
 _TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
@@ -89,7 +93,8 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
         raise ParameterError(f"kind must be one of {', '.join(SCHEMAS)}, not {kind!r}")
     unknown = sorted(set(options) - set(LOAD_OPTIONS))
     if unknown:
-        raise ParameterError(f"unknown option(s) {', '.join(unknown)}; expected some of {', '.join(LOAD_OPTIONS)}")
+        raise ParameterError(f"unknown option(s) {', '.join(unknown)}{cols.did_you_mean(unknown[0], LOAD_OPTIONS)}; "
+                             f"expected some of {', '.join(LOAD_OPTIONS)}")
     m = read_mapping(mapping)
     if m.kind and m.kind != kind:
         raise ParameterError(f"{m.origin} is a mapping for {m.kind}, not {kind}")
@@ -114,8 +119,11 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
     header = raw.table.column_names
     parsed, labels = {}, {}
     for name, spec in found.items():
-        parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
-                                  timezone=timezone, decimal=opts.get("decimal"))
+        try:
+            parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
+                                      timezone=timezone, decimal=opts.get("decimal"))
+        except DataError as exc:  # an expression whose operands do not fit: name the mapping too
+            raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
     checks = _checks(kind, parsed, labels, m.plausible())
     notes = list(raw.notes) + _notes(kind, found, raw, timezone)
@@ -252,7 +260,7 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
 
     index = np.flatnonzero(rejected)
     as_read = reread().table if (reread is not None and len(index)) else raw.table
-    frame = as_read.take(pa.array(index, pa.int64())).to_pandas()
+    frame = _as_read(as_read.take(pa.array(index, pa.int64())))
     del as_read
 
     arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
@@ -283,6 +291,21 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
     summary = {"source": raw.name, "kind": kind, "rows_read": n + len(raw.bad_rows), "accepted": len(data),
                "rejected": len(frame), "rejected_by_reason": by_reason}
     return LoadResult(data, frame, summary, notes)
+
+
+def _as_read(table: pa.Table) -> pd.DataFrame:
+    """Rejected rows as pandas, each value as the source had it; a value pandas cannot hold
+    (a date in the year 330,000) is shown as its text instead of failing the load."""
+    try:
+        return table.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError):
+        columns = {}
+        for name, column in zip(table.column_names, table.columns):
+            try:
+                columns[name] = column.to_pandas()
+            except (pa.ArrowException, ValueError, OverflowError):
+                columns[name] = pc.cast(column, pa.string()).to_pandas()
+        return pd.DataFrame(columns)
 
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:

@@ -17,7 +17,8 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
     timestamp_range: {from: 2015-01-01, until: 2030-12-31}   # plausible timestamps and periods;
                                   #   default: from 1990-01-01 until a year after today
     delimiter: ";"                # reading options: delimiter, encoding, decimal,
-    encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL)
+    encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL), multiline
+    multiline: true               # quoted CSV values hold line breaks, even lines that look like records
 
 A column may also be ``{expr: "attendances - breaches"}``: arithmetic and
 comparisons on numeric columns of the source and literals, nothing else (see
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from qoswb.errors import ParameterError
 
-READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query")
+READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query", "multiline")
 TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "timestamp_range", "description",
             *READ_OPTIONS)
 EARLIEST = "1990-01-01"  # default start of the plausible timestamps; the end is a year after today
@@ -62,6 +63,8 @@ class Mapping:
         >>> Mapping(timestamp_range={"from": "2001-02-03"}).plausible()[0]
         datetime.datetime(2001, 2, 3, 0, 0)
         """
+        import datetime as dt
+
         import pandas as pd
 
         defaults = {"from": pd.Timestamp(EARLIEST),
@@ -70,6 +73,8 @@ class Mapping:
         for key, default in defaults.items():
             value = self.timestamp_range.get(key)
             try:
+                if value is not None and not isinstance(value, (str, dt.date)):  # 2015 is not a date
+                    raise TypeError(value)
                 stamp = default if value is None else pd.Timestamp(value)
             except (ValueError, TypeError, OverflowError) as exc:
                 raise ParameterError(f"{self.origin}: timestamp_range {key} should be a date like "
@@ -88,6 +93,12 @@ class Mapping:
         return spec.get("format") or self.formats.get(canonical) or self.timestamp_format
 
 
+def _did_you_mean(name: str, choices) -> str:
+    from qoswb.data.columns import did_you_mean
+
+    return did_you_mean(name, choices)
+
+
 def _spec(name: str, value, origin: str) -> dict:
     """One column's spec as a dict with exactly one of column/columns/expr/value."""
     if isinstance(value, str):
@@ -100,7 +111,8 @@ def _spec(name: str, value, origin: str) -> dict:
         if unknown or len(ways) != 1:
             raise ParameterError(
                 f"{origin}: column '{name}' must give exactly one of column, columns, expr, value"
-                + (f" (unknown keys: {', '.join(unknown)})" if unknown else f" (got {ways or 'none'})"))
+                + (f" (unknown keys: {', '.join(unknown)}){_did_you_mean(unknown[0], SPEC_KEYS)}" if unknown
+                   else f" (got {ways or 'none'})"))
         spec = dict(value)
         if "columns" in spec:
             spec.setdefault("sep", " ")
@@ -138,11 +150,18 @@ def read_mapping(mapping=None) -> Mapping:
         raise ParameterError(f"{origin}: a mapping is a dict (or YAML mapping), not {type(mapping).__name__}")
     raw = dict(mapping)
     if "columns" not in raw:  # flat form: everything but the known top-level keys is a column
+        from qoswb.data.schema import SCHEMAS
+
+        canonical = {name for schema in SCHEMAS.values() for name in schema}
+        for key in raw:
+            hint = _did_you_mean(str(key), TOP_KEYS) if key not in TOP_KEYS and key not in canonical else ""
+            if hint:  # a misspelt setting, not a column
+                raise ParameterError(f"{origin}: unknown key {key}{hint}")
         raw = {"columns": {k: v for k, v in raw.items() if k not in TOP_KEYS},
                **{k: v for k, v in raw.items() if k in TOP_KEYS}}
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
-        raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}; "
+        raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}{_did_you_mean(unknown[0], TOP_KEYS)}; "
                              f"expected some of {', '.join(TOP_KEYS)}")
     columns = raw.get("columns") or {}
     formats = raw.get("formats") or {}

@@ -9,9 +9,22 @@
 True
 """
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+# control characters (a line break or a terminal escape from a header name) are shown escaped
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(line: str) -> str:
+    r"""One line of a report, with data text's control characters escaped.
+
+    >>> _printable("team\x1b[2J\nX")
+    'team\\x1b[2J\\nX'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
 
 
 @dataclass
@@ -53,7 +66,7 @@ class LoadResult:
                  f"{s['rejected']:,} rejected"]
         lines += [f"  {reason}: {count:,}" for reason, count in s["rejected_by_reason"].items()]
         lines += [f"note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return "\n".join(_printable(line) for line in lines)
 
     def __repr__(self) -> str:
         return f"<LoadResult {self.report()}>"

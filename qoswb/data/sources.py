@@ -8,6 +8,14 @@ file with ``table=`` or ``query=``, a SQLAlchemy URL (``postgresql://...``,
 CSV cells are kept as strings (so a rejected row shows exactly what was in the
 file); other sources keep their own types.
 
+Every line of a CSV is accounted for: the header's lines, plus one per record
+read, plus the line breaks inside quoted values, must equal the lines of the
+file. A quote left open that swallows later lines (see :mod:`qoswb.data.records`)
+is a :class:`DataError` naming the line where it opens, never a silent merge. A
+very large cell is read in larger blocks (up to 256 MiB a record). A binary file
+under a text name (an .xlsx, Parquet, gzip... saved as .csv) is a DataError
+saying what it looks like (see :mod:`qoswb.data.filetypes`).
+
 Row numbers (``source_rows``): for CSV and Excel, the row as a spreadsheet shows
 it, the header being row 1 and the first data row row 2 (the line number in the
 file unless a quoted value spans lines). For Parquet, DuckDB, SQL and DataFrames,
@@ -23,6 +31,7 @@ skipped (with a note) but keep their number, so later rows keep theirs.
 
 import codecs
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +40,14 @@ import numpy as np
 import pyarrow as pa
 
 from qoswb.data.filetypes import looks_like
-from qoswb.data.records import find_damage
+from qoswb.data.records import find_damage, lines_held
 from qoswb.data.validate import FALSE, TRUE
 from qoswb.errors import DataError
 
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 16
+MAX_HEADER_BYTES = 1 << 24
+COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")  # read through pyarrow's decompression
 BLOCK_SIZES = [1 << 20, 1 << 26, 1 << 28]  # pyarrow's default first; larger only for very large cells
 
 
@@ -68,9 +79,7 @@ def read_source(source, options: dict | None = None) -> RawTable:
         return _from_frame(source, "DataFrame", first_row=1)
     if isinstance(source, str) and "://" in source:
         return _read_sql(source, options)
-    path = Path(source)
-    if not path.exists():
-        raise DataError(f"{source}: file not found")
+    path = _existing_file(Path(source))
     reader = _READERS.get(path.suffix.lower())
     return reader(path, options) if reader else read_csv(path, options)
 
@@ -162,6 +171,19 @@ def unique_names(names: list[str]) -> tuple[list[str], list[str]]:
     return out, sorted(set(repeated))
 
 
+def _existing_file(path: Path) -> Path:
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a data file")
+    return path
+
+
+def _unreadable(path: Path, exc: OSError) -> DataError:
+    how = f" as {path.suffix[1:]}-compressed text" if path.suffix.lower() in COMPRESSED else ""
+    return DataError(f"{path}: cannot be read{how}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
 def _open(path: Path):
     import pyarrow.csv  # noqa: F401  (makes pa.csv and its compression support available)
 
@@ -177,6 +199,7 @@ class CsvLayout:
     names: list
     repeated: list
     notes: list
+    header_lines: int = 1  # a quoted header name may hold a line break
 
 
 class TypedReadFailed(Exception):
@@ -194,11 +217,16 @@ def is_delimited(source) -> bool:
 
 def sniff_csv(path, options: dict) -> CsvLayout:
     """Encoding, delimiter and header of a delimited file (from its first 64 KiB)."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    with _open(path) as stream:
-        head = stream.read(SNIFF_BYTES)
+    path = _existing_file(Path(path))
+    try:
+        with _open(path) as stream:
+            head = stream.read(SNIFF_BYTES)
+            # a very wide header (thousands of columns) may not end within the first block
+            while len(head) < MAX_HEADER_BYTES and b"\n" not in head and b"\r" not in head \
+                    and (more := stream.read(len(head))):
+                head += more
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     if not head.strip(b" \t\r\n\xef\xbb\xbf\x00\xff\xfe"):
         raise DataError(f"{path}: the file is empty (no header row)")
     what = looks_like(head, path, options.get("encoding"))
@@ -213,6 +241,11 @@ def sniff_csv(path, options: dict) -> CsvLayout:
         raise DataError(f"{path}: cannot decode with encoding {encoding!r}: {exc}") from exc
     header = _header_line(text.lstrip("\ufeff"))
     delimiter = options.get("delimiter") or sniff_delimiter(header)
+    later = header.splitlines()[1:]
+    if any(delimiter in line for line in later):  # a header name may hold a line break, not records
+        raise DataError(f"{path}: line 1: a quote opens in the header and runs on over "
+                        f"{'at least ' if len(head) == SNIFF_BYTES else ''}{len(later):,} more lines; "
+                        "close or remove that quote")
     names = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
     names, repeated = unique_names(names)
     if repeated:
@@ -220,7 +253,7 @@ def sniff_csv(path, options: dict) -> CsvLayout:
                      f"NAME.1, NAME.2, ...)")
     if encoding == "latin-1" and not options.get("encoding"):
         notes.append(f"{path.name} is not UTF-8: read as Latin-1")
-    return CsvLayout(encoding, delimiter, names, repeated, notes)
+    return CsvLayout(encoding, delimiter, names, repeated, notes, count_line_ends(header) + 1)
 
 
 def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict | None = None) -> RawTable:
@@ -244,7 +277,8 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             lines = row.text.count("\n") + 1
             if lines > 1:  # a quote opened and never closed swallows the lines after it
                 reason += f"; an unclosed quote ran {lines} lines together"
-            bad.append((row.number, row.text, reason))
+            # pyarrow numbers rows after the lines it skipped; we count the header as row 1
+            bad.append((None if row.number is None else row.number - layout.header_lines + 1, row.text, reason))
             return "skip"
 
         convert = pcsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
@@ -255,7 +289,7 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
         with _open(path) as stream:
             table = pcsv.read_csv(
                 stream,
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_lines, encoding=encoding,
                                               use_threads=threads, block_size=block_size),
                 parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=on_bad_row,
                                                 ignore_empty_lines=False,
@@ -273,9 +307,14 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             table, bad = attempt(encoding, True, False)
         except pa.ArrowInvalid:
             return (*attempt(encoding, True, True), True)
-        if any(text.count('"') % 2 for _, text, _ in bad):
+        if any(text.count('"') % 2 for _, text, _ in bad) or not accounted(table, bad, encoding):
             return (*attempt(encoding, True, True), True)
         return table, bad, False
+
+    def accounted(table, bad, encoding) -> bool:
+        """Whether every line of the file is in a record read: pyarrow's line-by-line reading
+        silently drops the rest of a block after a quote left open."""
+        return layout.header_lines + lines_held(table, bad) == file_lines(path, encoding)
 
     def attempt_all(encoding):
         try:
@@ -296,6 +335,8 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
         try:
             table, bad, encoding = attempt_all(layout.encoding)
             break
+        except OSError as exc:  # a compressed file cut short or not what its suffix says
+            raise _unreadable(path, exc) from exc
         except pa.ArrowInvalid as exc:
             if "straddl" in str(exc) and block_size < BLOCK_SIZES[-1]:
                 # a record longer than a read block (a very large cell): read in larger blocks
@@ -312,11 +353,52 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
     numbers = np.arange(2, total + 2, dtype=np.int64)
     if bad:
         numbers = np.delete(numbers, np.array([b[0] for b in bad], dtype=np.int64) - 2)
-    damage = find_damage(table, bad, numbers, layout.delimiter, lambda: _tail(path, encoding))
+    damage = find_damage(table, bad, numbers, layout.delimiter, lambda: _tail(path, encoding),
+                         layout.header_lines, records_inside=options.get("multiline") is True)
     if damage:
-        raise DataError(f"{path}: {damage.describe()}; close or remove that quote")
+        hint = "" if damage.to_end else " (or, if that value is meant to hold those lines, set multiline: true)"
+        raise DataError(f"{path}: {damage.describe()}; close or remove that quote{hint}")
+    if not accounted(table, bad, encoding):
+        held = layout.header_lines + lines_held(table, bad)
+        raise DataError(f"{path}: the file has {file_lines(path, encoding):,} lines but the records read hold "
+                        f"{held:,}: its quoting is damaged (a quote left open or a stray line end)")
     table, numbers = _drop_blank_rows(table, numbers, notes, path.name)
     return RawTable(table, str(path), numbers, bad, notes, layout.repeated)
+
+
+def count_line_ends(text) -> int:
+    """Line ends in text or bytes, as a CSV reader counts them: \\n, \\r\\n or a lone \\r.
+
+    >>> count_line_ends("a\\r\\nb\\rc\\n"), count_line_ends(b"no end")
+    (3, 0)
+    """
+    cr, lf = ("\r", "\n") if isinstance(text, str) else (b"\r", b"\n")
+    return text.count(lf) + text.count(cr) - text.count(cr + lf)
+
+
+@functools.lru_cache(maxsize=8)
+def _file_lines(path: str, encoding: str, size: int, mtime: int) -> int:
+    utf16 = encoding.lower().startswith("utf-16")
+    decoder = codecs.getincrementaldecoder(encoding)() if utf16 else None  # UTF-16 bytes hold 0x0a in letters
+    cr, lf = ("\r", "\n") if utf16 else (b"\r", b"\n")
+    lines, last = 0, None
+    compressed = Path(path).suffix.lower() in COMPRESSED
+    with (_open(Path(path)) if compressed or utf16 else open(path, "rb")) as stream:
+        while block := stream.read(1 << 20):
+            text = decoder.decode(block) if utf16 else block
+            if not text:
+                continue
+            lines += text.count(lf)
+            if cr in text:  # \r\n is one line end, a lone \r another (also across blocks)
+                lines += text.count(cr) - text.count(cr + lf) - (last == cr and text[:1] == lf)
+            last = text[-1:]
+    return lines + (last is not None and last not in (cr, lf))
+
+
+def file_lines(path: Path, encoding: str) -> int:
+    """The lines of a text file (the last one counts without a line end), read in blocks."""
+    stat = Path(path).stat()
+    return _file_lines(str(path), encoding, stat.st_size, stat.st_mtime_ns)
 
 
 def _longest_line(path: Path, limit: int) -> str:
@@ -338,7 +420,7 @@ def _longest_line(path: Path, limit: int) -> str:
 def _tail(path: Path, encoding: str, size: int = 256) -> str:
     """The file's last characters (to tell a value that runs to its end)."""
     end = b""
-    if path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4"):
+    if path.suffix.lower() in COMPRESSED:
         with _open(path) as stream:
             while block := stream.read(1 << 22):
                 end = block[-size:]
@@ -361,7 +443,7 @@ def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: st
     blank = None
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            empty = pc.equal(column, "")
+            empty = pc.fill_null(pc.equal(column, ""), True)  # Excel's empty cells are null
         else:
             empty = pc.is_null(column)
         blank = empty if blank is None else pc.and_(blank, empty)
@@ -396,7 +478,9 @@ def _read_excel(path: Path, options: dict) -> RawTable:
         frame = pd.read_excel(path, sheet_name=options.get("sheet", 0), dtype=str)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: cannot be read as Excel: {exc}") from exc
-    return _from_frame(frame, str(path), first_row=2)
+    raw = _from_frame(frame, str(path), first_row=2)
+    raw.table, raw.source_rows = _drop_blank_rows(raw.table, raw.source_rows, raw.notes, path.name)
+    return raw
 
 
 def _read_old_excel(path: Path, options: dict) -> RawTable:

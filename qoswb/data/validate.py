@@ -202,19 +202,36 @@ def _localise(naive, instants, timezone: str):
     return out
 
 
+def _within_microseconds(arr):
+    """Days, seconds or milliseconds beyond what microseconds hold (years past 294,000) set to
+    null and marked, so the cast can neither fail nor wrap them round into plausible dates."""
+    if pa.types.is_date32(arr.type):
+        per, stored = 86_400 * 10 ** 6, pa.int32()  # microseconds per day
+    elif pa.types.is_date64(arr.type):
+        per, stored = 10 ** 3, pa.int64()
+    else:
+        per, stored = {"s": 10 ** 6, "ms": 10 ** 3}.get(getattr(arr.type, "unit", None)), pa.int64()
+    if per is None:
+        return arr, np.zeros(len(arr), bool)
+    count = pc.cast(arr.view(stored) if isinstance(arr, pa.Array) else pc.cast(arr, stored), pa.int64())
+    beyond = pc.greater(pc.abs(count), (2 ** 63 - 1) // per)
+    return pc.if_else(beyond, pa.scalar(None, arr.type), arr), _np(pc.fill_null(beyond, False))
+
+
 def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        arr, beyond = _within_microseconds(arr)
         # to microseconds; nanoseconds are dropped, not an error (no service clock logs them)
         ts = pc.cast(arr, pa.timestamp(UNIT, arr.type.tz), safe=False) if pa.types.is_timestamp(arr.type) \
             else pc.cast(arr, pa.timestamp(UNIT))
-        missing = _np(pc.is_null(ts))
+        missing = _np(pc.is_null(ts)) & ~beyond
         if naive_result:
             values = ts if ts.type.tz is None else ts.cast(pa.timestamp(UNIT))
         elif ts.type.tz is None:
             values = _localise(ts, None, timezone)
         else:  # already aware: into the mapping's timezone, else keep its own
             values = ts.cast(pa.timestamp(UNIT, timezone or ts.type.tz))
-        return Parsed(values, missing, np.zeros(len(arr), bool))
+        return Parsed(values, missing, np.zeros(len(arr), bool), beyond)
     text, missing = _text(arr)
     if fmt and "%z" not in fmt:
         naive, instants = _strptime(text, fmt), None
@@ -234,7 +251,7 @@ def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
 def _parse_date(arr, **kw):
     """A period start: a naive timestamp at the start of the day (no timezone)."""
     p = _parse_timestamp(arr, naive_result=True, **kw)
-    return Parsed(pc.floor_temporal(p.values, unit="day"), p.missing, p.bad)
+    return Parsed(pc.floor_temporal(p.values, unit="day"), p.missing, p.bad, p.extreme)
 
 
 _PARSERS = {

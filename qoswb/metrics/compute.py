@@ -1,11 +1,13 @@
-"""``kpis()``: canonical interactions (and surveys) to the tidy KPI table, one vectorised pass per KPI family.
+"""``kpis()``: canonical interactions (and surveys) to the tidy KPI table, computing each registered KPI.
 
 Every group x period cell is a slot of a dense grid (code = group * P + period),
 so counts are ``np.bincount`` and quantiles one integer sort — no Python loop
 per team. Every group seen in the data gets every period from the first to the
-last: a week with no interactions is volume 0, not a missing row.
+last: a week with no interactions is volume 0, not a missing row. :class:`Grid`
+holds that grid and the vectorised building blocks each KPI's computation (in
+:mod:`qoswb.metrics.registry`) is written with.
 
-Definitions (the registry in :mod:`qoswb.metrics.registry` holds units, polarity, chart kinds):
+Definitions of the built-in KPIs (the registry holds labels, units, polarity, chart kinds):
 
 * periods and completeness: see :mod:`qoswb.metrics.periods` (local time, DST-safe).
 * ``sla_response`` / ``sla_resolution``: numerator = interactions answered
@@ -30,7 +32,7 @@ Definitions (the registry in :mod:`qoswb.metrics.registry` holds units, polarity
   70(4), 365-372, 2016, eq. 2).
 
 Notes (KPIs left out because their columns are absent or empty, survey answers
-that match no interaction) are in ``table.attrs["notes"]``.
+that match no interaction) are in ``table.attrs["notes"]`` (see :func:`kpis`).
 
 >>> import pandas as pd
 >>> t = pd.to_datetime(["2024-01-01 09:00", "2024-01-02 10:00"]).tz_localize("UTC")

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import DataError, ParameterError
+from qoswb.errors import DataError, ParameterError, did_you_mean
 from qoswb.metrics.periods import check_tz
 
 NAT = np.iinfo(np.int64).min
@@ -103,8 +103,6 @@ def _spec_minutes(frame: pd.DataFrame, spec, what: str, notes: list | None) -> n
         return np.full(len(frame), float(spec))
     if isinstance(spec, str):  # a column of the interactions holding minutes per row
         if spec not in frame.columns:
-            from qoswb.metrics.registry import did_you_mean
-
             raise ParameterError(f"{what}: the interactions have no column {spec!r}"
                                  f"{did_you_mean(spec, list(frame.columns))}")
         return numbers_of(frame, spec)
@@ -115,7 +113,14 @@ def _spec_minutes(frame: pd.DataFrame, spec, what: str, notes: list | None) -> n
             raise ParameterError(f"{what}: every priority needs minutes (a number), got {spec!r}")
         # keys compared as text: YAML reads `1: 240` as the number 1, a CSV priority column holds "1"
         priority = frame["priority"].astype("string").str.strip()
-        minutes = priority.map({str(k).strip(): float(v) for k, v in spec.items()})
+        targets = {str(k).strip(): float(v) for k, v in spec.items()}
+        seen = priority.dropna().unique().tolist()
+        if not set(targets) & set(seen):  # not one priority of the data: a misspelt clock, or the wrong names
+            first = next(iter(targets))
+            named = " or ".join(map(repr, targets))
+            raise ParameterError(f"{what}: no interaction has priority {named}"
+                                 f"{did_you_mean(first, [*SLA_CLOCKS, *seen])}")
+        minutes = priority.map(targets)
         minutes = minutes.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         without = np.isnan(minutes)
         if without.any() and notes is not None:
@@ -161,10 +166,9 @@ def split_sla(sla) -> dict | None:
         if clocks:
             others = [k for k in keys if k not in SLA_CLOCKS]
             if others:
-                from qoswb.metrics.registry import did_you_mean
-
-                raise ParameterError(f"sla: unknown clock {others[0]!r}{did_you_mean(str(others[0]), list(SLA_CLOCKS))}"
-                                     "; give sla={first_response: ..., resolution: ...} or one target for both")
+                    raise ParameterError(f"sla: unknown clock {others[0]!r}"
+                                     f"{did_you_mean(str(others[0]), list(SLA_CLOCKS))}; give "
+                                     "sla={first_response: ..., resolution: ...} or one target for both")
             return keys
     return dict.fromkeys(SLA_CLOCKS, sla)
 

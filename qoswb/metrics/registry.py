@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import ParameterError
+from qoswb.errors import ParameterError, did_you_mean
 
 #: kinds of chart that take a numerator and a denominator (proportions)
 PROPORTION_CHARTS = frozenset({"p", "pp", "np"})
@@ -51,8 +51,8 @@ class Kpi:
     ``compute(grid) -> Cells``; ``needs``: interactions columns that must hold
     values; ``survey_column``: the survey answer it reads (survey KPIs only).
 
-    >>> kpi_info("fcr").needs
-    ('resolved_at', 'contacts')
+    >>> kpi_info("fcr").needs, kpi_info("fcr")["chart"]
+    (('resolved_at', 'contacts'), 'p')
     """
 
     name: str
@@ -72,6 +72,10 @@ class Kpi:
             raise ParameterError(f"KPI {self.name!r}: compute must be a function of the grid")
         object.__setattr__(self, "needs", tuple(self.needs))
 
+    def __getitem__(self, field: str):
+        """``info["unit"]`` as well as ``info.unit``: read like the KPI's row of ``KPIS``."""
+        return getattr(self, field)
+
 
 REGISTRY: dict[str, Kpi] = {}
 
@@ -85,8 +89,12 @@ def register(kpi: Kpi, *, replace: bool = False) -> Kpi:
     True
     >>> unregister("demo_share_resolved")
     """
+    from qoswb.spc.kinds import KINDS
+
     if kpi.name in REGISTRY and not replace:
         raise ParameterError(f"KPI {kpi.name!r} is already registered (replace=True to redefine it)")
+    if kpi.chart not in KINDS:
+        raise ParameterError(f"KPI {kpi.name!r}: unknown chart kind {kpi.chart!r}{did_you_mean(kpi.chart, KINDS)}")
     REGISTRY[kpi.name] = kpi
     _table.cache_clear()
     return kpi
@@ -112,23 +120,6 @@ def kpi_info(name: str) -> Kpi:
         return REGISTRY[name]
     except (KeyError, TypeError):
         raise ParameterError(f"unknown KPI {name!r}{did_you_mean(str(name), list(REGISTRY))}") from None
-
-
-def did_you_mean(name: str, choices) -> str:
-    """' (did you mean ...?)' naming the closest of ``choices``, or the list of them when none is close.
-
-    The same suggestions as the loaders' column names (:func:`qoswb.data.columns.closest`).
-
-    >>> did_you_mean("fcrr", ["fcr", "nps"])
-    " (did you mean 'fcr'?)"
-    """
-    from qoswb.data.columns import closest
-
-    choices = [str(c) for c in choices]
-    near = closest(name, choices)
-    if near:
-        return f" (did you mean {' or '.join(repr(c) for c in near)}?)"
-    return f"; known: {', '.join(choices)}" if choices else ""
 
 
 def names() -> tuple[str, ...]:
@@ -238,5 +229,5 @@ for _kpi in [
     Kpi("ces_mean", "Customer effort", "rating 1-7", -1, "i", _mean("ces"), survey_column="ces",
         description="mean customer effort (lower is less effort)"),
 ]:
-    register(_kpi)
+    REGISTRY[_kpi.name] = _kpi  # (register() checks chart kinds against qoswb.spc, not imported here)
 del _kpi

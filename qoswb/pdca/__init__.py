@@ -3,7 +3,8 @@
 Light to import: the modules below load on first use (SQLAlchemy with the store,
 statsmodels with the check, matplotlib with the figures).
 
-    Store       cycles, causes, whys, actions, changes, checks, history (SQLite / PostgreSQL)
+    Store       cycles, causes, whys, actions, changes, checks, history (SQLite / PostgreSQL),
+                versions per row (EditConflict), undoable removal, Alembic migrations
     check_change  the Check of a change on a KPI series: stable baseline, run rules, a test
                 that allows for autocorrelation, a verdict in plain words
     evaluate    before vs after on observations: test, effect, confidence interval, verdict
@@ -36,6 +37,8 @@ _LAZY = {
     "pareto": "qoswb.pdca.fishbone",
     "phase_reading": "qoswb.pdca.phases",
     "CATEGORIES": "qoswb.pdca.model",
+    "EditConflict": "qoswb.pdca.history",
+    "session_user": "qoswb.pdca.authors",
 }
 __all__ = sorted(_LAZY)
 

@@ -19,7 +19,6 @@ from qoswb.config import data_dir
 from qoswb.errors import ParameterError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-PG_CREATE_LOCK = 7_301_955  # advisory lock id: one process creates the tables at a time
 
 
 

@@ -94,7 +94,8 @@ def clean(entity: str, fields: dict) -> dict:
         elif value is not None:
             value = str(value)
         if (entity, name) in REQUIRED and (value is None or not value.strip()):
-            raise ParameterError(f"{where}={value!r}: a text is needed (not empty, not only spaces)")
+            raise ParameterError(f"{where}={value!r}: a text is needed "
+                                 "(not empty, not only spaces)")
         choices = CHOICES.get((entity, name))
         if choices and value is not None and value not in choices:
             raise ParameterError(f"{where}={value!r}: expected one of {', '.join(choices)}")

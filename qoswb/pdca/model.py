@@ -7,6 +7,12 @@ changed, and when: the date splits the chart into phases); checks keep the Check
 step's results. ``history`` holds every edit: when, by whom, which entity and
 field, old and new value, so nothing the room said is lost.
 
+Each editable row has a ``version`` (one more per saved edit: optimistic
+concurrency), causes, whys, actions and changes a ``deleted_at`` (a removal can be
+undone), and a cycle a ``revision`` that every edit on it moves on. The schema is
+made and upgraded by the Alembic revisions in :mod:`qoswb.pdca.migrations`, never
+by ``create_all``, so a store of an older release opens in this one.
+
 Times are stored as naive UTC (SQLite has no time zones) and read back as
 tz-aware UTC through :class:`UTCDateTime`.
 
@@ -25,6 +31,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -70,6 +77,16 @@ class Base(DeclarativeBase):
     """Declarative base of the PDCA tables."""
 
 
+def _version():
+    """One more per saved edit of the row: an edit made against an older one is a conflict."""
+    return mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+
+def _deleted_at():
+    """When the row was removed (None: on the record); "remove" can be undone."""
+    return mapped_column(UTCDateTime, nullable=True)
+
+
 class Cycle(Base):
     """One PDCA cycle: a problem, its KPI and baseline, a target, and how it ended."""
 
@@ -89,6 +106,9 @@ class Cycle(Base):
     next_cycle_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = _version()
+    # One more with every edit of the cycle or anything on it: what an app polls.
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class Cause(Base):
@@ -102,6 +122,8 @@ class Cause(Base):
     votes: Mapped[int] = mapped_column(Integer, default=0)
     is_root: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = _version()
+    deleted_at: Mapped[dt.datetime | None] = _deleted_at()
 
 
 class Why(Base):
@@ -114,6 +136,8 @@ class Why(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = _version()
+    deleted_at: Mapped[dt.datetime | None] = _deleted_at()
 
 
 class Action(Base):
@@ -128,6 +152,8 @@ class Action(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = _version()
+    deleted_at: Mapped[dt.datetime | None] = _deleted_at()
 
 
 class Change(Base):
@@ -140,6 +166,8 @@ class Change(Base):
     changed_on: Mapped[dt.date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = _version()
+    deleted_at: Mapped[dt.datetime | None] = _deleted_at()
 
 
 class Check(Base):
@@ -175,6 +203,10 @@ class History(Base):
     field: Mapped[str] = mapped_column(String(50))
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)  # the row's version after the edit
+    revision: Mapped[int | None] = mapped_column(Integer)  # the cycle's revision after it
+    session: Mapped[str | None] = mapped_column(String(40))  # which Store object wrote it
+    __table_args__ = (Index("ix_history_cycle_revision", "cycle_id", "revision"),)
 
 
 # entity name (as used in history and by the store's verbs) -> ORM class

@@ -135,7 +135,11 @@ def check_kind(kpi: pd.DataFrame) -> str:
 def check_kpi(kpi: pd.DataFrame, changed_on, *, x: str = "period", polarity=None,
               complete_only: bool = True, overdispersed: bool = False,
               **options) -> CheckResult:
-    """The Check step for one team × KPI series of the KPI table, split at the change date.
+    """Before against after on pooled observations for one team × KPI series, split at the date.
+
+    For the Check of a change use :func:`qoswb.pdca.check.check_change`: it takes the
+    stable baseline, waits for enough after-periods and allows for autocorrelation;
+    this function compares everything before with everything after.
 
     The kind comes from the table (:func:`check_kind`), the polarity from its
     ``polarity`` column unless given. Periods the data do not fully cover

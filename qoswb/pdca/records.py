@@ -37,8 +37,12 @@ def as_frame(cls, rows) -> pd.DataFrame:
     return pd.DataFrame([as_dict(o) for o in rows], columns=[c.key for c in cls.__table__.columns])
 
 
-def fetch(s: Session, entity: str, entity_id, *, where: str, lock: bool = False):
-    """The ``entity`` row with this id; ``where`` (the store's URL) names it in the error."""
+def fetch(s: Session, entity: str, entity_id, *, where: str, lock: bool = False,
+          removed: bool = False):
+    """The ``entity`` row with this id; ``where`` (the store's URL) names it in the error.
+
+    A removed row is refused (restore it first) unless ``removed`` is True.
+    """
     cls = ENTITIES[entity]
     try:  # numpy integers (an id taken from a DataFrame) are fine; text is not
         entity_id = int(entity_id)
@@ -50,6 +54,9 @@ def fetch(s: Session, entity: str, entity_id, *, where: str, lock: bool = False)
     obj = s.scalars(stmt).first()
     if obj is None:
         raise ParameterError(f"{entity}_id={entity_id!r}: no such {entity} in {where}")
+    if getattr(obj, "deleted_at", None) is not None and not removed:
+        raise ParameterError(f"{entity}_id={entity_id!r}: this {entity} was removed "
+                             f"({obj.deleted_at:%Y-%m-%d %H:%M} UTC); restore it first")
     return obj
 
 
@@ -62,25 +69,38 @@ def cycle_of(s: Session, entity: str, obj) -> int:
     return obj.cycle_id
 
 
-def touch(s: Session, cycle_id: int) -> None:
-    """Mark the cycle edited now (list_cycles shows the latest first)."""
-    s.execute(update(Cycle).where(Cycle.id == cycle_id).values(updated_at=utcnow()))
+def touch(s: Session, cycle_id: int) -> int:
+    """Mark the cycle edited now and move its revision on; returns the new revision.
+
+    Every verb calls it once, so an app that polls the revision sees every edit."""
+    s.execute(update(Cycle).where(Cycle.id == cycle_id)
+              .values(updated_at=utcnow(), revision=Cycle.revision + 1))
+    return s.scalar(select(Cycle.revision).where(Cycle.id == cycle_id))
 
 
 def read_cycle(s: Session, cycle_id, *, where: str) -> dict:
     """A cycle with ``causes`` (each with its ``whys``), ``actions``, ``changes`` and
-    ``checks`` as lists of dicts, oldest first (see :meth:`Store.get_cycle`)."""
+    ``checks`` as lists of dicts, oldest first, removed rows left out (see
+    :meth:`Store.get_cycle`). Six queries, however many rows the cycle has."""
     cycle = as_dict(fetch(s, "cycle", cycle_id, where=where))
     cycle_id = cycle["id"]
 
     def rows(cls):
-        found = s.scalars(select(cls).where(cls.cycle_id == cycle_id).order_by(cls.id))
-        return [as_dict(o) for o in found]
+        stmt = select(cls).where(cls.cycle_id == cycle_id).order_by(cls.id)
+        if hasattr(cls, "deleted_at"):
+            stmt = stmt.where(cls.deleted_at.is_(None))
+        return [as_dict(o) for o in s.scalars(stmt)]
 
     cycle["causes"] = rows(Cause)
+    whys = {cause["id"]: [] for cause in cycle["causes"]}
+    found = s.scalars(select(Why).join(Cause, Why.cause_id == Cause.id)
+                      .where(Cause.cycle_id == cycle_id, Why.deleted_at.is_(None))
+                      .order_by(Why.cause_id, Why.position))
+    for why in found:
+        if why.cause_id in whys:  # whys of a removed cause stay with it
+            whys[why.cause_id].append(as_dict(why))
     for cause in cycle["causes"]:
-        whys = s.scalars(select(Why).where(Why.cause_id == cause["id"]).order_by(Why.position))
-        cause["whys"] = [as_dict(w) for w in whys]
+        cause["whys"] = whys[cause["id"]]
     cycle["actions"] = rows(Action)
     cycle["changes"] = rows(Change)
     cycle["checks"] = rows(Check)

@@ -1,4 +1,4 @@
-"""Did a series of period values step up or down at a change? A test that allows for autocorrelation.
+"""Did period values step up or down at a change? A test that allows for autocorrelation.
 
 Weekly KPI values are autocorrelated: a good week tends to follow a good week,
 so a t-test (or OLS with Newey–West standard errors, in samples this small)
@@ -10,10 +10,11 @@ about 20 % of the time at α = 5 %.
 errors (the Prais–Winsten transform) and judges its t statistic against the same
 statistic on simulated AR(1) series without a step (a parametric bootstrap).
 The lag-1 autocorrelation is estimated from the series (each side about its own
-mean) and corrected for its small-sample bias; each simulated series (AR(1) with
-that autocorrelation) estimates its own again, so the null distribution carries
-the uncertainty of the estimate. The statistic does not depend on the level or
-scale of the series, so the simulated series need only the autocorrelation. A fixed seed makes the p-value repeatable.
+mean) and corrected for its small-sample bias; the simulated series are AR(1) with
+that autocorrelation raised by one standard error, and each estimates its own
+again, so the null distribution carries the uncertainty of the estimate. The statistic does not depend on the level or
+scale of the series, so the simulated series need only the autocorrelation. A fixed
+seed makes the p-value repeatable.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(3)
@@ -120,8 +121,11 @@ def step_test(values, n_before: int, *, alpha: float = 0.05, draws: int = 999,
                         f"{n_before} and {n_after}")
     rho, effect, se, statistic = (float(v[0]) for v in _t_statistics(values[None], n_before))
     # The simulated series re-estimate their own rho, so the null distribution carries the
-    # uncertainty of that estimate too (a parametric bootstrap of the whole procedure).
-    null = np.abs(_t_statistics(_ar1(rho, values.size, draws, seed), n_before)[3])
+    # uncertainty of that estimate too (a parametric bootstrap of the whole procedure). They
+    # are drawn with rho one standard error (about 1/sqrt(n)) higher: an underestimate makes
+    # the test too sure of itself, an overestimate only a little cautious.
+    null_rho = min(rho + 1 / np.sqrt(values.size), MAX_RHO)
+    null = np.abs(_t_statistics(_ar1(null_rho, values.size, draws, seed), n_before)[3])
     if not np.isfinite(statistic):  # no variation at all: nothing to tell from noise
         return StepTest(effect, effect, effect, 1.0, 0.0, rho, n_before, n_after, 0.0)
     p_value = (np.sum(null >= abs(statistic)) + 1) / (draws + 1)

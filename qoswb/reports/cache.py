@@ -111,27 +111,28 @@ def _load(data: dict):
     return frames, summaries, rejected
 
 
-def derived(frames: dict, kind: str, kpis: list | None = None) -> dict:
+def derived(frames: dict, kind: str, kpis: list | None = None, sla=None) -> dict:
     """The KPI table of every team, computed once: ``{"kpis": ...}``, or ``{}`` when
-    :mod:`qoswb.metrics` is not installed (templates then say so)."""
+    :mod:`qoswb.metrics` is not installed (templates then say so). ``sla``: the SLA targets."""
     try:
         from qoswb.metrics import kpis as compute
     except ImportError:
         return {}
     if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
         return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
-    return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ)}
+    return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ, sla=sla)}
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          kpis: list | None = None, notes: list | None = None) -> Path:
+          kpis: list | None = None, notes: list | None = None, sla=None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data (see :mod:`qoswb.reports.cachekey`)
     is kept as it is; when one is there but cannot be reused, why is added to ``notes``.
     """
     folder = Path(output) / CACHE
-    parts = cachekey.parts(data, grain, kpis)
+    # the SLA targets shape the cached KPIs; as JSON reads them back, so {1: 30} compares equal next run
+    parts = dict(cachekey.parts(data, grain, kpis), sla=json.loads(json.dumps(sla, default=str)))
     if reuse and folder.exists():
         try:
             earlier = meta(folder)
@@ -155,7 +156,7 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
     if "surveys" in frames and "interactions" in frames:  # answers rating no interaction: counted
         frames["surveys"], unmatched = link_surveys(frames["surveys"], frames["interactions"])
         summaries["surveys"]["unmatched"] = len(unmatched)
-    frames.update(derived(frames, data["kind"], kpis))
+    frames.update(derived(frames, data["kind"], kpis, sla))
     kpis = frames.get("kpis")
     if rejected:
         frames["rejected"] = rejected[0]
@@ -166,7 +167,10 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
             "summaries": summaries,
             "teams": sorted(str(t) for t in main["team"].dropna().unique()),
             "first": str(main[time_column].min()), "last": str(main[time_column].max()),
-            "tables": sorted(frames)}
+            "tables": sorted(frames),
+            # what each report states about the KPIs: the SLA targets used, and the KPIs left out and why
+            "sla": None if kpis is None else kpis.attrs.get("sla"),
+            "kpi_notes": [] if kpis is None else list(kpis.attrs.get("notes", []))}
     folder.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder.parent)
     tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.parent))

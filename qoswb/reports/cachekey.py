@@ -29,6 +29,7 @@ REASONS = {
     "specification": "the data section of the parameters changed",
     "mapping": "the mapping changed",
     "source": "the source changed (its size, time or content)",
+    "sla": "the SLA targets changed",
 }
 UNCHECKABLE = "a database source cannot be checked for changes cheaply, so it is read again"
 

@@ -68,15 +68,16 @@ def expand(params: BatchParameters, teams: list[str], periods: list[Period],
 
     Parameters given to each notebook: ``team`` (team templates), ``teams`` (the full
     list, portfolio templates), ``period``, ``period_start``, ``period_end`` (exclusive),
-    ``grain``, ``kpis``, ``targets`` and ``cache`` (the folder of the batch's data cache,
-    or None when the batch has no data).
+    ``grain``, ``kpis``, ``targets``, ``sla`` (the SLA targets the cached KPIs were computed
+    with, so ``--resume`` re-runs reports whose targets changed) and ``cache`` (the folder of
+    the batch's data cache, or None when the batch has no data).
     """
     jobs = []
     for template in params.templates:
         for per in periods:
             common = {"period": per.label, "period_start": per.start, "period_end": per.end,
                       "grain": params.grain, "kpis": params.kpis, "targets": params.targets,
-                      "cache": cache}
+                      "sla": params.sla, "cache": cache}
             if template.per == "portfolio":
                 jobs.append(_job(template, None, per, {**common, "teams": list(teams)}, PORTFOLIO))
             else:

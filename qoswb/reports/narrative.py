@@ -23,15 +23,6 @@ import numpy as np
 from qoswb.escape import PLAIN
 from qoswb.verdicts import Assurance, Variation
 
-LABELS = {
-    "volume": "Volume", "sla_response": "SLA attainment (first response)",
-    "sla_resolution": "SLA attainment (resolution)", "first_response_median": "First response median",
-    "first_response_p90": "First response 90th percentile", "resolution_median": "Resolution time median",
-    "resolution_p90": "Resolution time 90th percentile", "fcr": "First-contact resolution",
-    "reopen_rate": "Reopen rate", "backlog": "Backlog", "csat": "CSAT (share of 4–5)",
-    "csat_mean": "CSAT mean", "nps": "NPS", "ces_mean": "Customer effort",
-}
-
 
 def label(kpi: str) -> str:
     """The KPI's name as a reader says it.
@@ -39,7 +30,10 @@ def label(kpi: str) -> str:
     >>> label("fcr")
     'First-contact resolution'
     """
-    return LABELS.get(kpi, kpi.replace("_", " ").capitalize())
+    from qoswb.metrics import registry
+
+    known = registry.REGISTRY.get(kpi)  # the label is defined once, in the KPI registry
+    return known.label if known else kpi.replace("_", " ").capitalize()
 
 
 def fmt(value: float, unit: str = "") -> str:

@@ -14,13 +14,25 @@ and periods, with which KPIs and targets, and where to write the reports::
     periods: {last: 3, grain: month}   # or a list, or {start: .., end: .., grain: ..}
     kpis: [volume, sla_response, first_response_median, csat]
     targets: {sla_response: 0.9}
+    sla: {first_response: 60, resolution: {P1: 240, P2: 480}}   # SLA targets in minutes
     output: ../reports/demo
     preload: [pandas, matplotlib.pyplot]   # imported once per worker, before the jobs arrive
 
 Relative paths (data, mapping, templates given as paths, output) are read from
 the folder of the parameters file, so a batch runs the same from anywhere.
 Every mistake is a :class:`~qoswb.errors.ParameterError` naming the key and
-what was expected.
+what was expected. Names are strict at every level: an unknown key (top level,
+``data``, ``data.surveys``, ``periods``, a template entry), KPI name, target,
+SLA clock or template is refused with a did-you-mean, never ignored. For
+interactions, KPI names are those of :mod:`qoswb.metrics.registry`; for
+aggregates they name the data's own measure. Targets are for the KPIs the
+batch reports, and a proportion's target is a share between 0 and 1.
+
+``sla`` sets the SLA targets of the two clocks (minutes; see
+:func:`qoswb.metrics.inputs.sla_targets`): one number for both, or per clock
+``{first_response: .., resolution: ..}``, each a number or per priority
+``{P1: 240, ...}``.
+Without it, each interaction's own ``sla_minutes`` is the target of both.
 
 >>> p = parse({"templates": ["team_report"], "teams": ["North"],
 ...            "periods": ["2025-03"], "output": "/tmp/out"}, origin="example")
@@ -35,15 +47,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qoswb.errors import ParameterError
+from qoswb.errors import ParameterError, did_you_mean
 
 GRAINS = {"month": "M", "quarter": "Q", "week": "W"}
-KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets",
+KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets", "sla",
         "output", "timeout", "workers", "retries", "title", "preload"}
 # modules nearly every report imports: loaded in each kernel while it waits for its job
 DEFAULT_PRELOAD = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views"]  # the templates' stack
 DATA_KEYS = {"source", "kind", "table", "query", "mapping", "surveys", "timezone"}
 DATA_KINDS = {"interactions", "aggregates"}
+PERIOD_KEYS = {"grain", "last", "start", "end"}
+TEMPLATE_KEYS = {"notebook", "per"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +98,7 @@ class BatchParameters:
     kpis: list[str] | None
     targets: dict[str, float]
     output: Path
+    sla: Any = None  # SLA targets as kpis(sla=...) takes them; None: the rows' sla_minutes
     timeout: float | None = None
     workers: int | None = None
     retries: int = 2
@@ -94,6 +109,14 @@ class BatchParameters:
 def _fail(origin: str, key: str, expected: str, got: Any = dataclasses.MISSING) -> ParameterError:
     shown = "" if got is dataclasses.MISSING else f", got {got!r}"
     return ParameterError(f"{origin}: '{key}' must be {expected}{shown}")
+
+
+def _only_known(origin: str, raw: dict, known, where: str = "") -> None:
+    """Refuse the first key of ``raw`` not in ``known``, with a did-you-mean."""
+    for key in raw:
+        if key not in known:
+            raise ParameterError(f"{origin}: '{where}{key}' is not a known key"
+                                 f"{did_you_mean(str(key), sorted(known))}")
 
 
 def period(value: Any, grain: str, origin: str = "parameters", key: str = "periods") -> Period:
@@ -150,6 +173,7 @@ def _templates(raw: Any, origin: str, base: Path) -> list[Template]:
     out = []
     for item in items:
         entry = item if isinstance(item, dict) else {"notebook": item}
+        _only_known(origin, entry, TEMPLATE_KEYS, "templates.")
         if not isinstance(entry.get("notebook"), str) or not entry["notebook"]:
             raise _fail(origin, "templates", "names such as 'team_report', paths to .ipynb "
                         "files, or {notebook: NAME, per: team|portfolio}", item)
@@ -180,8 +204,11 @@ def find_template(name: str, base: Path, origin: str = "parameters") -> Path:
     for path in candidates:
         if path.is_file():
             return path.resolve()
-    raise _fail(origin, "templates", "a notebook that exists (looked for "
-                + ", ".join(str(c) for c in candidates) + ")", name)
+    folders = {c.parent for c in candidates if c.parent.is_dir()}
+    found = sorted({f.stem if not name.endswith(".ipynb") else f.name for d in folders for f in d.glob("*.ipynb")})
+    near = did_you_mean(name, found) if found else ""
+    raise ParameterError(f"{origin}: 'templates' must be a notebook that exists: no {name!r}{near} "
+                         f"(looked in {', '.join(str(c.parent) for c in candidates)})")
 
 
 def template_scope(path: Path) -> str:
@@ -197,17 +224,16 @@ def template_scope(path: Path) -> str:
     raise ParameterError(f"template {path}: no cell tagged 'parameters'")
 
 
-def _data(raw: Any, origin: str, base: Path) -> dict | None:
+def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None:
     if raw is None:
         return None
     if isinstance(raw, str):
         raw = {"source": raw}
+    if isinstance(raw, dict):
+        _only_known(origin, raw, DATA_KEYS - ({"surveys", "kind"} if where != "data" else set()), f"{where}.")
     if not isinstance(raw, dict) or not raw.get("source"):
-        raise _fail(origin, "data", "a source ('demo', a path, a DuckDB file or a SQLAlchemy "
+        raise _fail(origin, where, "a source ('demo', a path, a DuckDB file or a SQLAlchemy "
                     "URL) or a mapping with 'source'", raw)
-    unknown = set(raw) - DATA_KEYS
-    if unknown:
-        raise _fail(origin, f"data.{sorted(unknown)[0]}", "one of " + ", ".join(sorted(DATA_KEYS)))
     data = dict(raw)
     data.setdefault("kind", "interactions")
     if data["kind"] not in DATA_KINDS:
@@ -222,7 +248,7 @@ def _data(raw: Any, origin: str, base: Path) -> dict | None:
     if isinstance(data.get("mapping"), str):
         data["mapping"] = str((base / data["mapping"]).resolve())
     if data.get("surveys") is not None:
-        surveys = _data(data["surveys"], origin, base)
+        surveys = _data(data["surveys"], origin, base, where="data.surveys")
         surveys.pop("kind", None)
         data["surveys"] = surveys
     return data
@@ -239,6 +265,9 @@ def resolve_source(source: Any, base: Path) -> str:
 
 def _periods(raw: Any, grain: str, origin: str) -> tuple[list[Period] | None, str, int | None]:
     if isinstance(raw, dict):
+        _only_known(origin, raw, PERIOD_KEYS, "periods.")
+        if "last" in raw and ("start" in raw or "end" in raw):
+            raise _fail(origin, "periods", "either {last: N} or {start: .., end: ..}, not both", raw)
         grain = raw.get("grain", grain)
         if grain not in GRAINS:
             raise _fail(origin, "periods.grain", " or ".join(GRAINS), grain)
@@ -274,16 +303,72 @@ def _number(raw: dict, key: str, origin: str, kind=float, minimum=0):
     return kind(value)
 
 
+def _kpis(raw: Any, kind: str, origin: str) -> list[str] | None:
+    """The KPI names; for interactions each must be registered (did-you-mean otherwise)."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and raw and all(isinstance(k, str) for k in raw)):
+        raise _fail(origin, "kpis", "a list of KPI names", raw)
+    if kind == "interactions":
+        from qoswb.metrics.registry import kpi_info
+
+        for name in raw:
+            try:
+                kpi_info(name)
+            except ParameterError as exc:
+                raise ParameterError(f"{origin}: 'kpis': {exc}") from None
+    return list(dict.fromkeys(raw))
+
+
+def _targets(raw: Any, kpis: list[str] | None, kind: str, origin: str) -> dict[str, float]:
+    """KPI -> target, for KPIs the batch reports; proportions' targets are shares in [0, 1]."""
+    from qoswb.metrics.registry import KPIS
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw.values()):
+        raise _fail(origin, "targets", "a mapping of KPI name to a number", raw)
+    reported = kpis if kpis is not None else (list(KPIS.index) if kind == "interactions" else None)
+    for name, value in raw.items():
+        if reported is not None and name not in reported:
+            raise ParameterError(f"{origin}: 'targets.{name}' is not a KPI of this batch"
+                                 f"{did_you_mean(str(name), reported)}")
+        proportion = KPIS.loc[name, "unit"] == "proportion" if name in KPIS.index else kind == "aggregates"
+        if proportion and not 0 <= value <= 1:
+            raise _fail(origin, f"targets.{name}", "a share between 0 and 1 (0.9 for 90 %)", value)
+    return {k: float(v) for k, v in raw.items()}
+
+
+def _sla(raw: Any, origin: str):
+    """SLA targets as kpis(sla=...) takes them: minutes, or per clock, or per priority; all positive."""
+    from qoswb.metrics.inputs import _CLOCK_ALIASES, SLA_CLOCKS, split_sla
+
+    if raw is None:
+        return None
+    if isinstance(raw, dict):  # in a file, per-priority targets go under a clock: a misspelt clock is never a priority
+        _only_known(origin, {_CLOCK_ALIASES.get(k, k): v for k, v in raw.items()}, SLA_CLOCKS, "sla.")
+    try:
+        clocks = split_sla(raw)
+    except ParameterError as exc:
+        raise ParameterError(f"{origin}: {exc}") from None
+    expected = "minutes (a number above 0), {priority: minutes} or a column name (sla_minutes)"
+    for clock, spec in clocks.items():
+        values = list(spec.values()) if isinstance(spec, dict) else [spec]
+        if spec is None or (isinstance(spec, dict) and not spec) or not (isinstance(spec, str) or all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values)):
+            key = "sla" if raw is not clocks and not isinstance(raw, dict) else f"sla.{clock}"
+            raise _fail(origin, key, expected, spec)
+    return raw
+
+
 def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> BatchParameters:
     """Check a parameters mapping (as read from YAML) and return :class:`BatchParameters`."""
     base = Path(base).resolve()
     if not isinstance(raw, dict):
         raise ParameterError(f"{origin}: expected a mapping of keys (templates, data, teams, "
                              f"periods, output, ...), got {type(raw).__name__}")
-    unknown = set(raw) - KEYS
-    if unknown:
-        raise _fail(origin, sorted(unknown)[0], "absent: not a known key (known: "
-                    + ", ".join(sorted(KEYS)) + ")")
+    _only_known(origin, raw, KEYS)
     if "templates" in raw and "template" in raw:
         raise _fail(origin, "templates", "given once ('template' or 'templates', not both)")
     templates = _templates(raw.get("templates", raw.get("template")), origin, base)
@@ -300,13 +385,10 @@ def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> Batch
     periods, grain, last = _periods(raw.get("periods"), raw.get("grain", "month"), origin)
     if last is not None and data is None:
         raise _fail(origin, "periods", "a list or a range when no 'data' is given", raw["periods"])
-    kpis = raw.get("kpis")
-    if kpis is not None and not (isinstance(kpis, list) and all(isinstance(k, str) for k in kpis)):
-        raise _fail(origin, "kpis", "a list of KPI names", kpis)
-    targets = raw.get("targets") or {}
-    if not isinstance(targets, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in targets.values()):
-        raise _fail(origin, "targets", "a mapping of KPI name to a number", targets)
+    kind = data["kind"] if data else "interactions"
+    kpis = _kpis(raw.get("kpis"), kind, origin)
+    targets = _targets(raw.get("targets"), kpis, kind, origin)
+    sla = _sla(raw.get("sla"), origin)
     output = raw.get("output")
     if not isinstance(output, str) or not output.strip():
         raise _fail(origin, "output", "a folder path for the reports", output)
@@ -320,7 +402,7 @@ def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> Batch
                     "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
     return BatchParameters(
         origin=origin, templates=templates, data=data, teams=teams, periods=periods,
-        grain=grain, last=last, kpis=kpis, targets={k: float(v) for k, v in targets.items()},
+        grain=grain, last=last, kpis=kpis, targets=targets, sla=sla,
         output=(base / output).resolve(), timeout=_number(raw, "timeout", origin),
         workers=_number(raw, "workers", origin, int), retries=retries,
         title=str(raw.get("title", "Service reports")), preload=list(preload))

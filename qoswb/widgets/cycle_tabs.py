@@ -3,29 +3,31 @@
 Do records the changes made and their dates (drawn on the chart); Check compares
 the stable baseline with the after-phase (run rules through :mod:`qoswb.spc`, a
 test that allows for autocorrelation, through :func:`qoswb.pdca.check.check_change`); Act records
-the decision, what is standardised, and opens the next cycle or exports the A3.
+the decision, what is standardised, and opens the next cycle or hands the browser
+the A3 report as a file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import warnings
 
 from qoswb.errors import QoswbError
+from qoswb.widgets import figures
+from qoswb.widgets.explorer import chart_title
+from qoswb.widgets.figures import FigureView
+from qoswb.widgets.inputs import download_link, text_box
 
 VERDICT_COLOURS = {"improved": "#1e8449", "worse": "#c0392b", "no evidence yet": "#7f8c8d"}
-
-
-def close_all(box) -> None:
-    """Close a box's rows (and their widgets) before new ones replace them."""
-    for row in box.children:
-        for child in getattr(row, "children", ()):
-            child.close()
-        row.close()
+A3_FORMATS = {"html": ("text/html", "A3 report (HTML)"),
+              "md": ("text/markdown", "A3 report (Markdown)")}
 
 
 class DoTab:
     """Do: the changes made to the process, with the date each took effect."""
+
+    title = "Do"
 
     def __init__(self, workshop):
         import ipywidgets as w
@@ -37,9 +39,9 @@ class DoTab:
         self.notes = w.Text(description="Notes")
         self.add_button = w.Button(description="Record change", button_style="primary")
         self.changes_html = w.HTML()
-        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.chart_view = FigureView()
         self.ui = w.VBox([w.HBox([self.what, self.changed_on, self.notes, self.add_button]),
-                          self.changes_html, self.chart_image])
+                          self.changes_html, self.chart_view.ui])
         self.add_button.on_click(lambda _b: self.add_change())
 
     def add_change(self) -> None:
@@ -62,7 +64,7 @@ class DoTab:
                         f"{' — ' + html.escape(c['notes']) if c['notes'] else ''}</li>"
                         for c in changes)
         self.changes_html.value = f"<ul>{items}</ul>" if items else "<p>No change recorded yet.</p>"
-        self.chart_image.value = self.ws.chart_png(cycle)
+        self.ws.show_chart(self.chart_view, cycle)
 
 
 class CheckTab:
@@ -70,6 +72,8 @@ class CheckTab:
     chart's run rules first, then a test that allows for autocorrelation, in plain words
     (:func:`qoswb.pdca.check.check_change`). The baseline's start is automatic (since the
     last confirmed shift) unless the room picks a date."""
+
+    title = "Check"
 
     def __init__(self, workshop):
         import ipywidgets as w
@@ -81,9 +85,9 @@ class CheckTab:
                                       tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
         self.run_button = w.Button(description="Check the effect", button_style="primary")
         self.verdict_html = w.HTML()
-        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.chart_view = FigureView()
         self.ui = w.VBox([w.HBox([self.baseline_from, self.min_effect, self.run_button]),
-                          self.verdict_html, self.chart_image])
+                          self.verdict_html, self.chart_view.ui])
         self.run_button.on_click(lambda _b: self.run())
         self.result = None
 
@@ -118,36 +122,41 @@ class CheckTab:
         checks = (cycle or {}).get("checks") or []
         if not checks:
             self.verdict_html.value = "<p>Not checked yet.</p>"
-            self.chart_image.value = self.ws.chart_png(cycle)
+            self.ws.show_chart(self.chart_view, cycle)
             return
         last = checks[-1]
         details = last["details"]
+        baseline = details.get("baseline") or {}
+        chosen = str(baseline.get("reason", "")).endswith("as chosen") and baseline.get("first")
+        self.baseline_from.value = dt.date.fromisoformat(chosen) if chosen else None
         self.verdict_html.value = verdict_html(last["verdict"], last["reading"] or "", details)
-        self.chart_image.value = self._chart(cycle, details)
+        self._show_chart(cycle, details)
 
-    def _chart(self, cycle: dict, details: dict) -> bytes:
+    def _show_chart(self, cycle: dict, details: dict) -> None:
         """The chart with the baseline's start and the change marked, limits apart for each."""
         first = (details.get("baseline") or {}).get("first")
         if not first or not cycle.get("changes"):
-            return self.ws.chart_png(cycle)
+            self.ws.show_chart(self.chart_view, cycle)
+            return
         changed_on = max(c["changed_on"] for c in cycle["changes"])
         key = ("check chart", cycle["team"], cycle["kpi"], changed_on, first)
-        return self.ws.memo(key, lambda: self._draw(cycle, changed_on, first))
-
-    def _draw(self, cycle: dict, changed_on, first) -> bytes:
-        from qoswb.pdca.phases import check_chart
-        from qoswb.widgets import figures
-
         try:
-            series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
-            kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                chart = check_chart(series, changed_on, first, kind)
+            self.chart_view.show(self.ws.memo(key, lambda: figures.svg_bytes(
+                self._figure(cycle, changed_on, first))))
         except QoswbError as exc:
-            return figures.empty_png(str(exc))
+            self.chart_view.show(None, str(exc))
+
+    def _figure(self, cycle: dict, changed_on, first):
+        from qoswb.pdca.phases import check_chart
+
+        series = self.ws.explorer.source.series(cycle["team"], cycle["kpi"])
+        kind = self.ws.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            chart = check_chart(series, changed_on, first, kind)
         marks = [(first, "baseline from"), (changed_on, "change")]
-        return figures.chart_png(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+        return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
+                                    changes=marks)
 
 
 def verdict_html(verdict: str, reading: str, details: dict) -> str:
@@ -178,36 +187,35 @@ def verdict_html(verdict: str, reading: str, details: dict) -> str:
 class ActTab:
     """Act: adopt, adapt or abandon; what is standardised; the next cycle; the A3."""
 
+    title = "Act"
+
     def __init__(self, workshop):
         import ipywidgets as w
-
-        from qoswb.widgets.plan import _text
 
         self.ws = workshop
         self.decision = w.ToggleButtons(options=[("undecided", ""), ("adopt", "adopt"),
                                                  ("adapt", "adapt"), ("abandon", "abandon")],
                                         value="", description="Decision")
-        self.standardised = _text("Standardised", "what becomes the new standard", area=True)
-        self.follow_up = _text("Follow-up", "what to watch, when to look again", area=True)
+        self.standardised = text_box("Standardised", "what becomes the new standard", area=True)
+        self.follow_up = text_box("Follow-up", "what to watch, when to look again", area=True)
         self.next_button = w.Button(description="Open the next cycle")
-        self.export_button = w.Button(description="Export the A3 report")
+        self.export_button = w.Button(description="Make the A3 report",
+                                      tooltip="then download it as HTML or Markdown")
         self.export_html = w.HTML()
+        self.export_html.add_class("qoswb-a3-links")
         self.ui = w.VBox([self.decision, self.standardised, self.follow_up,
                           w.HBox([self.next_button, self.export_button]), self.export_html])
         self.decision.observe(self._decided, "value")
         for field in ("standardised", "follow_up"):
-            getattr(self, field).observe(workshop.plan._typed(field), "value")
+            getattr(self, field).observe(workshop.typed(field), "value")
         self.next_button.on_click(lambda _b: self.next_cycle())
         self.export_button.on_click(lambda _b: self.export())
 
     def _decided(self, change) -> None:
         if self.ws.loading or not self.ws.require_cycle():
             return
-        fields = {"decision": change["new"] or None}
-        if change["new"]:
-            fields["stage"] = "act"
-        self.ws.store.update_cycle(self.ws.cycle_id, **fields)
-        self.ws.saved("decision")
+        self.ws.store.update_cycle(self.ws.cycle_id, decision=change["new"] or None)
+        self.ws.reload("decision")  # a decision moves the stage on to act
 
     def next_cycle(self) -> int | None:
         """Open the next cycle on the same team and KPI, linked from this one; returns its id."""
@@ -220,24 +228,30 @@ class ActTab:
         self.ws.open(new["id"])
         return new["id"]
 
-    def export(self, folder=None):
-        """Write the A3 report (HTML and Markdown) to ``folder`` (default data_dir()/a3)."""
-        from pathlib import Path
+    def a3_files(self) -> dict[str, str]:
+        """The open cycle's A3 report as ``{file name: text}``, HTML and Markdown (named as
+        ``qoswb a3`` names them); nothing is written on the server."""
+        from qoswb.pdca.cli import default_path
+        from qoswb.pdca.export import to_html, to_markdown
 
-        from qoswb.config import data_dir
-        from qoswb.pdca.export import write_report
-
-        if not self.ws.require_cycle():
-            return None
-        folder = Path(folder) if folder else data_dir() / "a3"
-        folder.mkdir(parents=True, exist_ok=True)
         cycle = self.ws.cycle()
-        chart = self.ws.chart_png(cycle, blank=False) or None
-        paths = [write_report(cycle, folder / f"cycle-{cycle['id']}.{suffix}", chart=chart)
-                 for suffix in ("html", "md")]
-        self.export_html.value = "Written: " + ", ".join(
-            f"<code>{html.escape(str(p))}</code>" for p in paths)
-        return paths
+        try:
+            chart = self.ws.chart_figure(cycle) if cycle.get("team") and cycle.get("kpi") else None
+        except QoswbError:
+            chart = None  # the report says what it can without the chart
+        return {default_path(cycle["title"], "html").name: to_html(cycle, chart=chart),
+                default_path(cycle["title"], "md").name: to_markdown(cycle, chart=chart)}
+
+    def export(self) -> dict[str, str] | None:
+        """Make the A3 report and offer it as two downloads (the browser saves the file,
+        wherever the server is); returns the files as :meth:`a3_files`."""
+        if not self.ws.require_cycle(editing=False):
+            return None
+        files = self.a3_files()
+        links = [download_link(name, text, *A3_FORMATS[name.rsplit(".", 1)[1]])
+                 for name, text in files.items()]
+        self.export_html.value = "<p>Download: " + " ".join(links) + "</p>"
+        return files
 
     def load(self, cycle: dict | None) -> None:
         """Fill the tab from a cycle."""

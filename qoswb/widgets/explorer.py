@@ -2,8 +2,9 @@
 
 The logic lives in plain methods (``series``, ``chart``, ``signals``, ``reading``,
 ``drilldown``) that the widgets call and tests call directly; the widgets only
-hold the choices and show the results (PNG images, so the app looks the same in
-JupyterLab, Voila and a headless test).
+hold the choices and show the results (SVG images, sharp at any size, the same in
+JupyterLab, Voila and a headless test). Signals are named in words (the rule's
+description, not its id).
 
 >>> from qoswb.widgets import Explorer
 >>> app = Explorer()                       # the demo data          # doctest: +SKIP
@@ -14,8 +15,10 @@ JupyterLab, Voila and a headless test).
 from __future__ import annotations
 
 import html
+import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from qoswb.errors import QoswbError
@@ -24,6 +27,63 @@ from qoswb.widgets.source import DRILL_BY, Source
 
 CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
 DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
+
+
+def kpi_label(kpi: str) -> str:
+    """The KPI's name for readers (from :mod:`qoswb.metrics.registry`), else its id.
+
+    >>> kpi_label("sla_response"), kpi_label("my_own_kpi")
+    ('SLA attainment (first response)', 'my_own_kpi')
+    """
+    from qoswb.metrics.registry import KPIS
+
+    return str(KPIS["label"].get(kpi, kpi))
+
+
+def chart_title(team: str, kpi: str) -> str:
+    """The title of a team × KPI chart, in readers' words.
+
+    >>> chart_title("Returns", "first_response_median")
+    'First response median — Returns'
+    """
+    return f"{kpi_label(kpi)} — {team}"
+
+
+def _kpi_options(kpis) -> list[tuple[str, str]]:
+    return [(kpi_label(k), k) for k in kpis]
+
+
+def rule_words(rules: str) -> str:
+    """A signal's rule ids (as a chart's frame lists them) in plain words.
+
+    >>> rule_words("we1,we4")
+    'a point beyond the control limits; 8 points in a row on one side of the centre'
+    """
+    from qoswb.spc.rules import RULES
+
+    ids = [r for r in re.split(r"[,;\s]+", str(rules or "")) if r]
+    words = dict.fromkeys(RULES[r].description if r in RULES else r for r in ids)
+    return "; ".join(words)
+
+
+def kind_words(kind: str, dispersion: float) -> str:
+    """Why a series got a widened chart, in words; "" when its chart is the ordinary one.
+
+    >>> kind_words("pp", 3.2)
+    'The proportions vary more from period to period than chance alone explains (about 3.2 times), so the limits allow for it (Laney p′ chart).'
+    >>> kind_words("p", 0.9)
+    ''
+    """
+    if not np.isfinite(dispersion):
+        return ""
+    if kind == "pp":
+        return ("The proportions vary more from period to period than chance alone explains "
+                f"(about {dispersion:.1f} times), so the limits allow for it (Laney p′ chart).")
+    if kind == "i":
+        return ("The counts vary more from period to period than chance alone explains "
+                f"(about {dispersion:.1f} times), so their limits come from their own "
+                "variation (XmR chart).")
+    return ""
 
 
 def _direction_word(direction: int, polarity) -> str:
@@ -48,8 +108,9 @@ class Explorer:
         The first selection.
 
     The widgets: ``team``, ``kpi``, ``periods`` (range), ``kind`` (chart kind or
-    "auto"), ``signal_list``, ``drill_by``; the outputs ``chart_image``,
-    ``reading_html``, ``pareto_image``, ``drill_html``; the whole app is ``ui``.
+    "auto"), ``signal_list``, ``drill_by``; the outputs ``chart_view`` and
+    ``pareto_view`` (:class:`~qoswb.widgets.figures.FigureView`), ``reading_html``,
+    ``drill_html``; the whole app is ``ui``.
     """
 
     def __init__(self, source=None, surveys=None, *, freq: str = "W", team=None, kpi=None):
@@ -65,7 +126,7 @@ class Explorer:
         self._plans: dict = {}
         self.last_chart, self.notes = None, []
         self.team = w.Dropdown(options=teams, value=team, description="Team")
-        self.kpi = w.Dropdown(options=kpis, value=kpi if kpi in kpis else kpis[0],
+        self.kpi = w.Dropdown(options=_kpi_options(kpis), value=kpi if kpi in kpis else kpis[0],
                               description="KPI")
         self.periods = w.SelectionRangeSlider(
             options=[(f"{p:%Y-%m-%d}", p) for p in periods], index=(0, len(periods) - 1),
@@ -76,15 +137,15 @@ class Explorer:
         drill = DRILL_BY if self.source.interactions is not None else ()
         self.drill_by = w.ToggleButtons(options=drill, description="Behind it",
                                         value=drill[0] if drill else None)
-        self.chart_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.chart_view = figures.FigureView(css_class="qoswb-explorer-chart")
         self.reading_html = w.HTML()
-        self.pareto_image = w.Image(format="png", layout=w.Layout(width="60%"))
+        self.pareto_view = figures.FigureView(width="100%")
+        self.pareto_view.ui.layout.width = "60%"
         self.drill_html = w.HTML()
-        self.chart_image.add_class("qoswb-explorer-chart")  # a handle for browser tests and CSS
         self.ui = w.VBox([
-            w.HBox([self.team, self.kpi, self.kind]), self.periods, self.chart_image,
+            w.HBox([self.team, self.kpi, self.kind]), self.periods, self.chart_view.ui,
             self.reading_html, w.HBox([self.signal_list, self.drill_by]),
-            w.HBox([self.pareto_image, self.drill_html])])
+            w.HBox([self.pareto_view.ui, self.drill_html])])
         self.team.observe(self._team_changed, "value")
         for widget in (self.kpi, self.periods, self.kind):
             widget.observe(lambda _change: self.redraw(), "value")
@@ -118,12 +179,13 @@ class Explorer:
             series = self.series()
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                kind, reason = (self.chart_plan(s["team"], s["kpi"]) if s["kind"] == "auto"
-                                else (s["kind"], ""))
+                kind = (self.chart_plan(s["team"], s["kpi"])[0] if s["kind"] == "auto"
+                        else s["kind"])
                 from qoswb.pdca.phases import kpi_chart
 
                 chart = kpi_chart(series, kind)
-            notes = [reason] if reason else []
+            words = self._plans.get((s["team"], s["kpi"]), (None, None, ""))[2]
+            notes = [words] if words and s["kind"] == "auto" else []
             self._cache[key] = (chart, notes + [str(c.message) for c in caught])
             if len(self._cache) > 64:  # keep memory bounded in a long workshop
                 self._cache.pop(next(iter(self._cache)))
@@ -143,24 +205,26 @@ class Explorer:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the chart of the selection warns, not this
                 kinds = chart_kinds(rows)
-            for row_team, kind, reason in zip(kinds["team"], kinds["chart"], kinds["reason"]):
-                self._plans[(row_team, kpi)] = (str(kind), str(reason or ""))
-            self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI"))
-        kind, reason = self._plans[(team, kpi)]
+            for row in kinds.itertuples():
+                self._plans[(row.team, kpi)] = (str(row.chart), str(row.reason or ""),
+                                                kind_words(str(row.chart), float(row.dispersion)))
+            self._plans.setdefault((team, kpi), ("none", "no data for this team and KPI", ""))
+        kind, reason, _words = self._plans[(team, kpi)]
         if kind == "none":
             raise QoswbError(f"no chart for this series: {reason}")
         return kind, reason
 
     def signals(self) -> pd.DataFrame:
-        """The signals of the chart: ``period``, ``value``, ``rules``, ``meaning``
-        (improvement / deterioration, from the KPI's polarity), latest first."""
+        """The signals of the chart: ``period``, ``value``, ``rules`` (ids), ``why`` (the
+        rules in words), ``meaning`` (improvement / deterioration, from the KPI's
+        polarity), latest first."""
         chart = self.chart()
         frame = chart.frame
         hits = frame.loc[frame["signal"].to_numpy(bool)]
         meaning = [_direction_word(int(d), chart.polarity) for d in hits["direction"]]
         out = pd.DataFrame({"period": pd.to_datetime(hits["x"]).to_numpy(),
                             "value": hits["y"].to_numpy(), "rules": hits["rules"].to_numpy(),
-                            "meaning": meaning})
+                            "why": [rule_words(r) for r in hits["rules"]], "meaning": meaning})
         return out.iloc[::-1].reset_index(drop=True)
 
     def reading(self) -> str:
@@ -169,12 +233,12 @@ class Explorer:
         chart = self.chart()
         summary = chart.summary().iloc[-1]
         signals = self.signals()
-        text = (f"{s['kpi']} for {s['team']} ({chart.kind} chart, centre "
+        text = (f"{kpi_label(s['kpi'])} for {s['team']} ({chart.kind} chart, centre "
                 f"{summary['centre']:.3g}): {summary['verdict']}.")
         if len(signals):
             latest = signals.iloc[0]
             text += (f" {len(signals)} signal(s); the latest, {latest['period']:%Y-%m-%d}, "
-                     f"reads as {latest['meaning']} ({latest['rules']}).")
+                     f"reads as {latest['meaning']}: {latest['why']}.")
         else:
             text += " No signal: the variation is what this process usually shows."
         return text
@@ -188,13 +252,31 @@ class Explorer:
         baseline = [p for p in self.series()["period"] if p != pd.Timestamp(period)]
         return self.source.drilldown(s["team"], period, by, baseline=baseline)
 
+    def show(self, team: str, kpi: str) -> bool:
+        """Select ``team`` and ``kpi`` (one redraw); False, changing nothing, when the data
+        have no such series."""
+        if team not in self.team.options or kpi not in self.source.kpis(team):
+            return False
+        if (team, kpi) != (self.team.value, self.kpi.value):
+            self._holding = True
+            try:
+                self.team.value = team
+                self.kpi.options = _kpi_options(self.source.kpis(team))
+                self.kpi.value = kpi
+            finally:
+                self._holding = False
+            self.redraw()
+        return True
+
     # ---- the widgets ---------------------------------------------------------------
     def _team_changed(self, _change):
+        if self._holding:  # show() sets team and KPI together
+            return
         kpis = self.source.kpis(self.team.value)
         self._holding = True  # one redraw for the team change, not one per option update
         try:
             current = self.kpi.value
-            self.kpi.options = kpis
+            self.kpi.options = _kpi_options(kpis)
             self.kpi.value = current if current in kpis else kpis[0]
         finally:
             self._holding = False
@@ -210,16 +292,16 @@ class Explorer:
             signals = self.signals()
         except QoswbError as exc:  # bad choice of kind, too few points: say it, don't crash
             self.last_chart = None
-            self.chart_image.value = figures.empty_png(str(exc))
+            self.chart_view.show(None)
             self.reading_html.value = f"<p><b>No chart:</b> {html.escape(str(exc))}</p>"
             self.signal_list.options = []
             return
         self.last_chart = chart
-        self.chart_image.value = figures.chart_png(chart, f"{s['kpi']} — {s['team']}")
+        self.chart_view.show(figures.chart_svg(chart, chart_title(s["team"], s["kpi"])))
         notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
         self.reading_html.value = f"<p>{html.escape(self.reading())}{notes}</p>"
         self.signal_list.options = [
-            (f"{row.period:%Y-%m-%d} {row.meaning} ({row.rules})", row.period)
+            (f"{row.period:%Y-%m-%d} {row.meaning}: {row.why}", row.period)
             for row in signals.itertuples()]
         self.signal_list.value = None
         self.show_signal()
@@ -228,18 +310,19 @@ class Explorer:
         """Show the Pareto of the selected signal's period against the baseline."""
         period, by = self.signal_list.value, self.drill_by.value
         if period is None or by is None:
-            self.pareto_image.value = b""
+            self.pareto_view.show(None)
             self.drill_html.value = ("<p>Pick a signal to see what lies behind it.</p>"
                                      if by else "<p>(no cases to drill into)</p>")
             return
         try:
             table = self.drilldown(period, by)
         except QoswbError as exc:
-            self.pareto_image.value = b""
+            self.pareto_view.show(None)
             self.drill_html.value = f"<p>{html.escape(str(exc))}</p>"
             return
         title = f"{self.team.value}, {pd.Timestamp(period):%Y-%m-%d}, by {by}"
-        self.pareto_image.value = figures.pareto_png(table, by, title) if len(table) else b""
+        self.pareto_view.show(figures.pareto_svg(table, by, title) if len(table) else None,
+                              "" if len(table) else "No cases in this period.")
         rows = "".join(
             f"<tr><td>{html.escape(str(r[0]))}</td><td>{int(r[1])}</td><td>{r[3]:.1f}</td>"
             f"<td>{r[4]:+.1f}</td></tr>" for r in table.head(DRILL_ROWS).itertuples(index=False))

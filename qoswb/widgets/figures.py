@@ -1,24 +1,82 @@
-"""Figures for the apps, drawn off-screen (no pyplot, no backend) and handed over as PNG bytes.
+"""Figures for the apps, drawn off-screen (no pyplot, no backend) and handed over as SVG.
 
-An ``ipywidgets.Image`` shows PNG bytes the same in JupyterLab, Voila and a
-headless test, and drawing on a bare ``matplotlib.figure.Figure`` leaves the
-notebook's own figures alone.
+SVG is sharp at whatever size and pixel density the browser shows it (a PNG
+drawn at 72 dpi and stretched to a wide screen is blurred), and an
+``ipywidgets.Image`` shows it the same in JupyterLab, Voila and a headless test.
+Text is drawn as paths, so a label is exactly as wide in the browser as when the
+layout measured it (no font substitution). Drawing on a bare
+``matplotlib.figure.Figure`` leaves the notebook's own figures alone.
 
->>> png = chart_png(None)      # doctest: +SKIP
+Where there is nothing to draw yet, :class:`FigureView` hides its image and
+shows a line of text instead of an empty (broken-looking) image.
+
+>>> svg = svg_bytes(_figure((2, 1)))
+>>> svg.startswith(b"<?xml") and b"<svg" in svg
+True
 """
 
 from __future__ import annotations
 
+import html
+import io
+
 import pandas as pd
 
 from qoswb.escape import PLAIN
-from qoswb.pdca.export import png_bytes
 
 
 def _figure(size):
     from matplotlib.figure import Figure
 
     return Figure(figsize=size)
+
+
+def svg_bytes(figure) -> bytes:
+    """A matplotlib Figure as SVG bytes (text as paths, no date stamp: same figure, same bytes)."""
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "qoswb"}):
+        # a tight box: the last date label is not cut off at the right edge
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
+                       pad_inches=0.05)
+    return buffer.getvalue()
+
+
+class FigureView:
+    """An image that is only there when there is a figure; otherwise a line of text.
+
+    >>> view = FigureView()                                      # doctest: +SKIP
+    >>> view.show(None, "Choose the team and KPI in Plan.")      # doctest: +SKIP
+    >>> view.image.layout.display                                # doctest: +SKIP
+    'none'
+    """
+
+    def __init__(self, width: str = "100%", css_class: str | None = None,
+                 max_width: str = "1100px"):
+        import ipywidgets as w
+
+        # a figure grows with the screen up to max_width: wider only makes its text shout
+        self.image = w.Image(format="svg+xml", layout=w.Layout(width=width, max_width=max_width,
+                                                               display="none"))
+        if css_class:
+            self.image.add_class(css_class)  # a handle for browser tests and CSS
+        self.note = w.HTML()
+        self.ui = w.VBox([self.image, self.note])
+
+    def show(self, svg: bytes | None, note: str = "") -> None:
+        """Show ``svg`` (hidden when empty) and, under it, ``note`` as plain text."""
+        if svg:
+            self.image.value = svg
+            self.image.layout.display = None
+        else:
+            self.image.layout.display = "none"
+        self.note.value = f"<p>{html.escape(note)}</p>" if note else ""
+
+    @property
+    def shown(self) -> bool:
+        """True when an image is on screen."""
+        return self.image.layout.display != "none"
 
 
 def draw_chart(cc, ax, changes=()) -> None:
@@ -51,27 +109,33 @@ def draw_chart(cc, ax, changes=()) -> None:
                     rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad", **PLAIN)
 
 
-def chart_png(cc, title: str = "", changes=(), size=(9, 3.4)) -> bytes:
-    """The control chart as PNG bytes; ``changes`` (date, label) pairs drawn as lines."""
+def chart_figure(cc, title: str = "", changes=(), size=(9, 3.4)):
+    """The control chart on a new Figure; ``changes`` (date, label) pairs drawn as lines."""
     figure = _figure(size)
     ax = figure.subplots()
     figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)  # no second draw
     draw_chart(cc, ax, changes)
     if title:
         ax.set_title(title, fontsize=10, **PLAIN)
-    return png_bytes(figure, dpi=72, tight=False)
+    return figure
 
 
-def fishbone_png(causes, problem: str) -> bytes:
-    """The fishbone of a cycle's causes as PNG bytes."""
+def chart_svg(cc, title: str = "", changes=()) -> bytes:
+    """The control chart as SVG (see :func:`chart_figure`)."""
+    return svg_bytes(chart_figure(cc, title, changes))
+
+
+def fishbone_svg(causes, problem: str) -> bytes:
+    """The fishbone of a cycle's causes as SVG."""
     from qoswb.pdca.fishbone import fishbone
 
     figure = _figure((11, 5.5))
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
     fishbone(causes, problem, ax=figure.subplots())
-    return png_bytes(figure, dpi=70)
+    return svg_bytes(figure)
 
 
-def pareto_png(table: pd.DataFrame, by: str, title: str = "") -> bytes:
+def pareto_svg(table: pd.DataFrame, by: str, title: str = "") -> bytes:
     """A drill-down table (:meth:`Source.drilldown`) as a Pareto chart with baseline ticks."""
     from qoswb.pdca.fishbone import pareto
 
@@ -79,13 +143,5 @@ def pareto_png(table: pd.DataFrame, by: str, title: str = "") -> bytes:
     counts = table.set_index(by)["count"]
     pareto(counts, baseline=table.set_index(by)["expected"], ax=figure.subplots(),
            title=title, label="cases")
-    return png_bytes(figure, dpi=75)
-
-
-def empty_png(message: str, size=(9, 1.2)) -> bytes:
-    """A small image carrying a message, where a chart cannot be drawn."""
-    figure = _figure(size)
-    ax = figure.subplots()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, **PLAIN)
-    ax.set_axis_off()
-    return png_bytes(figure, dpi=70)
+    figure.set_layout_engine("tight")
+    return svg_bytes(figure)

@@ -12,8 +12,8 @@ import pandas as pd
 
 from qoswb.pdca.model import ACTION_STATUSES, CATEGORIES
 from qoswb.widgets import figures
-
-TYPING_SECONDS = 60  # one history row per burst of typing in a field (see Store.update)
+from qoswb.widgets.explorer import kpi_label
+from qoswb.widgets.inputs import close_all, text_box
 
 
 def baseline_text(chart, unit: str = "") -> str:
@@ -38,32 +38,26 @@ def baseline_text(chart, unit: str = "") -> str:
             f"({chart.kind} chart, {int(row['points'])} periods)")
 
 
-def _text(description, placeholder="", area=False, width="95%"):
-    import ipywidgets as w
-
-    kind = w.Textarea if area else w.Text
-    return kind(description=description, placeholder=placeholder, continuous_update=True,
-                layout=w.Layout(width=width))
-
-
 class PlanTab:
     """Plan: the problem and its KPI, causes on a fishbone with votes, whys, root causes, actions."""
+
+    title = "Plan"
 
     def __init__(self, workshop):
         import ipywidgets as w
 
         self.ws = workshop
-        self.problem = _text("Problem", "What is wrong, where, since when, for whom?", area=True)
+        self.problem = text_box("Problem", "What is wrong, where, since when, for whom?", area=True)
         self.kpi_html = w.HTML()
         self.use_chart_button = w.Button(description="Take KPI and baseline from the chart",
                                          layout=w.Layout(width="auto"))
-        self.baseline = _text("Baseline", "centre and limits now")
-        self.target = _text("Target", "e.g. SLA attainment 90 % by June")
+        self.baseline = text_box("Baseline", "centre and limits now")
+        self.target = text_box("Target", "e.g. SLA attainment 90 % by June")
         self.cause_category = w.Combobox(options=list(CATEGORIES), value="process",
                                          description="Category", ensure_option=False)
         self.cause_text = w.Text(description="Cause", placeholder="a possible cause")
         self.add_cause_button = w.Button(description="Add cause", button_style="primary")
-        self.fishbone_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.fishbone_view = figures.FigureView(css_class="qoswb-fishbone")
         self.causes_box = w.VBox()
         self.why_cause = w.Dropdown(description="Why? for", options=[])
         self.why_text = w.Text(description="Because", placeholder="the answer to 'why?'")
@@ -81,29 +75,20 @@ class PlanTab:
             w.HTML("<h3>What the data show</h3>"), workshop.explorer.ui,
             w.HTML("<h3>Causes (fishbone)</h3>"),
             w.HBox([self.cause_category, self.cause_text, self.add_cause_button]),
-            self.fishbone_image, self.causes_box,
+            self.fishbone_view.ui, self.causes_box,
             w.HTML("<h3>5 whys</h3>"), w.HBox([self.why_cause, self.why_text,
                                                 self.add_why_button]), self.whys_html,
             w.HTML("<h3>Action plan</h3>"),
             w.HBox([self.action_text, self.action_owner, self.action_due,
                     self.add_action_button]), self.actions_box])
         for field in ("problem", "baseline", "target"):
-            getattr(self, field).observe(self._typed(field), "value")
+            getattr(self, field).observe(workshop.typed(field), "value")
         self.use_chart_button.on_click(lambda _b: self.use_chart())
         self.add_cause_button.on_click(lambda _b: self.add_cause())
         self.add_why_button.on_click(lambda _b: self.add_why())
         self.why_cause.observe(lambda _c: self._show_whys(), "value")
         self.add_action_button.on_click(lambda _b: self.add_action())
         self._cycle = None
-
-    def _typed(self, field):
-        def save(change):
-            if self.ws.loading or not self.ws.require_cycle():
-                return
-            self.ws.store.update_cycle(self.ws.cycle_id, typing=TYPING_SECONDS,
-                                       **{field: change["new"]})
-            self.ws.saved(field)
-        return save
 
     # ---- verbs the buttons call (and tests) --------------------------------------------
     def use_chart(self) -> None:
@@ -132,18 +117,27 @@ class PlanTab:
 
     def vote(self, cause_id: int) -> None:
         """One more vote for a cause."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.vote(cause_id)
         self.ws.reload("vote")
 
     def set_root(self, cause_id: int, is_root: bool) -> None:
         """Mark (or unmark) a cause as a root cause."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.update_cause(cause_id, is_root=is_root)
         self.ws.reload("root cause")
 
     def remove_cause(self, cause_id: int) -> None:
-        """Take a cause off the fishbone (the history keeps it)."""
+        """Take a cause off the fishbone (the history keeps it; Undo puts it back)."""
+        if not self.ws.require_cycle():
+            return
+        text = next((c["text"] for c in self._cycle.get("causes") or [] if c["id"] == cause_id),
+                    "")
         self.ws.store.remove("cause", cause_id)
         self.ws.reload("cause removed")
+        self.ws.session.removed("cause", cause_id, text)
 
     def add_why(self) -> None:
         """Append the typed answer to the chosen cause's chain of whys."""
@@ -167,6 +161,8 @@ class PlanTab:
 
     def set_status(self, action_id: int, status: str) -> None:
         """Move an action on: open, doing, done or dropped."""
+        if not self.ws.require_cycle():
+            return
         self.ws.store.update_action(action_id, status=status)
         self.ws.saved("action status")
 
@@ -180,13 +176,18 @@ class PlanTab:
         for field in ("problem", "baseline", "target"):
             getattr(self, field).value = c.get(field) or ""
         self.kpi_html.value = (f"<b>Team</b> {html.escape(c.get('team') or '—')} · "
-                               f"<b>KPI</b> {html.escape(c.get('kpi') or '—')}")
+                               f"<b>KPI</b> {html.escape(kpi_label(c['kpi']) if c.get('kpi') else '—')}")
         causes = c.get("causes") or []
-        self.fishbone_image.value = self.ws.memo(
-            ("fishbone", c.get("problem") or c.get("title", ""),
-             tuple((x["category"], x["text"], x["votes"], x["is_root"]) for x in causes)),
-            lambda: figures.fishbone_png(causes, c.get("problem") or c.get("title", ""))
-            if causes else b"")
+        problem = c.get("problem") or c.get("title", "")
+        if causes:
+            self.fishbone_view.show(self.ws.memo(
+                ("fishbone", problem,
+                 tuple((x["category"], x["text"], x["votes"], x["is_root"]) for x in causes)),
+                lambda: figures.fishbone_svg(causes, problem)))
+        else:
+            self.fishbone_view.show(None, "Add a cause: the fishbone appears here.")
+        close_all(self.causes_box)
+        close_all(self.actions_box)
         rows = []
         for cause in causes:
             vote = w.Button(description=f"+1 ({cause['votes']})", layout=w.Layout(width="80px"))

@@ -2,7 +2,14 @@
 
 Every edit is written to the PDCA record (:class:`qoswb.pdca.store.Store`) the
 moment it is made — text as it is typed, buttons at once — so there is no save
-button to forget, and the history keeps who changed what and when.
+button to forget, and the History tab shows who changed what and when.
+
+What is on screen follows the record: the stage moves on as the steps are done
+(a change recorded: do; a check run: check; a decision: act), and opening a
+cycle brings the Explorer back to the cycle's team and KPI.
+
+Each tab is a small class with a ``title``, its widget ``ui`` and
+``load(cycle)``, made with the Workshop and listed once, in :data:`TABS`.
 
 >>> from qoswb.widgets import Workshop
 >>> app = Workshop()                        # demo data, data/pdca.sqlite   # doctest: +SKIP
@@ -17,14 +24,52 @@ import datetime as dt
 import html
 import warnings
 
+from typing import Protocol
+
 from qoswb.errors import QoswbError
 from qoswb.pdca.model import CYCLE_STAGES
 from qoswb.widgets import figures
-from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab, close_all
-from qoswb.widgets.explorer import Explorer
+from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
+from qoswb.widgets.explorer import Explorer, chart_title, kpi_label
+from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
+from qoswb.widgets.session import SessionBar
 
-TAB_TITLES = ("Plan", "Do", "Check", "Act")
+TYPING_SECONDS = 60  # one history row per burst of typing in a field (see Store.update)
+
+
+class Tab(Protocol):
+    """What the Workshop needs of a tab: made as ``Tab(workshop)``, then shown and filled."""
+
+    title: str
+    ui: object  # the tab's widget
+
+    def load(self, cycle: dict | None) -> None:
+        """Show ``cycle`` (``Store.get_cycle``); None empties the tab."""
+
+
+#: The tabs, in order: the Workshop's attribute name for each, and its class.
+TABS: tuple[tuple[str, type], ...] = (("plan", PlanTab), ("do", DoTab), ("check", CheckTab),
+                                      ("act", ActTab), ("history", HistoryTab))
+
+
+def reached_stage(cycle: dict) -> str:
+    """The stage a cycle has reached: its stored stage, moved on to the furthest step
+    done (a change recorded: "do"; a check run: "check"; a decision: "act"); never
+    moved back, so a stage set by hand ahead of the record stays.
+
+    >>> reached_stage({"stage": "plan", "changes": [{}], "checks": [], "decision": None})
+    'do'
+    >>> reached_stage({"stage": "plan", "changes": [{}], "checks": [{}], "decision": "adapt"})
+    'act'
+    >>> reached_stage({"stage": "closed", "changes": [], "checks": [], "decision": None})
+    'closed'
+    """
+    done = [cycle.get("stage") or "plan"]
+    done += ["do"] if cycle.get("changes") else []
+    done += ["check"] if cycle.get("checks") else []
+    done += ["act"] if cycle.get("decision") else []
+    return max(done, key=CYCLE_STAGES.index)
 
 
 class Workshop:
@@ -36,24 +81,30 @@ class Workshop:
         The data, as for :class:`qoswb.widgets.Explorer` (default the demo data).
     store : Store or URL, optional
         The PDCA record; default the SQLite file in the data folder.
+    author : str, optional
+        Whose edits these are; default the JupyterHub or Voila user, else asked once
+        (see :mod:`qoswb.widgets.session`).
     cycle_id : int, optional
         The cycle to open; default the most recently edited one, if any.
     explorer : Explorer, optional
         An Explorer to reuse (its data and choices).
 
     Widgets: ``cycle_picker``, ``new_title`` + ``new_button``, ``stage``, the tabs
-    ``plan``, ``do``, ``check``, ``act`` (each with its own widgets) and ``status``;
-    the whole app is ``ui``.
+    of :data:`TABS` as ``plan``, ``do``, ``check``, ``act``, ``history`` (each with
+    its own widgets), ``session`` (the name prompt and undo) and ``status``; the whole
+    app is ``ui``.
     """
 
     def __init__(self, source=None, surveys=None, *, store=None, cycle_id=None,
-                 freq: str = "W", explorer: Explorer | None = None):
+                 freq: str = "W", explorer: Explorer | None = None, author: str | None = None):
         import ipywidgets as w
 
         from qoswb.pdca.store import Store
 
         self.explorer = explorer or Explorer(source, surveys, freq=freq)
-        self.store = store if isinstance(store, Store) else Store(store)
+        self.store = store if isinstance(store, Store) else Store(store, author=author)
+        if author is not None and isinstance(store, Store):
+            self.store.author = author
         self.cycle_id = None
         self.loading = False
         self._figures: dict = {}
@@ -64,14 +115,15 @@ class Workshop:
         self.stage = w.Dropdown(options=CYCLE_STAGES, description="Stage",
                                 layout=w.Layout(width="180px"))
         self.status = w.HTML()
-        self.plan = PlanTab(self)
-        self.do = DoTab(self)
-        self.check = CheckTab(self)
-        self.act = ActTab(self)
-        self.tabs = w.Tab(children=[self.plan.ui, self.do.ui, self.check.ui, self.act.ui],
-                          titles=TAB_TITLES)
+        self.session = SessionBar(self)
+        made = [(name, cls(self)) for name, cls in TABS]
+        for name, tab in made:
+            setattr(self, name, tab)
+        self._tabs = [tab for _name, tab in made]
+        self.tabs = w.Tab(children=[tab.ui for tab in self._tabs],
+                          titles=[tab.title for tab in self._tabs])
         self.ui = w.VBox([w.HBox([self.cycle_picker, self.new_title, self.new_button,
-                                  self.stage]), self.status, self.tabs])
+                                  self.stage]), self.session.ui, self.status, self.tabs])
         self.new_button.on_click(lambda _b: self.new_cycle(self.new_title.value))
         self.cycle_picker.observe(self._picked, "value")
         self.stage.observe(self._staged, "value")
@@ -96,6 +148,8 @@ class Workshop:
         if not title:
             self.saved("", error="Name the problem first.")
             return None
+        if not self.session.named():
+            return None
         s = self.explorer.selection()
         cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"])
         self.new_title.value = ""
@@ -105,6 +159,8 @@ class Workshop:
 
     def open(self, cycle_id: int) -> None:
         """Show one cycle in every tab."""
+        if self.cycle_id != int(cycle_id):
+            self.session.forget()  # an undo belongs to the cycle it was offered on
         self.cycle_id = int(cycle_id)
         self._refresh_picker()
         self.reload("")
@@ -113,18 +169,35 @@ class Workshop:
         """The open cycle as the store holds it (see ``Store.get_cycle``)."""
         return self.store.get_cycle(self.cycle_id)
 
-    def require_cycle(self) -> bool:
-        """True when a cycle is open; else says so in the status line."""
+    def require_cycle(self, editing: bool = True) -> bool:
+        """True when a cycle is open (and, for an edit, the editor named); else says so in
+        the status line."""
         if self.cycle_id is None:
             self.saved("", error="Open a cycle or start a new one first.")
             return False
-        return True
+        return self.session.named() if editing else True
 
     def reload(self, what: str) -> None:
-        """Redraw every tab from the store (after an edit named ``what``)."""
-        self._load(self.cycle() if self.cycle_id is not None else None)
+        """Redraw every tab from the store (after an edit named ``what``, which also
+        moves the stage on to the step the record has reached)."""
+        cycle = self.cycle() if self.cycle_id is not None else None
+        if what and cycle is not None and reached_stage(cycle) != cycle["stage"]:
+            cycle["stage"] = self.store.update_cycle(self.cycle_id,
+                                                     stage=reached_stage(cycle))["stage"]
+        self._load(cycle)
         if what:
             self.saved(what)
+
+    def typed(self, field: str):
+        """An observer that saves a text box's every keystroke into the cycle's ``field``
+        (a burst of typing is one history row)."""
+        def save(change):
+            if self.loading or not self.require_cycle():
+                return
+            self.store.update_cycle(self.cycle_id, typing=TYPING_SECONDS,
+                                    **{field: change["new"]})
+            self.saved(field)
+        return save
 
     def saved(self, what: str, error: str | None = None) -> None:
         """Say in the status line what was saved (and when), or what went wrong."""
@@ -142,32 +215,36 @@ class Workshop:
             self._figures[key] = make()
         return self._figures[key]
 
-    def chart_png(self, cycle: dict | None, blank: bool = True) -> bytes:
-        """The cycle's KPI chart: phases split at the latest change, change dates marked."""
+    def show_chart(self, view, cycle: dict | None) -> None:
+        """Show the cycle's KPI chart in a FigureView (phases split at the latest change,
+        change dates marked), or say in words why there is none."""
         cycle = cycle or {}
         if not cycle.get("team") or not cycle.get("kpi"):
-            return figures.empty_png("Choose the team and KPI in Plan.") if blank else b""
+            view.show(None, "Choose the team and KPI in Plan: the chart appears here.")
+            return
         changes = tuple((c["changed_on"], c["what"]) for c in cycle.get("changes") or [])
-        key = ("chart", cycle["team"], cycle["kpi"], changes, blank)
-        return self.memo(key, lambda: self._draw_chart(cycle, blank))
+        key = ("chart", cycle["team"], cycle["kpi"], changes)
+        try:
+            view.show(self.memo(key, lambda: figures.svg_bytes(self.chart_figure(cycle))))
+        except QoswbError as exc:
+            view.show(None, str(exc))
 
-    def _draw_chart(self, cycle: dict, blank: bool) -> bytes:
+    def chart_figure(self, cycle: dict):
+        """The cycle's KPI chart as a matplotlib Figure (for the screen and the A3)."""
         from qoswb.pdca.phases import kpi_chart, phase_chart
 
         changes = cycle.get("changes") or []
-        try:
-            series = self.explorer.source.series(cycle["team"], cycle["kpi"])
-            kind = self.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
-            with warnings.catch_warnings():  # the Explorer shows the chart's warnings
-                warnings.simplefilter("ignore")
-                if changes:
-                    chart = phase_chart(series, max(c["changed_on"] for c in changes), kind)
-                else:
-                    chart = kpi_chart(series, kind)
-        except QoswbError as exc:
-            return figures.empty_png(str(exc)) if blank else b""
+        series = self.explorer.source.series(cycle["team"], cycle["kpi"])
+        kind = self.explorer.chart_plan(cycle["team"], cycle["kpi"])[0]
+        with warnings.catch_warnings():  # the Explorer shows the chart's warnings
+            warnings.simplefilter("ignore")
+            if changes:
+                chart = phase_chart(series, max(c["changed_on"] for c in changes), kind)
+            else:
+                chart = kpi_chart(series, kind)
         marks = [(c["changed_on"], c["what"][:30]) for c in changes]
-        return figures.chart_png(chart, f"{cycle['kpi']} — {cycle['team']}", changes=marks)
+        return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
+                                    changes=marks)
 
     # ---- widgets ---------------------------------------------------------------------
     def _refresh_picker(self) -> None:
@@ -185,18 +262,24 @@ class Workshop:
             self.open(change["new"])
 
     def _staged(self, change) -> None:
-        if not self.loading and self.cycle_id is not None:
-            self.store.update_cycle(self.cycle_id, stage=change["new"])
-            self.saved("stage")
+        if self.loading or self.cycle_id is None:
+            return
+        if not self.session.named():
+            self.reload("")  # back to the stage the record holds
+            return
+        self.store.update_cycle(self.cycle_id, stage=change["new"])
+        self.saved("stage")
 
     def _load(self, cycle: dict | None) -> None:
         self.loading = True  # filling the widgets is not an edit
         try:
-            close_all(self.plan.causes_box)
-            close_all(self.plan.actions_box)
             if cycle is not None:
                 self.stage.value = cycle["stage"]
-            for tab in (self.plan, self.do, self.check, self.act):
+                if cycle.get("team") and cycle.get("kpi") and not self.explorer.show(
+                        cycle["team"], cycle["kpi"]):
+                    self.saved("", error=f"The data here have no {kpi_label(cycle['kpi'])} for "
+                                         f"{cycle['team']}, this cycle's team and KPI.")
+            for tab in self._tabs:
                 tab.load(cycle)
         finally:
             self.loading = False
