@@ -160,7 +160,8 @@ def test_matrix_assurance_as_making_data_count(target, polarity, assurance):
     row = m.iloc[0]
     assert row["lcl"] < 0.70 < row["ucl"]  # limits of about 0.65-0.75 around the centre 0.703
     assert row["assurance"].label == assurance
-    assert "sla_response" in matrix_style(m).to_html()
+    shown = matrix_style(m).to_html()
+    assert "SLA attainment (first response)" in shown and "sla_response" not in shown
 
 
 def test_matrix_reads_the_latest_complete_point():

@@ -32,6 +32,7 @@ import pandas as pd
 from qoswb import escape
 from qoswb.errors import DataError, ParameterError
 from qoswb.escape import PLAIN
+from qoswb.metrics.plotting import kpi_label
 from qoswb.palette import tint
 from qoswb.verdicts import Assurance, Variation
 
@@ -111,9 +112,11 @@ def matrix_style(m: pd.DataFrame):
     by = list(m.columns[: list(m.columns).index("kpi")])
     text = [v.short if a is Assurance.NO_TARGET else f"{v.short} · {a}"
             for v, a in zip(m["variation"], m["assurance"])]
+    m = m.assign(kpi=m["kpi"].map(kpi_label))  # people read the KPIs' names, not their codes
     wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
     colours = m.pivot_table(index=by, columns="kpi", values="variation", aggfunc="first", sort=False)
     colours = colours.map(_background).reindex(index=wide.index, columns=wide.columns).fillna("")
+    wide.columns.name = None
     # team names and KPI names are data text: escaped in the cells' index and header
     return escape.table(wide, index=True).apply(lambda _: colours, axis=None).set_caption(
         "Variation · assurance (latest complete period)")
@@ -125,6 +128,7 @@ def matrix_plot(m: pd.DataFrame, ax=None):
 
     by = list(m.columns[: list(m.columns).index("kpi")])
     labels = m[by].astype(str).agg(" / ".join, axis=1)
+    m = m.assign(kpi=m["kpi"].map(kpi_label))
     rows, cols = list(dict.fromkeys(labels)), list(dict.fromkeys(m["kpi"]))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.45 * len(rows) + 1.5))

@@ -28,19 +28,17 @@ import numpy as np
 import pandas as pd
 
 from qoswb.escape import PLAIN
+from qoswb.metrics.plotting import kpi_label
 from qoswb.verdicts import Assurance, Variation
 
 
 def label(kpi: str) -> str:
-    """The KPI's name as a reader says it.
+    """The KPI's name as a reader says it (the registry's label).
 
     >>> label("fcr")
     'First-contact resolution'
     """
-    from qoswb.metrics import registry
-
-    known = registry.REGISTRY.get(kpi)  # the label is defined once, in the KPI registry
-    return known.label if known else kpi.replace("_", " ").capitalize()
+    return kpi_label(kpi)
 
 
 def fmt(value: float, unit: str = "") -> str:
@@ -240,6 +238,46 @@ def earlier(rows, kpi: str, unit: str = "", grain: str = "week", recent: int = 1
         since = since.tz_localize(found[0].last.tz) if found and since.tz is None else since
         found = [e for e in found if e.last >= since]
     return [tell(e, kpi, unit, grain, Variation.of(e.direction, polarity), earlier=True) for e in found[::-1]]
+
+
+def evidence(p: float) -> str:
+    """A p-value in words, the number beside (conventional bands; a report reader's wording).
+
+    >>> evidence(8.12e-11), evidence(0.03), evidence(0.4)
+    ('very strong evidence (p-value < 0.001)', 'some evidence (p-value 0.03)', 'no real evidence (p-value 0.4)')
+    """
+    if p is None or not np.isfinite(p):
+        return "no test possible"
+    words = ("very strong evidence" if p < 0.001 else "strong evidence" if p < 0.01 else
+             "some evidence" if p < 0.05 else "weak evidence" if p < 0.1 else "no real evidence")
+    return f"{words} (p-value {'< 0.001' if p < 0.001 else f'{p:.2g}'})"
+
+
+TERMS = {
+    "Centre line": "the process's usual level (mean or median of its points).",
+    "Process limits": "the range a stable process stays within about 997 times in 1,000 (3 sigma).",
+    "Common cause": "variation the process always shows: no single cause to look for.",
+    "Special cause": "a pattern chance rarely makes: something changed, worth finding out what.",
+    "Assurance": "whether the target lies outside the limits (consistently met or missed) or between them "
+                 "(hit and miss: met in some periods, missed in others, by chance).",
+}
+_WHY = {"limits": "a single point this far out happens by chance about 3 times in 1,000.",
+        "zones": "points this far from the centre, this often, rarely happen by chance: the level has probably moved.",
+        "centre": "a run or trend this long rarely happens by chance: the level has probably moved."}
+
+
+def glossary(texts) -> list[str]:
+    """Glossary lines for a report: its terms, and each rule (by its words) named in ``texts``.
+
+    >>> glossary(["… (2 of 3 points beyond 2 sigma on one side) — special cause improving."])[-1]
+    '2 of 3 points beyond 2 sigma on one side: points this far from the centre, this often, rarely happen by chance: the level has probably moved.'
+    """
+    from qoswb.spc.rules import RULES
+
+    said = " ".join(texts)
+    rules = {r.description: _WHY.get(r.needs, "a pattern chance rarely makes.") for r in RULES.values()
+             if r.description in said}
+    return [f"{term}: {text}" for term, text in (*TERMS.items(), *rules.items())]
 
 
 def worst(matrix_rows):

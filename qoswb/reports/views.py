@@ -428,20 +428,60 @@ def signals(view):
     return now[["team", "kpi", "variation", "now"]].rename(columns={"now": "reading"}).reset_index(drop=True)
 
 
-def show(fig, dpi: int = 80, tight: bool = False) -> None:
-    """Display a figure as an embedded PNG in one draw, and close it.
+def funnel_note(f) -> str:
+    """What a funnel's limits are and why, in words: the over-dispersion test's p-value as evidence.
 
-    The inline backend draws a figure twice (``bbox_inches="tight"``) and
-    constrained layout adds more passes: for a page of small multiples that is
-    most of a report's run time. Lay figures out with ``subplots_adjust`` and
-    show them with this instead.
+    >>> from types import SimpleNamespace as F
+    >>> funnel_note(F(kpi="fcr", adjusted="additive", p_value=1e-9, units=12))
+    'First-contact resolution: the teams differ more than chance explains (very strong evidence (p-value < 0.001)), so the limits are widened by the spread between teams (Spiegelhalter 2005).'
+    """
+    name = nv.label(f.kpi)
+    if f.adjusted:
+        return (f"{name}: the teams differ more than chance explains ({nv.evidence(f.p_value)}), so the "
+                "limits are widened by the spread between teams (Spiegelhalter 2005).")
+    return (f"{name}: no sign that the teams differ more than chance explains ({nv.evidence(f.p_value)}): "
+            "plain binomial limits.")
+
+
+def plot_funnel(f, ax):
+    """Draw funnel ``f`` on ``ax`` with the KPI's name and unit on its axes (not its code)."""
+    from matplotlib.ticker import PercentFormatter
+
+    from qoswb.escape import PLAIN
+
+    name = nv.label(f.kpi)
+    f.plot(ax=ax, label=f"{name} (%)")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("cases in the period (denominator)")
+    ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)
+    return ax
+
+
+def glossary(view) -> list[str]:
+    """The glossary lines of a report: its terms and every rule its readings name (in words)."""
+    texts = [*view.readings["now"], *(t for ts in view.readings["earlier"] for t in ts)]
+    return nv.glossary(texts)
+
+
+def show(fig, density: int = 2, tight: bool = False) -> None:
+    """Display a figure as an embedded PNG in one draw, at ``density`` pixels per CSS pixel, and close it.
+
+    The image is ``density`` times as wide in pixels as it is shown (a figure
+    inch shown as 96 CSS pixels), so it stays sharp on high-density screens and
+    is never stretched. The inline backend draws a figure twice
+    (``bbox_inches="tight"``) and constrained layout adds more passes: for a page
+    of small multiples that is most of a report's run time. Lay figures out with
+    ``subplots_adjust`` and show them with this instead.
     """
     import io
+    import struct
 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    fig.savefig(buffer, format="png", dpi=96 * density, bbox_inches="tight" if tight else None)
     plt.close(fig)
-    display(Image(buffer.getvalue()))
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's size
+    display(Image(png, width=width // density, height=height // density))
