@@ -52,6 +52,7 @@ def reports(tmp_path_factory):
         page.feed((out / f"{template}.html").read_text(encoding="utf-8"))
         pages[template] = (" ".join(page.text), page.images,
                            nbformat.read(out / f"{template}.ipynb", as_version=4), result)
+    pages["folder"] = out
     return pages
 
 
@@ -92,3 +93,19 @@ def test_images_are_shown_at_half_their_pixel_size(reports, template):
         png = base64.b64decode(img["src"].split(",", 1)[1])
         width, height = struct.unpack(">II", png[16:24])
         assert int(img["width"]) * 2 <= width and int(img["height"]) * 2 <= height, (img["width"], width)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("template", ["team_report", "portfolio_report"])
+def test_in_a_1366x768_browser_no_image_is_shown_larger_than_its_pixels_over_2(reports, browser, template):
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, device_scale_factor=1)
+    try:
+        page.goto((reports["folder"] / f"{template}.html").as_uri())
+        sizes = page.evaluate("() => [...document.images].map(i => [i.naturalWidth, i.clientWidth,"
+                              " i.naturalHeight, i.clientHeight])")
+    finally:
+        page.close()
+    assert sizes
+    for natural_w, shown_w, natural_h, shown_h in sizes:  # an odd pixel count rounds half a CSS pixel up
+        assert 0 < 2 * shown_w <= natural_w + 1 and 0 < 2 * shown_h <= natural_h + 1, sizes

@@ -244,13 +244,13 @@ def evidence(p: float) -> str:
     """A p-value in words, the number beside (conventional bands; a report reader's wording).
 
     >>> evidence(8.12e-11), evidence(0.03), evidence(0.4)
-    ('very strong evidence (p-value < 0.001)', 'some evidence (p-value 0.03)', 'no real evidence (p-value 0.4)')
+    ('very strong evidence, p-value < 0.001', 'some evidence, p-value 0.03', 'no real evidence, p-value 0.4')
     """
     if p is None or not np.isfinite(p):
         return "no test possible"
     words = ("very strong evidence" if p < 0.001 else "strong evidence" if p < 0.01 else
              "some evidence" if p < 0.05 else "weak evidence" if p < 0.1 else "no real evidence")
-    return f"{words} (p-value {'< 0.001' if p < 0.001 else f'{p:.2g}'})"
+    return f"{words}, p-value {'< 0.001' if p < 0.001 else f'{p:.2g}'}"
 
 
 TERMS = {

@@ -433,7 +433,7 @@ def funnel_note(f) -> str:
 
     >>> from types import SimpleNamespace as F
     >>> funnel_note(F(kpi="fcr", adjusted="additive", p_value=1e-9, units=12))
-    'First-contact resolution: the teams differ more than chance explains (very strong evidence (p-value < 0.001)), so the limits are widened by the spread between teams (Spiegelhalter 2005).'
+    'First-contact resolution: the teams differ more than chance explains (very strong evidence, p-value < 0.001), so the limits are widened by the spread between teams (Spiegelhalter 2005).'
     """
     name = nv.label(f.kpi)
     if f.adjusted:
@@ -450,7 +450,7 @@ def plot_funnel(f, ax):
     from qoswb.escape import PLAIN
 
     name = nv.label(f.kpi)
-    f.plot(ax=ax, label=f"{name} (%)")
+    f.plot(ax=ax, label=name)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("cases in the period (denominator)")
     ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)
