@@ -79,6 +79,7 @@ def test_a_quote_inside_a_value_is_a_character_like_any_other(rows, data):
     assert result.data["category"].tolist() == [r[3] for r in rows]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records(), st.data(), styles)
 def test_a_stray_quote_in_any_column_is_an_error_at_its_line_or_a_rejected_row(rows, data, style):

@@ -329,9 +329,22 @@ def test_blank_excel_rows_are_skipped_like_blank_csv_lines_keeping_row_numbers(t
 
 
 def test_a_header_wider_than_the_sniffed_block_is_read_whole(tmp_path):
-    extra = [f"survey_question_{i:05d}" for i in range(5_000)]  # about 120 KB of header
+    extra = [f"survey_question_{i:05d}" for i in range(3_000)]  # about 70 KB of header
     path = tmp_path / "wide.csv"
     path.write_text(",".join(["id", "team", "opened_at", *extra]) + "\n"
                     + ",".join(["A", "N", "2024-01-01", *("x" for _ in extra)]) + "\n")
     r = load_interactions(path)
-    assert r.summary["accepted"] == 1 and r.data.columns[-1] == "survey_question_04999"
+    assert r.summary["accepted"] == 1 and r.data.columns[-1] == "survey_question_02999"
+
+
+@pytest.mark.parametrize("name, content, looks", [
+    ("text.parquet", lambda: b"id,team,opened_at\nA,N,2024-01-01\n", "; it looks like delimited text (name it .csv)"),
+    ("text.xlsx", lambda: b"id,team,opened_at\nA,N,2024-01-01\n", "; it looks like delimited text (name it .csv)"),
+    ("table.xlsx", _parquet, "; it looks like a Parquet file (name it .parquet)"),
+])
+def test_a_file_that_is_not_what_its_suffix_says_is_told_what_it_looks_like(tmp_path, name, content, looks):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(DataError) as caught:
+        load_interactions(path)
+    assert str(caught.value).endswith(looks)

@@ -459,13 +459,24 @@ def _drop_blank_rows(table: pa.Table, numbers: np.ndarray, notes: list, name: st
 
 # --- other files and databases --------------------------------------------------------------
 
+def _looks_instead(path: Path) -> str:
+    """For a file that is not what its suffix says: what it looks like (text, or another format)."""
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    what = looks_like(head, path)
+    if what is None and head.strip():
+        what = "delimited text (name it .csv)"
+    promised = _FORMAT_NAMES.get(path.suffix.lower(), path.suffix)
+    return f"; it looks like {what}" if what and promised not in what else ""  # not 'Parquet looks like Parquet'
+
+
 def _read_parquet(path: Path, options: dict) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"{path}: cannot be read as Parquet: {exc}") from exc
+        raise DataError(f"{path}: cannot be read as Parquet: {exc}{_looks_instead(path)}") from exc
     return RawTable(table, str(path), np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
@@ -477,7 +488,7 @@ def _read_excel(path: Path, options: dict) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=options.get("sheet", 0), dtype=str)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: cannot be read as Excel: {exc}") from exc
+        raise DataError(f"{path}: cannot be read as Excel: {exc}{_looks_instead(path)}") from exc
     raw = _from_frame(frame, str(path), first_row=2)
     raw.table, raw.source_rows = _drop_blank_rows(raw.table, raw.source_rows, raw.notes, path.name)
     return raw
@@ -533,6 +544,8 @@ def _read_sql(url: str, options: dict) -> RawTable:
     return _from_frame(frame, f"{shown} ({what})", first_row=1)
 
 
+# what a suffix promises, as filetypes.looks_like names it
+_FORMAT_NAMES = {".parquet": "Parquet", ".pq": "Parquet", ".xlsx": "Excel", ".xlsm": "Excel"}
 # file suffix -> reader; anything else is read as delimited text
 _READERS = {".parquet": _read_parquet, ".pq": _read_parquet, ".xlsx": _read_excel, ".xlsm": _read_excel,
             ".xls": _read_old_excel, ".duckdb": _read_duckdb, ".ddb": _read_duckdb}
