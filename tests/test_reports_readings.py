@@ -53,3 +53,23 @@ def test_lists_matrix_team_reports_and_headlines_agree_for_every_team_and_kpi(de
         mine_earlier = views.earlier_signals(view)
         theirs_earlier = earlier[earlier["team"] == team]
         assert mine_earlier["reading"].tolist() == theirs_earlier["reading"].tolist(), team
+
+
+NHS_TEAMS = ["RRK type 1", "R1H type 1", "RW6 type 1", "R0A type 1", "RAL type 1", "RWE type 1", "RDU type 1",
+             "RQM type 1"]  # the departments of parameters/nhs_ae.yaml
+
+
+@pytest.mark.slow
+def test_the_nhs_ae_batch_says_the_same_in_its_lists_matrix_and_department_reports(tmp_path):
+    cache = rc.build({"source": "dataset:nhs_ae_attendances", "kind": "aggregates"}, "month", tmp_path)
+    targets = {"proportion": 0.95}  # the 4-hour standard, on the aggregates' own KPI
+    portfolio = views.portfolio_view(cache, "2019-03-01", "2019-04-01", teams=NHS_TEAMS, targets=targets)
+    assert sorted(portfolio.readings["team"]) == sorted(NHS_TEAMS)
+    special = portfolio.matrix[[v.is_special for v in portfolio.matrix["variation"]]]
+    now = views.signals(portfolio)
+    assert set(zip(now["team"], now["kpi"])) == set(zip(special["team"], special["kpi"])) != set()
+    columns = ["kpi", "variation", "assurance", "now", "earlier"]
+    for team in NHS_TEAMS:
+        view = views.team_view(cache, team, "2019-03-01", "2019-04-01", targets=targets)
+        theirs = portfolio.readings[portfolio.readings["team"] == team]
+        assert view.readings[columns].reset_index(drop=True).equals(theirs[columns].reset_index(drop=True)), team

@@ -267,6 +267,8 @@ def earlier_signals(view):
     import pandas as pd
 
     r = view.readings
+    if r.empty:  # no KPI the data can give: nothing to tell
+        return pd.DataFrame(columns=["team", "kpi", "reading"])
     rows = [(t, k, text) for t, k, texts in zip(r["team"], r["kpi"], r["earlier"]) for text in texts]
     return pd.DataFrame(rows, columns=["team", "kpi", "reading"])
 
@@ -423,7 +425,11 @@ def funnels(view: PortfolioView, limit: int = 3) -> list:
 def signals(view):
     """One row per team × KPI whose latest complete period is a special cause (the matrix's
     variation): ``team``, ``kpi``, ``variation``, ``reading``."""
+    import pandas as pd
+
     r = view.readings
+    if r.empty:  # no KPI the data can give: nothing to tell
+        return pd.DataFrame(columns=["team", "kpi", "variation", "reading"])
     now = r[[v.is_special for v in r["variation"]]]
     return now[["team", "kpi", "variation", "now"]].rename(columns={"now": "reading"}).reset_index(drop=True)
 
