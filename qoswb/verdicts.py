@@ -38,6 +38,13 @@ class _Verdict(enum.Enum):
     def __format__(self, spec: str) -> str:
         return format(self.label, spec)
 
+    def __lt__(self, other):
+        # sorted in the order they are defined (pandas sorts crosstabs and groupbys)
+        if type(other) is not type(self):
+            return NotImplemented
+        members = list(type(self))
+        return members.index(self) < members.index(other)
+
 
 class Variation(_Verdict):
     """What a chart says of its latest points (see :meth:`of`)."""

@@ -47,3 +47,13 @@ def test_a_verdict_prints_as_its_words_and_is_never_equal_to_them():
     assert Variation.DETERIORATING != "special cause deteriorating"  # code compares values, not words
     assert not Variation.COMMON_CAUSE.is_special and not Variation.TOO_FEW_POINTS.is_special
     assert all(v.is_special for v in Variation if v not in (Variation.COMMON_CAUSE, Variation.TOO_FEW_POINTS))
+
+
+def test_verdicts_sort_in_their_order_so_tables_of_them_can_be_sorted():
+    import pandas as pd
+
+    assert sorted([Variation.DETERIORATING, Variation.COMMON_CAUSE]) == [Variation.COMMON_CAUSE,
+                                                                         Variation.DETERIORATING]
+    table = pd.crosstab(pd.Series([Variation.IMPROVING, Variation.COMMON_CAUSE]),
+                        pd.Series([Assurance.FAIL, Assurance.PASS]))
+    assert table.index.tolist() == [Variation.COMMON_CAUSE, Variation.IMPROVING]
