@@ -9,6 +9,7 @@ import pytest
 
 from qoswb.errors import DataError, ParameterError
 from qoswb.metrics import charts, funnel, kpis, matrix, matrix_plot
+from qoswb.verdicts import Assurance
 
 matplotlib.use("Agg")
 
@@ -72,7 +73,7 @@ def test_groups_of_two_columns_are_charted_and_compared():
     f = funnel(table, "sla_response")
     assert f.points[["team", "channel"]].shape == (4, 2)
     m = matrix(result, targets={"sla_response": 0.5})
-    assert len(m) == 8 and set(m.loc[m["kpi"] == "volume", "assurance"]) == {""}
+    assert len(m) == 8 and set(m.loc[m["kpi"] == "volume", "assurance"]) == {Assurance.NO_TARGET}
 
 
 def test_drawings_return_axes():

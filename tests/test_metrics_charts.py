@@ -9,6 +9,7 @@ import pytest
 
 from qoswb.errors import DataError
 from qoswb.metrics import charts, kpis, matrix, matrix_style
+from qoswb.verdicts import Variation
 
 pytestmark = pytest.mark.filterwarnings("ignore::qoswb.spc.SPCWarning")  # advice, checked in qoswb.spc
 
@@ -145,7 +146,7 @@ def _chart_result(values, polarity, complete=None):
 def test_matrix_variation(last, polarity, variation):
     values = [0.70, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.70, 0.71, 0.69, last]
     m = matrix(_chart_result(values, polarity))
-    assert m["variation"].tolist() == [variation]
+    assert [v.label for v in m["variation"]] == [variation]
 
 
 @pytest.mark.parametrize("target, polarity, assurance", [
@@ -158,14 +159,15 @@ def test_matrix_assurance_as_making_data_count(target, polarity, assurance):
     m = matrix(result, targets={"sla_response": target})
     row = m.iloc[0]
     assert row["lcl"] < 0.70 < row["ucl"]  # limits of about 0.65-0.75 around the centre 0.703
-    assert row["assurance"] == assurance
-    assert "sla_response" in matrix_style(m).to_html()
+    assert row["assurance"].label == assurance
+    shown = matrix_style(m).to_html()
+    assert "SLA attainment (first response)" in shown and "sla_response" not in shown
 
 
 def test_matrix_reads_the_latest_complete_point():
     values = [0.70, 0.72, 0.69, 0.71, 0.70, 0.73, 0.68, 0.70, 0.71, 0.99, 0.10]
     m = matrix(_chart_result(values, 1, complete=[True] * 10 + [False]))
-    assert m["variation"].tolist() == ["special cause improving"]  # 0.99 counts, the partial 0.10 does not
+    assert m["variation"].tolist() == [Variation.IMPROVING]  # 0.99 counts, the partial 0.10 does not
     assert m["latest_period"].tolist() == [WEEKS[9]]
 
 
@@ -205,7 +207,7 @@ def test_a_group_column_may_have_any_name(name):
     m, expected = matrix(result, {"csat_mean": 9.0}), matrix(reference, {"csat_mean": 9.0})
     assert m[name].tolist() == ["a", "b"]
     assert m["variation" if name != "variation" else "chart_variation"].tolist() == [
-        "common cause", "special cause improving"] == expected["variation"].tolist()
+        Variation.COMMON_CAUSE, Variation.IMPROVING] == expected["variation"].tolist()
     assert result.plot("csat_mean", **{name: "b"}) is not None
 
 
@@ -227,12 +229,9 @@ def test_mdc_variation_and_assurance_through_the_matrix():
     kpi_table = pd.DataFrame(rows, columns=["org", "period", "kpi", "numerator", "denominator", "value", "se",
                                             "unit", "polarity", "chart", "complete"])
     m = matrix(charts(kpi_table, rules="mdc"), {"breach_rate": reference["target"]}).set_index("org")
-    words = {"common_cause": "common cause", "special_cause_improvement": "special cause improving",
-             "special_cause_concern": "special cause deteriorating", "consistent_pass": "consistently met",
-             "consistent_fail": "consistently missed", "inconsistent": "hit and miss"}
-    for p in providers:
-        assert m.loc[p["org"], "variation"] == words[p["variation_type"]], p["org"]
-        assert m.loc[p["org"], "assurance"] == words[p["assurance_type"]], p["org"]
+    for p in providers:  # the verdicts' values are NHSRplotthedots' type names
+        assert m.loc[p["org"], "variation"].value == p["variation_type"], p["org"]
+        assert m.loc[p["org"], "assurance"].value == p["assurance_type"], p["org"]
         assert m.loc[p["org"], "ucl"] == pytest.approx(p["upl"][-1], rel=1e-12)
 
 

@@ -122,11 +122,15 @@ def test_portfolio_view_compares_all_teams_in_the_period(cache):
     pooled = view.kpis[(view.kpis["kpi"] == "fcr") & view.kpis["complete"]].groupby("team")[
         ["numerator", "denominator"]].sum()
     assert funnels[1].centre == pytest.approx(pooled["numerator"].sum() / pooled["denominator"].sum())
-    signals = views.signals(view)
-    assert list(signals.columns) == ["team", "kpi", "reading"]
+    signals, earlier = views.signals(view), views.earlier_signals(view)
+    assert list(signals.columns) == ["team", "kpi", "variation", "reading"]
+    special = view.matrix[[v.is_special for v in view.matrix["variation"]]]
+    assert set(zip(signals["team"], signals["kpi"])) == set(zip(special["team"], special["kpi"]))
+    # every team x KPI with a signal in the period is told: now, or earlier in the period
     flagged = view.charts[(view.charts["period"] >= pd.Timestamp("2024-03-01")) & view.charts["signal"]
                           & view.charts["complete"]]
-    assert len(signals) == len(flagged[["team", "kpi"]].drop_duplicates())
+    told = set(zip(signals["team"], signals["kpi"])) | set(zip(earlier["team"], earlier["kpi"]))
+    assert told == set(zip(flagged["team"], flagged["kpi"]))
     assert views.portfolio_view(cache, "2024-03-01", "2024-04-01", teams=["Orders"]).matrix["team"].unique().tolist() == ["Orders"]
 
 

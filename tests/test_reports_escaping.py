@@ -14,6 +14,7 @@ import pytest
 from qoswb import escape
 from qoswb.reports.inert import offline_html
 from qoswb.reports.testing import PAYLOADS, write_exports
+from qoswb.verdicts import Assurance, Variation
 
 matplotlib.use("agg")
 
@@ -85,8 +86,8 @@ def test_styler_tables_escape_cells_index_and_columns():
 def test_the_matrix_table_escapes_team_names():
     from qoswb.metrics import matrix_style
 
-    m = pd.DataFrame({"team": PAYLOADS[:2], "kpi": ["volume", "fcr"], "variation": "common cause",
-                      "assurance": ""})
+    m = pd.DataFrame({"team": PAYLOADS[:2], "kpi": ["volume", "fcr"], "variation": Variation.COMMON_CAUSE,
+                      "assurance": Assurance.NO_TARGET})
     page = Page(matrix_style(m).to_html())
     assert page.live == [] and PAYLOADS[0] in page.text and PAYLOADS[1] in page.text
 
@@ -124,7 +125,8 @@ def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
                           "complete": True})
     labels = [MATH] + [f"w{i}" for i in range(15)]
     spc = chart("i", pd.DataFrame({"x": labels, "y": NOISE}), x="x", y="y")
-    m = pd.DataFrame({"team": [MATH], "kpi": ["fcr"], "variation": ["common cause"], "assurance": [""],
+    m = pd.DataFrame({"team": [MATH], "kpi": ["fcr"], "variation": [Variation.COMMON_CAUSE],
+                      "assurance": [Assurance.NO_TARGET],
                       "direction": [""]})
     axes = [plot_series(rows, title=MATH), funnel(table, "fcr").plot(label=MATH),
             spc.plot(title=MATH), matrix_plot(m)]

@@ -3,7 +3,10 @@
 import pandas as pd
 import pytest
 
-from qoswb.reports.narrative import behind, fmt, label, pareto, reading, worst
+from qoswb.reports.narrative import behind, earlier, episodes, fmt, label, pareto, reading, worst
+from qoswb.verdicts import Assurance, Variation
+
+NONE = Assurance.NO_TARGET
 
 WEEKS = pd.date_range("2025-01-06", periods=12, freq="7D")
 
@@ -19,16 +22,16 @@ def test_a_sustained_shift_reads_as_a_run_from_its_first_week():
     rows = series([5, 4, 5, 6, 5, 4, 7, 7, 8, 7, 8, 7.0], [False] * 9 + [True] * 3)
     assert reading(rows, "first_response_median", "minutes") == (
         "First response median rose from the week of 17 February: 6 weeks above the centre line "
-        "(5.0 min) — special cause, deteriorating.")
+        "(5.0 min) — special cause deteriorating.")
 
 
 def test_a_point_beyond_a_limit_reads_with_the_limit_and_direction():
     rows = series([0.9, 0.91, 0.9, 0.95, 0.9, 0.8], [False] * 5 + [True], polarity=1, cl=0.9, lcl=0.85, ucl=0.95)
     assert reading(rows, "sla_response", "proportion") == (
         "SLA attainment (first response) fell to 80.0% in the week of 10 February, beyond the lower "
-        "limit (85.0%) — special cause, deteriorating.")
+        "limit (85.0%) — special cause deteriorating.")
     better = series([5, 4, 6, 5, 1.0], [False] * 4 + [True])
-    assert reading(better, "first_response_median", "minutes").endswith("special cause, improving.")
+    assert reading(better, "first_response_median", "minutes").endswith("special cause improving.")
 
 
 def test_common_cause_reads_with_the_range_to_expect():
@@ -48,19 +51,19 @@ def test_incomplete_periods_and_old_signals_are_not_read_as_news():
 
 def test_no_direction_kpis_say_special_cause_only():
     rows = series([5, 5, 5, 12.0], [False, False, False, True], polarity=0)
-    assert reading(rows, "volume", "interactions").endswith("beyond the upper limit (8.5) — special cause.")
+    assert reading(rows, "volume", "interactions").endswith("beyond the upper limit (8.5) — special cause higher.")
 
 
 def test_worst_prefers_deterioration_then_missed_targets_then_distance():
     m = pd.DataFrame({"kpi": ["volume", "fcr", "csat", "reopen_rate"],
-                      "variation": ["special cause higher", "common cause", "common cause", "common cause"],
-                      "assurance": ["", "", "consistently missed", ""],
+                      "variation": [Variation.HIGHER] + [Variation.COMMON_CAUSE] * 3,
+                      "assurance": [NONE, NONE, Assurance.FAIL, NONE],
                       "latest_value": [900, 0.60, 0.70, 0.09], "cl": [800, 0.70, 0.72, 0.05],
                       "ucl": [1000, 0.73, 0.80, 0.08], "polarity": [0, 1, 1, -1]})
     assert worst(m) == "csat"
     # no missed target: the furthest on the bad side, in sigmas: fcr 10, reopen rate 4, csat 0.75
-    assert worst(m.assign(assurance="")) == "fcr"
-    assert worst(m.assign(assurance="").iloc[[0, 2, 3]]) == "reopen_rate"
+    assert worst(m.assign(assurance=NONE)) == "fcr"
+    assert worst(m.assign(assurance=NONE).iloc[[0, 2, 3]]) == "reopen_rate"
     assert worst(m.iloc[[0]]) is None
 
 
@@ -102,3 +105,34 @@ def test_values_are_written_for_readers(value, unit, text):
 def test_labels():
     assert label("sla_resolution") == "SLA attainment (resolution)"
     assert label("seen_within_4_hours") == "Seen within 4 hours"
+
+
+def test_signals_are_told_as_episodes_the_latest_now_the_others_earlier_with_dates():
+    # a 2-week shift above (we2) in January, then 8 weeks below from 3 March (we4 from the 8th):
+    # two episodes, not ten per-week entries
+    weeks = pd.date_range("2025-01-06", periods=20, freq="7D")
+    y = [5, 5, 7.5, 7.6, 5, 5, 5, 5] + [4.0] * 12
+    signal = [False, False, True, True] + [False] * 11 + [True] * 5
+    rows = pd.DataFrame({"period": weeks, "y": y, "cl": 5.0, "lcl": 2.0, "ucl": 8.0, "complete": True,
+                         "signal": signal, "rules": ["we2" if s else "" for s in signal[:8]] +
+                         ["we4" if s else "" for s in signal[8:]], "polarity": 1})
+    found = episodes(rows)
+    assert [(e.first, e.last, e.signals, e.side) for e in found] == [
+        (weeks[2], weeks[3], 2, 1), (weeks[15], weeks[19], 5, -1)]
+    assert found[1].start == pd.Timestamp("2025-03-03") and found[1].run == 12
+    assert reading(rows, "fcr") == (
+        "First-contact resolution fell from the week of 3 March: 12 weeks below the centre line (5) "
+        "— special cause deteriorating.")
+    assert earlier(rows, "fcr") == [
+        "Earlier, first-contact resolution: an unusual pattern above the centre line in the week of "
+        "27 January (2 of 3 points beyond 2 sigma on one side) — special cause improving."]
+    assert earlier(rows, "fcr", "proportion", since="2025-02-01") == []
+
+
+def test_the_reading_says_the_verdict_it_is_given_and_reads_only_the_latest_point():
+    rows = series([5, 4, 5, 6, 5, 4, 7, 7, 8, 7, 8, 5.0], [False] * 9 + [True] * 2 + [False])
+    assert reading(rows, "first_response_median", "minutes").startswith(
+        "First response median shows common-cause variation only")  # the latest point is no signal
+    assert reading(rows, "first_response_median", "minutes", recent=2).endswith("special cause deteriorating.")
+    assert reading(rows.iloc[:11], "first_response_median", "minutes",
+                   verdict=Variation.SPECIAL_CAUSE).endswith("— special cause.")

@@ -109,12 +109,16 @@ def test_tidy_subgroups_equal_the_matrix_form():
 
 
 def test_summary_verdict_reads_with_polarity():
+    from qoswb.verdicts import Variation
+
     y = np.r_[np.tile([10.0, 11.0], 10), [30.0]]
-    assert chart("i", y).summary().verdict[0] == "special cause"
-    assert chart("i", y, polarity=1).summary().verdict[0] == "special cause: improving"
-    assert chart("i", y, polarity=-1).summary().verdict[0] == "special cause: deteriorating"
+    assert chart("i", y).summary().verdict[0] is Variation.HIGHER
+    assert chart("i", y, polarity=1).summary().verdict[0] is Variation.IMPROVING
+    assert chart("i", y, polarity=-1).summary().verdict[0] is Variation.DETERIORATING
     calm = chart("i", np.tile([10.0, 11.0, 10.5], 7), polarity=1).summary()
-    assert calm.verdict[0] == "common cause only" and calm.signals[0] == 0
+    assert calm.verdict[0] is Variation.COMMON_CAUSE and calm.signals[0] == 0
+    few = chart("i", [10.0, 11.0, 10.5, 10.0, 11.0], polarity=1).summary()
+    assert bool(few.too_few_points[0]) and few.verdict[0] is Variation.TOO_FEW_POINTS
 
 
 def test_unknown_kind_lists_the_valid_ones():

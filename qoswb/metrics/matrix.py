@@ -32,9 +32,9 @@ import pandas as pd
 from qoswb import escape
 from qoswb.errors import DataError, ParameterError
 from qoswb.escape import PLAIN
-
-COLOURS = {"improving": "#4b9cd3", "deteriorating": "#f0a030", "common cause": "#d0d0d0",
-           "higher": "#9b7fc9", "lower": "#9b7fc9"}
+from qoswb.metrics.plotting import kpi_label
+from qoswb.palette import tint
+from qoswb.verdicts import Assurance, Variation
 
 
 def _targets(targets, rows: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -51,6 +51,9 @@ def _targets(targets, rows: pd.DataFrame, by: list[str]) -> pd.Series:
 
 def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
     """One row per group x KPI: latest value and limits, ``variation``, ``assurance``, ``target``.
+
+    ``variation`` is a :class:`qoswb.verdicts.Variation`, ``assurance`` an
+    :class:`qoswb.verdicts.Assurance` (``NO_TARGET`` where no target is given).
 
     Rows come group by group (sorted), the KPIs of each in the order of the charts.
 
@@ -87,30 +90,18 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
     # the way the signal points: its rules' (a trend the way it goes), else its side of the centre
     way = signalled["direction"] if "direction" in signalled else np.sign(signalled["y"] - signalled["cl"])
     side = way.astype(float).reindex(out.index)
-    good = side * out["polarity"]
-    out["variation"] = np.select(
-        [side.isna(), out["polarity"].eq(0) & side.gt(0), out["polarity"].eq(0) & side.lt(0), good > 0, good < 0],
-        ["common cause", "special cause higher", "special cause lower", "special cause improving",
-         "special cause deteriorating"], default="special cause")
+    out["variation"] = Variation.of(side.fillna(0), out["polarity"], side.notna())
     out["direction"] = np.select([side.gt(0), side.lt(0)], ["higher", "lower"], default="")
     out["signal_rules"] = signalled["rules"].reindex(out.index).fillna("")
     keys_named = out.index.to_frame(index=False).rename(columns=dict(zip(by, names)))
     out["target"] = _targets(targets, keys_named, names).to_numpy()
-    pol = out["polarity"]
-    met = ((pol > 0) & (out["target"] < out["lcl"])) | ((pol < 0) & (out["target"] > out["ucl"]))
-    missed = ((pol > 0) & (out["target"] > out["ucl"])) | ((pol < 0) & (out["target"] < out["lcl"]))
-    out["assurance"] = np.select([out["target"].isna(), pol.eq(0), met, missed],
-                                 ["", "no direction", "consistently met", "consistently missed"],
-                                 default="hit and miss")
+    out["assurance"] = Assurance.of(out["target"], out["lcl"], out["ucl"], out["polarity"])
     out = out.rename(columns=free_names(out.columns, names)).reset_index()
     return out.rename(columns=dict(zip(by, names)))
 
 
-def _cell_colour(text: str) -> str:
-    for word, colour in COLOURS.items():
-        if word in str(text):
-            return f"background-color: {colour}"
-    return ""
+def _background(verdict) -> str:
+    return f"background-color: {tint(verdict.colour, 0.6)}" if getattr(verdict, "colour", "") else ""
 
 
 def matrix_style(m: pd.DataFrame):
@@ -119,11 +110,15 @@ def matrix_style(m: pd.DataFrame):
     Blue is improvement, orange concern, grey common cause (Making Data Count colours).
     """
     by = list(m.columns[: list(m.columns).index("kpi")])
-    text = m["variation"].str.replace("special cause ", "", regex=False)
-    text = text.where(m["assurance"].eq(""), text + " · " + m["assurance"])
+    text = [v.short if a is Assurance.NO_TARGET else f"{v.short} · {a}"
+            for v, a in zip(m["variation"], m["assurance"])]
+    m = m.assign(kpi=m["kpi"].map(kpi_label))  # people read the KPIs' names, not their codes
     wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
+    colours = m.pivot_table(index=by, columns="kpi", values="variation", aggfunc="first", sort=False)
+    colours = colours.map(_background).reindex(index=wide.index, columns=wide.columns).fillna("")
+    wide.columns.name = None
     # team names and KPI names are data text: escaped in the cells' index and header
-    return escape.table(wide, index=True).map(_cell_colour).set_caption(
+    return escape.table(wide, index=True).apply(lambda _: colours, axis=None).set_caption(
         "Variation · assurance (latest complete period)")
 
 
@@ -133,15 +128,16 @@ def matrix_plot(m: pd.DataFrame, ax=None):
 
     by = list(m.columns[: list(m.columns).index("kpi")])
     labels = m[by].astype(str).agg(" / ".join, axis=1)
+    m = m.assign(kpi=m["kpi"].map(kpi_label))
     rows, cols = list(dict.fromkeys(labels)), list(dict.fromkeys(m["kpi"]))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.5, 0.45 * len(rows) + 1.5))
     arrow = {"higher": "▲", "lower": "▼", "": "~"}
-    verdict = {"special cause improving": " good", "special cause deteriorating": " bad"}
-    mark = {"consistently met": "P", "consistently missed": "F", "hit and miss": "?", "": "", "no direction": ""}
+    verdict = {Variation.IMPROVING: " good", Variation.DETERIORATING: " bad"}
+    mark = {Assurance.PASS: "P", Assurance.FAIL: "F", Assurance.HIT_AND_MISS: "?"}
     for label, (_, row) in zip(labels, m.iterrows()):
         i, j = rows.index(label), cols.index(row["kpi"])
-        colour = _cell_colour(row["variation"]).replace("background-color: ", "") or "white"
+        colour = tint(row["variation"].colour, 0.6) if row["variation"].colour else "white"
         ax.add_patch(plt.Rectangle((j, i), 0.95, 0.9, color=colour))
         label = arrow[row["direction"]] + verdict.get(row["variation"], "")
         ax.text(j + 0.47, i + 0.45, f"{label} {mark.get(row['assurance'], '')}",

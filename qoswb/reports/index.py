@@ -111,12 +111,22 @@ td.missing{background:#f6f6f6;color:#888} .headline{font-size:.85em;color:#444}
 """
 
 
+def report_title(template: str, team: str | None = None) -> str:
+    """A report's name for a reader: its template's name in words, and its team.
+
+    >>> report_title("team_report", "Returns"), report_title("portfolio_report")
+    ('Team report: Returns', 'Portfolio report')
+    """
+    words = template.replace("_", " ").replace("-", " ").strip().capitalize()
+    return f"{words}: {team}" if team else words
+
+
 def _cell(records: list[dict]) -> tuple[str, str]:
     if not records:
         return "missing", "not run"
     parts, status = [], "ok"
     for r in records:
-        name = html.escape(r["template"])
+        name = html.escape(report_title(r["template"], r.get("team")))
         if r["status"] == "ok":
             html_out = next((o for o in r["outputs"] if o.endswith(".html")), r["outputs"][0])
             link = f'<a href="{html.escape(html_out, quote=True)}">{name}</a>'

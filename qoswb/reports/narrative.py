@@ -11,28 +11,34 @@ this module what to say::
     ...     "cl": 5.0, "lcl": 2.0, "ucl": 8.5, "complete": True, "polarity": -1,
     ...     "signal": [False] * 9 + [True] * 3, "rules": [""] * 9 + ["we4"] * 3})
     >>> reading(rows, "first_response_median", unit="minutes", grain="week")
-    'First response median rose from the week of 17 February: 6 weeks above the centre line (5.0 min) — special cause, deteriorating.'
+    'First response median rose from the week of 17 February: 6 weeks above the centre line (5.0 min) — special cause deteriorating.'
+
+A chart's signals are told as *episodes* (consecutive signalled points on one
+side, :func:`episodes`): the one at the latest complete point is the chart's
+reading now (the matrix's variation), those before it are told as earlier,
+with their dates (:func:`earlier`).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from qoswb.escape import PLAIN
+from qoswb.metrics.plotting import kpi_label
+from qoswb.verdicts import Assurance, Variation
 
 
 def label(kpi: str) -> str:
-    """The KPI's name as a reader says it.
+    """The KPI's name as a reader says it (the registry's label).
 
     >>> label("fcr")
     'First-contact resolution'
     """
-    from qoswb.metrics import registry
-
-    known = registry.REGISTRY.get(kpi)  # the label is defined once, in the KPI registry
-    return known.label if known else kpi.replace("_", " ").capitalize()
+    return kpi_label(kpi)
 
 
 def fmt(value: float, unit: str = "") -> str:
@@ -76,56 +82,202 @@ def _run_start(side: np.ndarray, end: int) -> int:
     return start
 
 
-def _judgement(direction: float, polarity: int) -> str:
-    if not polarity:
-        return "special cause"
-    return "special cause, improving" if direction * polarity > 0 else "special cause, deteriorating"
+PLURAL = {"week": "weeks", "month": "months", "quarter": "quarters", "day": "days"}
 
 
-def reading(rows, kpi: str, unit: str = "", grain: str = "week", recent: int = 3) -> str:
-    """One or two sentences on what one team's chart of one KPI says now.
+class Episode(NamedTuple):
+    """Consecutive signalled points of one chart on one side of its centre line.
 
-    Reads the latest ``recent`` complete points: a sustained shift ("rose from
-    the week of …: 9 weeks above the centre line"), a point beyond a limit, or
-    common-cause variation only (with the limits, so the reader knows the
-    range to expect).
+    ``first``/``last``: periods of its first and last signalled point; ``start``:
+    where the run on that side began (at or before ``first``), ``run`` its length
+    up to ``last``; ``side`` +1 above, -1 below; ``direction`` the way the rules
+    point (``side`` when they do not say); ``rules`` the rule ids that fired;
+    ``y``, ``cl``, ``lcl``, ``ucl`` at ``last``; ``at`` its index among the complete points.
     """
-    rows = rows[rows["complete"].astype(bool) & rows["y"].notna()].sort_values("period")
-    name = label(kpi)
-    plural = {"week": "weeks", "month": "months", "quarter": "quarters", "day": "days"}.get(grain, "periods")
+
+    first: object
+    last: object
+    start: object
+    run: int
+    signals: int
+    side: int
+    direction: int
+    rules: tuple
+    y: float
+    cl: float
+    lcl: float
+    ucl: float
+    at: int
+
+
+def _complete(rows):
+    return rows[rows["complete"].astype(bool) & rows["y"].notna()].sort_values("period")
+
+
+def episodes(rows) -> list[Episode]:
+    """The episodes of one chart's complete points (see :class:`Episode`), oldest first.
+
+    >>> rows = pd.DataFrame({"period": pd.date_range("2025-03-03", periods=8, freq="7D"),
+    ...     "y": [9.0, 9, 5, 5, 5, 1, 1, 5], "cl": 5.0, "lcl": 2.0, "ucl": 8.0, "complete": True,
+    ...     "signal": [True, True, False, False, False, True, True, False], "rules": "we2"})
+    >>> [(e.first.day, e.signals, e.side) for e in episodes(rows)]
+    [(3, 2, 1), (7, 2, -1)]
+    """
+    rows = _complete(rows)
+    if rows.empty:
+        return []
+    y, cl = rows["y"].to_numpy(float), rows["cl"].to_numpy(float)
+    side = np.sign(np.round(y - cl, 12)).astype(int)
+    signal = rows["signal"].astype(bool).to_numpy()
+    way = rows["direction"].to_numpy(float) if "direction" in rows else np.zeros(len(rows))
+    way = np.where(np.nan_to_num(way) != 0, np.sign(np.nan_to_num(way)), side).astype(int)
+    # a new episode where a signal follows a non-signal, or turns to the other way
+    new = signal & ~(np.r_[False, signal[:-1]] & (np.r_[0, way[:-1]] == way))
+    ids = np.cumsum(new)
+    periods, rules = rows["period"].to_numpy(), rows["rules"].fillna("").astype(str).to_numpy()
+    out = []
+    for i in np.unique(ids[signal]):
+        idx = np.flatnonzero(signal & (ids == i))
+        first, last = int(idx[0]), int(idx[-1])
+        start = _run_start(side, last)
+        fired = tuple(dict.fromkeys(r for text in rules[idx] for r in text.split(",") if r))
+        point = rows.iloc[last]
+        out.append(Episode(pd.Timestamp(periods[first]), pd.Timestamp(periods[last]),
+                           pd.Timestamp(periods[min(start, first)]), last - min(start, first) + 1, len(idx),
+                           int(side[last]), int(way[last]), fired, float(point["y"]), float(point["cl"]),
+                           float(point["lcl"]), float(point["ucl"]), last))
+    return out
+
+
+def rule_words(rules) -> str:
+    """Rule ids in words (the rule table of :mod:`qoswb.spc.rules`), e.g. for a reading.
+
+    >>> rule_words(("we2", "we4"))
+    '2 of 3 points beyond 2 sigma on one side; 8 points in a row on one side of the centre'
+    """
+    from qoswb.spc.rules import RULES
+
+    return "; ".join(RULES[r].description if r in RULES else r for r in rules)
+
+
+def tell(episode: Episode, kpi: str, unit: str = "", grain: str = "week", verdict=None, earlier=False) -> str:
+    """One episode in a sentence: a sustained run, a point beyond a limit, or an unusual pattern.
+
+    ``verdict`` (a :class:`qoswb.verdicts.Variation`, default: read from the
+    episode's direction with no better direction) ends the sentence; ``earlier``
+    tells it as past, from its first to its last week.
+    """
+    name, plural = label(kpi), PLURAL.get(grain, "periods")
+    verdict = verdict if verdict is not None else Variation.of(episode.direction, 0)
+    above = episode.side > 0
+    verb, where = ("rose", "above") if above else ("fell", "below")
+    head = f"Earlier, {_in_sentence(name)}" if earlier else name
+    until = f" to {_when(episode.last, grain)}" if earlier and episode.last != episode.start else ""
+    if episode.run >= 6:
+        return (f"{head} {verb} from {_when(episode.start, grain)}{until}: {episode.run} {plural} "
+                f"{where} the centre line ({fmt(episode.cl, unit)}) — {verdict}.")
+    if episode.y > episode.ucl or episode.y < episode.lcl:
+        limit, bound = ("upper", episode.ucl) if episode.y > episode.ucl else ("lower", episode.lcl)
+        return (f"{head} {'rose' if limit == 'upper' else 'fell'} to {fmt(episode.y, unit)} in "
+                f"{_when(episode.last, grain)}, beyond the {limit} limit ({fmt(bound, unit)}) — {verdict}.")
+    rules = rule_words(episode.rules) or "a run rule"
+    return (f"{head}: an unusual pattern {where} the centre line in {_when(episode.last, grain)} "
+            f"({rules}) — {verdict}.")
+
+
+def _in_sentence(name: str) -> str:
+    """A name inside a sentence: "First response median" → "first response median", "SLA …" kept."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _polarity(rows) -> int:
+    return int(rows["polarity"].iloc[-1]) if "polarity" in rows and len(rows) else 0
+
+
+def reading(rows, kpi: str, unit: str = "", grain: str = "week", recent: int = 1, verdict=None) -> str:
+    """One sentence on what one team's chart of one KPI says now: its latest complete points.
+
+    A signal among the latest ``recent`` complete points (as :func:`qoswb.metrics.matrix`
+    reads them) is told as its episode: a sustained shift ("rose from the week of
+    …: 9 weeks above the centre line"), a point beyond a limit, or an unusual
+    pattern (its rules in words); else common-cause variation, with the limits, so
+    the reader knows the range to expect. ``verdict``: the matrix's variation,
+    so that both say the same (default: read from the points and their polarity).
+    """
+    rows = _complete(rows)
+    name, plural = label(kpi), PLURAL.get(grain, "periods")
     if rows.empty:
         return f"{name}: no complete {plural} to read yet."
-    y, cl = rows["y"].to_numpy(float), rows["cl"].to_numpy(float)
-    signal = rows["signal"].astype(bool).to_numpy()
-    polarity = int(rows["polarity"].iloc[-1]) if "polarity" in rows else 0
-    last = len(rows) - 1
-    recent_signals = np.flatnonzero(signal[max(0, last - recent + 1):]) + max(0, last - recent + 1)
-    latest = rows.iloc[-1]
-    if not len(recent_signals):
+    found = [e for e in episodes(rows) if e.at >= len(rows) - recent]
+    now = found[-1] if found else None
+    if verdict is None:
+        verdict = Variation.of(now.direction, _polarity(rows)) if now else Variation.COMMON_CAUSE
+    if now is None or not verdict.is_special:
+        latest = rows.iloc[-1]
         return (f"{name} shows common-cause variation only: {fmt(latest['y'], unit)} in "
                 f"{_when(latest['period'], grain)}, within the limits {fmt(latest['lcl'], unit)}"
                 f" – {fmt(latest['ucl'], unit)} around a centre of {fmt(latest['cl'], unit)}.")
-    at = int(recent_signals[-1])
-    side = np.sign(np.round(y - cl, 12))
-    start = _run_start(side, at)
-    run = at - start + 1
-    direction = side[at]
-    verb = "rose" if direction > 0 else "fell"
-    where = "above" if direction > 0 else "below"
-    judgement = _judgement(direction, polarity)
-    point = rows.iloc[at]
-    beyond = (point["y"] > point["ucl"]) or (point["y"] < point["lcl"])
-    if run >= 6:
-        return (f"{name} {verb} from {_when(rows['period'].iloc[start], grain)}: {run} {plural} "
-                f"{where} the centre line ({fmt(point['cl'], unit)}) — {judgement}.")
-    if beyond:
-        limit = "upper" if direction > 0 else "lower"
-        bound = point["ucl"] if direction > 0 else point["lcl"]
-        return (f"{name} {verb} to {fmt(point['y'], unit)} in {_when(point['period'], grain)}, beyond "
-                f"the {limit} limit ({fmt(bound, unit)}) — {judgement}.")
-    rules = point.get("rules", "") or "a run rule"
-    return (f"{name}: an unusual pattern {where} the centre line in {_when(point['period'], grain)} "
-            f"({rules}) — {judgement}.")
+    return tell(now, kpi, unit, grain, verdict)
+
+
+def earlier(rows, kpi: str, unit: str = "", grain: str = "week", recent: int = 1, since=None) -> list[str]:
+    """Sentences on the chart's episodes before its reading now (ended before the latest ``recent``
+    complete points), newest first; ``since``: only those that ended on or after it.
+
+    >>> rows = pd.DataFrame({"period": pd.date_range("2025-03-03", periods=8, freq="7D"),
+    ...     "y": [9.0, 9, 5, 5, 5, 5, 5, 5], "cl": 5.0, "lcl": 2.0, "ucl": 8.0, "complete": True,
+    ...     "signal": [True, True] + [False] * 6, "rules": "we1", "polarity": -1})
+    >>> earlier(rows, "first_response_median", "minutes")
+    ['Earlier, first response median rose to 9.0 min in the week of 10 March, beyond the upper limit (8.0 min) — special cause deteriorating.']
+    """
+    rows = _complete(rows)
+    polarity = _polarity(rows)
+    found = [e for e in episodes(rows) if e.at < len(rows) - recent]
+    if since is not None:
+        since = pd.Timestamp(since)
+        since = since.tz_localize(found[0].last.tz) if found and since.tz is None else since
+        found = [e for e in found if e.last >= since]
+    return [tell(e, kpi, unit, grain, Variation.of(e.direction, polarity), earlier=True) for e in found[::-1]]
+
+
+def evidence(p: float) -> str:
+    """A p-value in words, the number beside (conventional bands; a report reader's wording).
+
+    >>> evidence(8.12e-11), evidence(0.03), evidence(0.4)
+    ('very strong evidence, p-value < 0.001', 'some evidence, p-value 0.03', 'no real evidence, p-value 0.4')
+    """
+    if p is None or not np.isfinite(p):
+        return "no test possible"
+    words = ("very strong evidence" if p < 0.001 else "strong evidence" if p < 0.01 else
+             "some evidence" if p < 0.05 else "weak evidence" if p < 0.1 else "no real evidence")
+    return f"{words}, p-value {'< 0.001' if p < 0.001 else f'{p:.2g}'}"
+
+
+TERMS = {
+    "Centre line": "the process's usual level (mean or median of its points).",
+    "Process limits": "the range a stable process stays within about 997 times in 1,000 (3 sigma).",
+    "Common cause": "variation the process always shows: no single cause to look for.",
+    "Special cause": "a pattern chance rarely makes: something changed, worth finding out what.",
+    "Assurance": "whether the target lies outside the limits (consistently met or missed) or between them "
+                 "(hit and miss: met in some periods, missed in others, by chance).",
+}
+_WHY = {"limits": "a single point this far out happens by chance about 3 times in 1,000.",
+        "zones": "points this far from the centre, this often, rarely happen by chance: the level has probably moved.",
+        "centre": "a run or trend this long rarely happens by chance: the level has probably moved."}
+
+
+def glossary(texts) -> list[str]:
+    """Glossary lines for a report: its terms, and each rule (by its words) named in ``texts``.
+
+    >>> glossary(["… (2 of 3 points beyond 2 sigma on one side) — special cause improving."])[-1]
+    '2 of 3 points beyond 2 sigma on one side: points this far from the centre, this often, rarely happen by chance: the level has probably moved.'
+    """
+    from qoswb.spc.rules import RULES
+
+    said = " ".join(texts)
+    rules = {r.description: _WHY.get(r.needs, "a pattern chance rarely makes.") for r in RULES.values()
+             if r.description in said}
+    return [f"{term}: {text}" for term, text in (*TERMS.items(), *rules.items())]
 
 
 def worst(matrix_rows):
@@ -136,8 +288,9 @@ def worst(matrix_rows):
     of its centre line (in sigmas). Volume (no better direction) is never worst.
 
     >>> import pandas as pd
-    >>> m = pd.DataFrame({"kpi": ["fcr", "csat"], "variation": ["common cause",
-    ...     "special cause deteriorating"], "assurance": ["", ""], "latest_value": [0.7, 0.6],
+    >>> from qoswb.verdicts import Assurance, Variation
+    >>> m = pd.DataFrame({"kpi": ["fcr", "csat"], "variation": [Variation.COMMON_CAUSE,
+    ...     Variation.DETERIORATING], "assurance": Assurance.NO_TARGET, "latest_value": [0.7, 0.6],
     ...     "cl": [0.7, 0.7], "ucl": [0.8, 0.8], "polarity": [1, 1]})
     >>> worst(m)
     'csat'
@@ -147,8 +300,8 @@ def worst(matrix_rows):
         return None
     sigma = (rows["ucl"] - rows["cl"]).abs() / 3
     badness = -(rows["latest_value"] - rows["cl"]) * rows["polarity"] / sigma.where(sigma > 0)
-    rank = (rows["variation"].eq("special cause deteriorating") * 4
-            + rows["assurance"].eq("consistently missed") * 2 + rows["assurance"].eq("hit and miss") * 1)
+    rank = (rows["variation"].eq(Variation.DETERIORATING) * 4
+            + rows["assurance"].eq(Assurance.FAIL) * 2 + rows["assurance"].eq(Assurance.HIT_AND_MISS) * 1)
     order = rows.assign(_rank=rank, _bad=badness.fillna(-np.inf)).sort_values(
         ["_rank", "_bad"], ascending=False)
     return str(order["kpi"].iloc[0])

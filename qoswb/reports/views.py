@@ -22,6 +22,7 @@ from typing import NamedTuple
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
 from qoswb.reports.quality import columns, data_quality  # noqa: F401 - views.data_quality: its old home
+from qoswb.verdicts import Assurance, Variation
 
 
 @dataclasses.dataclass
@@ -37,6 +38,7 @@ class TeamView:
     grain: str
     period_end: str
     left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
+    readings: object = None  # DataFrame: the reading of each KPI (see reading_table)
 
 
 def _local(ts, like):
@@ -224,35 +226,80 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         if rc.has(cache, "surveys"):
             answers = rc.read(cache, "surveys", team=team)
             answers = _answered_by(answers[answers["id"].isin(tickets["id"])], period_end)
-    return TeamView(team, shown, m, tickets, answers, units(cache), grain, period_end,
-                    left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
+    known = units(cache)
+    return TeamView(team, shown, m, tickets, answers, known, grain, period_end,
+                    left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
+                    reading_table(shown, m, known, grain, period_start))
+
+
+def reading_table(points, m, units: dict, grain: str = "week", since=None):
+    """The one reading of each group × KPI of the matrix ``m``, from its chart ``points``: the
+    matrix's ``variation`` and ``assurance``, ``now`` (the sentence on the latest complete point,
+    with that same verdict) and ``earlier`` (sentences on the episodes that ended before it, on or
+    after ``since``, newest first). Reports, lists and the index all read these rows, so they
+    cannot disagree.
+
+    >>> table = reading_table(points, m, {"fcr": "proportion"}, "week", "2025-05-01")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    by = list(m.columns[: list(m.columns).index("kpi")])
+    out = m[[*by, "kpi", "variation", "assurance"]].reset_index(drop=True)
+    if out.empty:
+        return out.assign(now=pd.Series(dtype=object), earlier=pd.Series(dtype=object))
+    series = dict(iter(points.groupby([*by, "kpi"], sort=False)))
+    now, before = [], []
+    for key, verdict in zip(out[[*by, "kpi"]].itertuples(index=False, name=None), out["variation"]):
+        kpi, rows = key[-1], series[key]
+        now.append(nv.reading(rows, kpi, units.get(kpi, ""), grain, verdict=verdict))
+        before.append(nv.earlier(rows, kpi, units.get(kpi, ""), grain, since=since))
+    return out.assign(now=now, earlier=before)
 
 
 def readings(view: TeamView) -> list[tuple[str, str]]:
-    """(kpi, sentence) for each KPI of the team, in the matrix's order."""
-    out = []
-    for kpi, rows in view.charts.groupby("kpi", sort=False):
-        out.append((kpi, nv.reading(rows, kpi, unit=view.units.get(kpi, ""), grain=view.grain)))
-    return out
+    """(kpi, sentence now) for each KPI of the team, in the matrix's order."""
+    return list(zip(view.readings["kpi"], view.readings["now"]))
+
+
+def earlier_signals(view):
+    """One row per earlier episode of the period (team × KPI, newest first per KPI): ``team``,
+    ``kpi``, ``reading`` — the signals that came and went before the latest complete period."""
+    import pandas as pd
+
+    r = view.readings
+    if r.empty:  # no KPI the data can give: nothing to tell
+        return pd.DataFrame(columns=["team", "kpi", "reading"])
+    rows = [(t, k, text) for t, k, texts in zip(r["team"], r["kpi"], r["earlier"]) for text in texts]
+    return pd.DataFrame(rows, columns=["team", "kpi", "reading"])
 
 
 def headline(matrix_rows) -> str:
     """A one-line status for the index page, e.g. "2 deteriorating, 1 improving · 1 target missed".
 
     >>> import pandas as pd
-    >>> headline(pd.DataFrame({"variation": ["special cause deteriorating", "common cause"],
-    ...                        "assurance": ["consistently missed", ""]}))
+    >>> from qoswb.verdicts import Assurance, Variation
+    >>> headline(pd.DataFrame({"variation": [Variation.DETERIORATING, Variation.COMMON_CAUSE],
+    ...                        "assurance": [Assurance.FAIL, Assurance.NO_TARGET]}))
     '1 deteriorating · 1 target consistently missed'
     """
     v, a = matrix_rows["variation"], matrix_rows["assurance"]
     parts = []
-    for word in ("deteriorating", "improving"):
-        count = int(v.str.endswith(word).sum())
+    for verdict in (Variation.DETERIORATING, Variation.IMPROVING, Variation.HIGHER, Variation.LOWER,
+                    Variation.SPECIAL_CAUSE):
+        count = int(v.eq(verdict).sum())
         if count:
-            parts.append(f"{count} {word}")
+            parts.append(f"{count} {verdict.short}")
     status = ", ".join(parts) or "common cause only"
-    missed = int(a.eq("consistently missed").sum())
-    return status + (f" · {missed} target{'s' if missed > 1 else ''} consistently missed" if missed else "")
+    missed = int(a.eq(Assurance.FAIL).sum())
+    return status + (f" · {missed} target{'s' if missed > 1 else ''} {Assurance.FAIL}" if missed else "")
+
+
+def show_headline(matrix_rows) -> None:
+    """Display :func:`headline` as a bold Markdown line; its plain text is what the index shows."""
+    from IPython.display import display
+
+    text = headline(matrix_rows)
+    display({"text/markdown": f"**{text}**", "text/plain": text}, raw=True)
 
 
 class Behind(NamedTuple):
@@ -339,6 +386,7 @@ class PortfolioView:
     period_start: str
     period_end: str
     left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
+    readings: object = None  # DataFrame: the reading of each team × KPI (see reading_table)
 
 
 def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
@@ -353,8 +401,10 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
-    return PortfolioView(teams, shown, m, table, units(cache), grain, period_start, period_end,
-                         left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])))
+    known = units(cache)
+    return PortfolioView(teams, shown, m, table, known, grain, period_start, period_end,
+                         left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
+                         reading_table(shown, m, known, grain, period_start))
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:
@@ -372,36 +422,72 @@ def funnels(view: PortfolioView, limit: int = 3) -> list:
     return out
 
 
-def signals(view: PortfolioView):
-    """One row per team × KPI with a special cause in the period's complete points, with a reading."""
+def signals(view):
+    """One row per team × KPI whose latest complete period is a special cause (the matrix's
+    variation): ``team``, ``kpi``, ``variation``, ``reading``."""
     import pandas as pd
 
-    rows = view.charts
-    inside = (rows["period"] >= _local(view.period_start, rows["period"])) & rows["complete"].astype(bool)
-    flagged = rows[inside & rows["signal"].astype(bool)][["team", "kpi"]].drop_duplicates()
-    out = []
-    for team, kpi in flagged.itertuples(index=False):
-        series = rows[(rows["team"] == team) & (rows["kpi"] == kpi)]
-        out.append({"team": team, "kpi": kpi, "reading": nv.reading(
-            series, kpi, unit=view.units.get(kpi, ""), grain=view.grain,
-            recent=int(inside[series.index].sum()) or 1)})
-    return pd.DataFrame(out, columns=["team", "kpi", "reading"])
+    r = view.readings
+    if r.empty:  # no KPI the data can give: nothing to tell
+        return pd.DataFrame(columns=["team", "kpi", "variation", "reading"])
+    now = r[[v.is_special for v in r["variation"]]]
+    return now[["team", "kpi", "variation", "now"]].rename(columns={"now": "reading"}).reset_index(drop=True)
 
 
-def show(fig, dpi: int = 80, tight: bool = False) -> None:
-    """Display a figure as an embedded PNG in one draw, and close it.
+def funnel_note(f) -> str:
+    """What a funnel's limits are and why, in words: the over-dispersion test's p-value as evidence.
 
-    The inline backend draws a figure twice (``bbox_inches="tight"``) and
-    constrained layout adds more passes: for a page of small multiples that is
-    most of a report's run time. Lay figures out with ``subplots_adjust`` and
-    show them with this instead.
+    >>> from types import SimpleNamespace as F
+    >>> funnel_note(F(kpi="fcr", adjusted="additive", p_value=1e-9, units=12))
+    'First-contact resolution: the teams differ more than chance explains (very strong evidence, p-value < 0.001), so the limits are widened by the spread between teams (Spiegelhalter 2005).'
+    """
+    name = nv.label(f.kpi)
+    if f.adjusted:
+        return (f"{name}: the teams differ more than chance explains ({nv.evidence(f.p_value)}), so the "
+                "limits are widened by the spread between teams (Spiegelhalter 2005).")
+    return (f"{name}: no sign that the teams differ more than chance explains ({nv.evidence(f.p_value)}): "
+            "plain binomial limits.")
+
+
+def plot_funnel(f, ax):
+    """Draw funnel ``f`` on ``ax`` with the KPI's name and unit on its axes (not its code)."""
+    from matplotlib.ticker import PercentFormatter
+
+    from qoswb.escape import PLAIN
+
+    name = nv.label(f.kpi)
+    f.plot(ax=ax, label=name)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("cases in the period (denominator)")
+    ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)
+    return ax
+
+
+def glossary(view) -> list[str]:
+    """The glossary lines of a report: its terms and every rule its readings name (in words)."""
+    texts = [*view.readings["now"], *(t for ts in view.readings["earlier"] for t in ts)]
+    return nv.glossary(texts)
+
+
+def show(fig, density: int = 2, tight: bool = False) -> None:
+    """Display a figure as an embedded PNG in one draw, at ``density`` pixels per CSS pixel, and close it.
+
+    The image is ``density`` times as wide in pixels as it is shown (a figure
+    inch shown as 96 CSS pixels), so it stays sharp on high-density screens and
+    is never stretched. The inline backend draws a figure twice
+    (``bbox_inches="tight"``) and constrained layout adds more passes: for a page
+    of small multiples that is most of a report's run time. Lay figures out with
+    ``subplots_adjust`` and show them with this instead.
     """
     import io
+    import struct
 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    fig.savefig(buffer, format="png", dpi=96 * density, bbox_inches="tight" if tight else None)
     plt.close(fig)
-    display(Image(buffer.getvalue()))
+    png = buffer.getvalue()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's size
+    display(Image(png, width=width // density, height=height // density))

@@ -9,11 +9,13 @@ the direction is unknown.
 
 import numpy as np
 
+from .. import palette
 from ..errors import ParameterError
 from ..escape import PLAIN
 
-IMPROVING, DETERIORATING, NEUTRAL = "#1f77b4", "#e8710a", "#7b3294"
-LINE, LIMIT = "#4d4d4d", "#8c8c8c"
+# Making Data Count's colours, defined once in qoswb.palette
+IMPROVING, DETERIORATING, NEUTRAL = palette.IMPROVEMENT, palette.CONCERN, palette.NEITHER
+LINE, LIMIT = palette.LINE, palette.LIMIT
 
 
 def _x_values(x):

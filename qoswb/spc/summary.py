@@ -4,13 +4,18 @@
 >>> from qoswb.spc import chart
 >>> chart("c", np.array([3, 4, 2, 5, 4, 3, 4, 2, 5, 3, 4, 17]), rules="we1").summary()[
 ...     ["centre", "signals", "verdict"]].values.tolist()
-[[4.666666666666667, 1, 'special cause']]
+[[4.666666666666667, 1, <Variation.HIGHER: 'special_cause_neither_high'>]]
+
+``verdict`` is a :class:`qoswb.verdicts.Variation`: of the latest signal of the
+segment (its direction read with ``polarity``), common cause when there is none,
+or too few points to judge when no signal and fewer points than the limits need.
 """
 
 import numpy as np
 import pandas as pd
 
 from . import rules as rules_mod
+from ..verdicts import Variation
 
 
 def _segment_mean(seg, values, nseg):
@@ -54,11 +59,9 @@ def summarise(cc) -> pd.DataFrame:
         last_x[has] = list(xs[last[has]])
     cols["last_signal_x"] = last_x.to_numpy()
     direction = np.where(has, f["direction"].to_numpy()[np.maximum(last, 0)], 0)
-    verdict = np.where(cols["signals"] > 0, "special cause", "common cause only").astype(object)
-    if cc.polarity is not None:
-        better = direction * cc.polarity
-        verdict[has & (better > 0)] = "special cause: improving"
-        verdict[has & (better < 0)] = "special cause: deteriorating"
+    verdict = Variation.of(direction, cc.polarity, has)
+    too_few = np.asarray(cc._checks.get("too_few_points", False), dtype=bool) & ~has
+    verdict[np.broadcast_to(too_few, verdict.shape)] = Variation.TOO_FEW_POINTS
     cols["verdict"] = verdict
     for key in ("too_few_points", "autocorrelation", "lag1_autocorrelation",
                 "overdispersion", "dispersion_ratio"):
