@@ -341,3 +341,12 @@ def test_a_nul_in_a_field_is_refused_before_it_reaches_the_database(store_url):
         store.add_cause(cid, "lunch\x00break")
     assert store.get_cycle(cid)["causes"] == []
     store.close()
+
+
+def test_a_cycles_grain_is_one_of_the_period_lengths(tmp_path):
+    store = Store(tmp_path / "pdca.sqlite")
+    cid = store.new_cycle("Queue", team="Desk A", kpi="volume", grain="M")["id"]
+    assert store.get_cycle(cid)["grain"] == "M"
+    with pytest.raises(ParameterError, match=r"cycle.grain='fortnight': expected one of D, W, M, Q"):
+        store.update_cycle(cid, grain="fortnight")
+    assert store.get_cycle(cid)["grain"] == "M"
