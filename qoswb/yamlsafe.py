@@ -33,8 +33,14 @@ def safe_load(text: str, origin: str = "YAML") -> Any:
     """``yaml.safe_load(text)``, refusing documents whose aliases expand beyond :data:`MAX_ALIAS_NODES`.
 
     YAML syntax errors are ``yaml.YAMLError`` as from ``yaml.safe_load``; an
-    alias bomb, a recursive alias or nesting too deep to read is a
+    alias bomb, a recursive alias, nesting too deep to read or a value that
+    cannot be built (a date like 2024-13-45) is a
     :class:`~qoswb.errors.ParameterError` naming ``origin``.
+
+    >>> safe_load("periods: [2025-01, 2025-02-30]", origin="p.yaml")
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: p.yaml: line 1: value '2025-02-30' cannot be read: day is out of range for month
     """
     import yaml
 
@@ -47,11 +53,31 @@ def safe_load(text: str, origin: str = "YAML") -> Any:
         if expanded - own > MAX_ALIAS_NODES:
             raise ParameterError(f"{origin}: its YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes "
                                  f"beyond the file's own {own:,} (an alias bomb?); refused")
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except (ValueError, OverflowError) as exc:  # a date like 2024-13-45, an int of 100,000 digits
+            raise ParameterError(f"{origin}: {_unreadable_value(node)}: {exc}") from None
     except RecursionError:  # PyYAML composes and builds recursively
         raise ParameterError(f"{origin}: YAML nested too deeply to read") from None
     finally:
         loader.dispose()
+
+
+def _unreadable_value(root) -> str:
+    """Where the first scalar that cannot be built is: 'line N: value 'text''."""
+    import yaml
+
+    fresh = yaml.SafeLoader("")  # the failed loader still holds the half-built node
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                fresh.construct_object(node)
+            except (ValueError, OverflowError):
+                return f"line {node.start_mark.line + 1}: value {node.value[:40]!r} cannot be read"
+        stack.extend(reversed(_children(node)))
+    return "a value cannot be read"
 
 
 def _children(node) -> list:

@@ -128,3 +128,10 @@ def test_a_new_kind_is_rows_in_the_rules_table(monkeypatch):
     with pytest.raises(DataError, match=r"column 'wait': expression 'closed \+ opened': 'closed \+ opened' "
                                         r"cannot take timestamp and timestamp"):
         parse("closed + opened", "wait").evaluate({"opened": opened, "closed": closed})
+
+
+@pytest.mark.parametrize("expr", [["breaches"], {"a": 1}, 5, None])
+def test_an_expr_that_is_not_text_is_a_parameter_error_even_when_unhashable(ae_csv, expr):
+    # a YAML list or mapping under expr: once a bare TypeError from the parse cache
+    with pytest.raises(ParameterError, match=r"column 'value': expr should be text"):
+        load_aggregates(ae_csv, {"team": "org", "period": "period", "value": {"expr": expr}})

@@ -170,6 +170,12 @@ def test_remove_keeps_the_removed_row_in_history(tmp_path):
     (lambda s, c: s.update_cycle(c, next_cycle_id="two"), "next_cycle_id='two': expected a whole"),
     (lambda s, c: s.update_cycle(c, next_cycle_id=1.5), "expected a whole number"),
     (lambda s, c: s.add_cause(c, "x", is_root="false"), "cause.is_root='false': expected True"),
+    # hostile values: invisible-only titles, control characters (PostgreSQL refuses NUL), containers
+    (lambda s, c: s.new_cycle("\u200b\u00a0\u2003"), r"cycle.title='\u200b\xa0\u2003': a text is needed"),
+    (lambda s, c: s.add_cause(c, "\ufeff\u2060"), "cause.text"),
+    (lambda s, c: s.new_cycle("Queue\x00 at lunch"), "cycle.title: holds a control character ('\\x00')"),
+    (lambda s, c: s.update_cycle(c, notes="bell\x07"), "cycle.notes: holds a control character"),
+    (lambda s, c: s.new_cycle("Queue", team=["A", "B"]), "cycle.team=['A', 'B']: expected text, not a list"),
 ])
 def test_bad_input_is_refused_with_the_field_named(tmp_path, call, message):
     store = Store(tmp_path / "pdca.sqlite")
@@ -325,6 +331,16 @@ def test_a_burst_of_typing_is_one_history_row(tmp_path):
     assert rows[1:] == [["Wa", "Waits"], ["Waits", "Waits are long"],
                         ["Waits are long", "Waits are long!"]]
     assert store.get_cycle(cid)["problem"] == "Waits are long!"
+
+
+def test_a_nul_in_a_field_is_refused_before_it_reaches_the_database(store_url):
+    # PostgreSQL stores no NUL in text: once a raw psycopg DataError from deep in SQLAlchemy
+    store = Store(store_url)
+    cid = store.new_cycle("Queue")["id"]
+    with pytest.raises(ParameterError, match=r"cause.text: holds a control character"):
+        store.add_cause(cid, "lunch\x00break")
+    assert store.get_cycle(cid)["causes"] == []
+    store.close()
 
 
 def test_a_cycles_grain_is_one_of_the_period_lengths(tmp_path):

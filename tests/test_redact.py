@@ -44,3 +44,28 @@ def test_a_loader_error_for_an_unusable_url_hides_its_password():
     with pytest.raises(DataError, match=r"nosuchdriver://u:\*\*\*@h/x: not a usable database URL") as caught:
         load_interactions("nosuchdriver://u:Secret99@h/x", table="tickets")
     assert "Secret99" not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://u@db/x?password=QuerySecret1",
+    "postgresql://u@db/x?sslmode=require&sslpassword=QuerySecret1",
+    "postgresql+psycopg://u:QuerySecret1@db/x?api_key=QuerySecret1&application_name=qoswb",
+    "mssql+pyodbc://dsn?PWD=QuerySecret1;UID=u",
+])
+def test_secrets_in_a_query_string_are_hidden_too(url):
+    for shown in (safe_url(url), hide_passwords(f"cannot read {url} (table x)"),
+                  hide_passwords(json.dumps({"source": url}))):
+        assert "QuerySecret1" not in shown and "***" in shown
+    assert "sslmode=require" in safe_url(url) or "sslmode" not in url
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://u:p@ss:Malformed9@127.0.0.1:1/x",   # ':' and '@' unencoded: the port does not parse
+    "postgresql://u@127.0.0.1:1/x?password=Malformed9",  # the connection is refused
+])
+def test_cli_errors_for_urls_never_print_the_secret(url, capsys):
+    from qoswb.cli import main
+
+    assert main(["validate", url, "--table", "t"]) == 2
+    err = capsys.readouterr().err
+    assert "Malformed9" not in err and len(err.strip().splitlines()) == 1

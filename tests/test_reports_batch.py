@@ -433,9 +433,14 @@ def grep_folder(folder: Path, secret: str) -> list[str]:
 
 
 @pytest.mark.postgres
-def test_a_database_password_reaches_no_output_file_and_no_printed_line(tmp_path, capfd, postgres_tickets):
+@pytest.mark.parametrize("url, shown", [
+    (f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:5432/test", "postgresql+psycopg://postgres:***@127.0.0.1:5432/test"),
+    # a secret in the query string (libpq's sslpassword) and the password both
+    (f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:5432/test?sslpassword={CANARY}&application_name=qoswb",
+     "postgresql+psycopg://postgres:***@127.0.0.1:5432/test?application_name=qoswb&sslpassword=***"),
+])
+def test_a_database_password_reaches_no_output_file_and_no_printed_line(tmp_path, capfd, postgres_tickets, url, shown):
     make_template(tmp_path, body="import json, pathlib\nprint(json.loads((pathlib.Path(cache) / 'meta.json').read_text())['source'])")
-    url = f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:5432/test"
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
                              data={"source": url, "table": postgres_tickets, "kind": "interactions"})
     out = tmp_path / "out"
@@ -446,13 +451,14 @@ def test_a_database_password_reaches_no_output_file_and_no_printed_line(tmp_path
     assert "data cache rebuilt: a database source cannot be checked" in printed.err
     assert grep_folder(out, CANARY) == []
     meta = json.loads((out / "_cache" / "meta.json").read_text())
-    assert meta["source"] == "postgresql+psycopg://postgres:***@127.0.0.1:5432/test"
+    assert meta["source"] == shown
     assert "postgres:***@" in (out / slug("Billing") / "tiny-2024-01.html").read_text()
     assert meta["summaries"]["interactions"]["accepted"] > 0
 
 
 @pytest.mark.parametrize("url", [f"postgresql+psycopg://postgres:{CANARY}@127.0.0.1:1/test",
-                                 f"nosuchdriver://postgres:{CANARY}@127.0.0.1/test"])
+                                 f"nosuchdriver://postgres:{CANARY}@127.0.0.1/test",
+                                 f"postgresql+psycopg://postgres:x@127.0.0.1:1/test?password={CANARY}"])
 def test_a_database_that_fails_names_it_without_its_password(tmp_path, capfd, url):
     make_template(tmp_path)
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],

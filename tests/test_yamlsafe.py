@@ -64,3 +64,24 @@ def test_recursion_and_syntax_errors():
     assert safe_load("") is None and safe_load("# only a comment\n") is None
     with pytest.raises(ParameterError, match="nested too deeply"):
         safe_load("[" * 600 + "]" * 600)
+
+
+@pytest.mark.parametrize("text, line, value, why", [
+    ("kind: interactions\ntimestamp_range: {from: 2024-13-45}\n", 2, "2024-13-45", "month must be in 1..12"),
+    ("periods: [2025-01, 2025-02-30]\n", 1, "2025-02-30", "day is out of range for month"),
+    ("workers: 1" + "0" * 5000 + "\n", 1, "1" + "0" * 39, "Exceeds the limit"),
+])
+def test_a_value_yaml_cannot_build_is_a_parameter_error_naming_its_line(text, line, value, why):
+    # PyYAML raises a bare ValueError for these (not a YAMLError): once a traceback from the CLI
+    with pytest.raises(ParameterError, match=rf"^t.yaml: line {line}: value '{value}' cannot be read: {why}"):
+        safe_load(text, origin="t.yaml")
+
+
+def test_cli_reports_an_impossible_date_in_a_parameters_file_as_one_line(tmp_path, capsys):
+    from qoswb.cli import main
+
+    params = tmp_path / "p.yaml"
+    params.write_text("title: x\ntemplates: [team_report]\ndata: demo\nperiods: [2025-02-30]\noutput: out\n")
+    assert main(["batch", str(params)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"qoswb batch: error: {params}: line 4: value '2025-02-30' cannot be read: day is out of range for month"

@@ -141,7 +141,6 @@ class Expression:
 _ALLOWED = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, *OPERATORS)
 
 
-@functools.lru_cache(maxsize=256)
 def parse(text: str, column: str) -> Expression:
     """Parse and check ``text`` (the expression of mapping column ``column``).
 
@@ -152,12 +151,19 @@ def parse(text: str, column: str) -> Expression:
     ...
     qoswb.errors.ParameterError: column 'value': expression 'a; import os' is not a valid expression (invalid syntax)
     """
+    if not isinstance(text, str):  # checked before the cache: a list or dict cannot be a cache key
+        raise ParameterError(f"column {column!r}: expr should be text, like 'attendances - breaches', "
+                             f"not {type(text).__name__} {text!r:.80}")
+    return _parse(text, str(column))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str, column: str) -> Expression:
     def refuse(why):
         return ParameterError(f"column {column!r}: expression {text!r} {why}")
 
-    if not isinstance(text, str) or not text.strip():
-        raise refuse("is empty") if isinstance(text, str) else ParameterError(
-            f"column {column!r}: expr should be text, like 'attendances - breaches', not {text!r}")
+    if not text.strip():
+        raise refuse("is empty")
     if len(text) > MAX_LENGTH:
         raise refuse(f"is longer than {MAX_LENGTH:,} characters")
     quoted = []

@@ -193,6 +193,9 @@ def _read_yaml(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"mapping file {path} is not UTF-8 text (byte {exc.start:,}); "
+                             "is it the mapping (YAML)?") from exc
     try:
         return safe_load(text, origin=f"mapping file {path}") or {}  # aliases bounded
     except yaml.YAMLError as exc:

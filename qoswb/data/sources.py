@@ -529,9 +529,12 @@ def _read_sql(url: str, options: dict) -> RawTable:
         engine = sa.create_engine(url)
         shown = engine.url.render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
-        from qoswb.redact import hide_passwords
+        from qoswb.redact import hide_passwords, password_pieces
 
-        raise DataError(hide_passwords(f"{url}: not a usable database URL: {exc}")) from exc
+        reason = str(exc)
+        for piece in reversed(password_pieces(url)):  # the parser may quote a piece of a malformed URL
+            reason = reason.replace(piece, "***")
+        raise DataError(hide_passwords(f"{url}: not a usable database URL: {reason}")) from exc
     what = options.get("table") or "query"
     query = _table_or_query(shown, options)
     try:

@@ -65,6 +65,8 @@ def rejected_path(source: str, given: str | None = None) -> Path:
     if "://" in source:
         return Path("rejected.csv")
     path = Path(source)
+    if not path.name or path.name == "..":
+        raise DataError(f"{source!r}: is a folder (or empty), not a data file")
     stem = path.name
     for suffixes in (COMPRESSION_SUFFIXES, DATA_SUFFIXES):
         for suffix in suffixes:

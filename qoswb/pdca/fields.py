@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from sqlalchemy import String
 
@@ -29,6 +31,8 @@ CHOICES = {("cycle", "stage"): CYCLE_STAGES, ("cycle", "decision"): DECISIONS,
 REQUIRED = {("cycle", "title"), ("cause", "text"), ("why", "text"), ("action", "action"),
             ("change", "what")}
 MAX_VOTES = 1_000  # a room of people, not a ballot stuffed by a stuck key
+# control characters other than tab and line breaks: never typed on purpose, and PostgreSQL refuses NUL
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def whole_number(value, where: str, low: int | None = None, high: int | None = None) -> int:
@@ -74,6 +78,15 @@ def as_date(value, where: str) -> dt.date | None:
 
 
 
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces of any kind and invisible format characters.
+
+    >>> is_blank(" \\u00a0\\u200b\\t"), is_blank(" a ")
+    (True, False)
+    """
+    return not "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
 def clean(entity: str, fields: dict) -> dict:
     """Check each field against :data:`EDITABLE` and its type, choices and length."""
     cls = ENTITIES[entity]
@@ -91,9 +104,14 @@ def clean(entity: str, fields: dict) -> dict:
             value = bool(value)
         elif name == "next_cycle_id":
             value = None if value is None else whole_number(value, where, 1)
+        elif isinstance(value, (list, tuple, set, dict, bytes)):
+            raise ParameterError(f"{where}={value!r:.80}: expected text, not a {type(value).__name__}")
         elif value is not None:
             value = str(value)
-        if (entity, name) in REQUIRED and (value is None or not value.strip()):
+            if _CONTROL.search(value):
+                raise ParameterError(f"{where}: holds a control character ({_CONTROL.search(value).group()!r}); "
+                                     "remove it")
+        if (entity, name) in REQUIRED and (value is None or is_blank(value)):
             raise ParameterError(f"{where}={value!r}: a text is needed "
                                  "(not empty, not only spaces)")
         choices = CHOICES.get((entity, name))

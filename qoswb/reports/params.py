@@ -425,6 +425,8 @@ def load(path: str | Path) -> BatchParameters:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"{path}: cannot read the parameters file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: the parameters file is not UTF-8 text (byte {exc.start:,})") from exc
     try:
         raw = safe_load(text, origin=str(path))  # refuses alias bombs
     except yaml.YAMLError as exc:
