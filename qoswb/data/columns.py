@@ -17,8 +17,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qoswb.data import durations
+from qoswb.data.durations import unit_of
 from qoswb.data.expressions import parse as parse_expression
 from qoswb.data.mapping import TOP_KEYS
+from qoswb.data.recode import blank, recode
 from qoswb.data.schema import SCHEMAS
 from qoswb.data.validate import Parsed, parse
 from qoswb.errors import DataError, ParameterError
@@ -66,6 +69,8 @@ def references(spec: dict, header: list[str], name: str = "expression") -> list[
         return list(spec["columns"])
     if "expr" in spec:
         return parse_expression(spec["expr"], name).columns
+    if unit_of(spec):
+        return [spec[unit_of(spec)]]
     return []
 
 
@@ -102,14 +107,28 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
             if ref in repeated:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) appears more than once "
                                 "in the header; rename one of them")
+        if "after" in spec and (spec["after"] not in schema or schema[spec["after"]].type != "timestamp"
+                                or schema[name].type != "timestamp"):
+            raise ParameterError(f"{mapping.origin}: column {name!r}: after should name the canonical "
+                                 f"timestamp the duration counts from (e.g. opened_at), not "
+                                 f"{spec['after']!r}" + ("" if schema[name].type == "timestamp" else
+                                                         f"; and {name} is not a timestamp"))
         found[name] = spec
+    for name, spec in found.items():
+        if "after" in spec and spec["after"] not in found:
+            raise DataError(f"{source}: column {name!r} counts from {spec['after']}, which is not mapped")
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
         listed = ", ".join(f"{m}{did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        from qoswb.data.presets import matching
+
+        fits = matching(header) if kind == "interactions" else []
+        advice = (f"The header is that of a {' or '.join(fits)} export: give mapping={fits[0]!r} "
+                  f"(--mapping {fits[0]})" if fits else "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
                         f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
-                        "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
+                        + advice)
     return found
 
 
@@ -121,13 +140,27 @@ def label(name: str, spec: dict) -> str:
         return f"{name} ({spec['expr']})"
     if "columns" in spec:
         return f"{name} ({' + '.join(spec['columns'])})"
+    if unit_of(spec):
+        return f"{name} ({spec['after']} + {spec[unit_of(spec)]!r} {unit_of(spec)})"
     return name
 
 
 def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timezone=None,
-          decimal=None) -> Parsed:
-    """One canonical column, typed, with its missing and bad masks."""
+          decimal=None, missing=(), built=None) -> Parsed:
+    """One canonical column, typed, with its missing and bad masks. ``missing``: cell values
+    meaning no value; ``built``: the canonical columns built so far (a duration counts from one)."""
     n = table.num_rows
+    if missing:
+        table = pa.table({c: blank(table[c], missing) for c in references(spec, [], name)}) \
+            if references(spec, [], name) else table
+    if unit_of(spec):
+        return durations.after(built[spec["after"]],
+                               durations.parse_duration(table[spec[unit_of(spec)]], unit_of(spec), decimal))
+    if "values" in spec:
+        text, unnamed = recode(table[spec["column"]], spec["values"])
+        parsed = parse(text, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+        parsed.unnamed = unnamed
+        return parsed
     if fmt == "number" and ctype in ("date", "timestamp"):
         ctype, fmt = "integer", None  # periods given as numbers (week 1, 2, ...), kept as numbers
     if "column" in spec:
