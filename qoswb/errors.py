@@ -18,6 +18,71 @@ class ParameterError(QoswbError, ValueError):
     """A bad parameter file or argument: names the key (or argument) and what was expected."""
 
 
+class ReportError(QoswbError):
+    """A report job that could not run to the end for a reason outside the notebook's code.
+
+    ``retryable`` says whether another attempt may succeed; the batch retries only these.
+
+    >>> KernelDiedError.from_exit(-9).args[0]
+    'kernel killed by signal 9 (SIGKILL — out of memory?)'
+    >>> KernelDiedError.from_exit(3).retryable, JobTimeout("timed out after 3 s").retryable
+    (True, False)
+    """
+
+    retryable = False
+
+
+class KernelStartError(ReportError, RuntimeError):
+    """The report's kernel did not start, or did not answer in time (its spec, its imports, ports)."""
+
+    retryable = True
+
+
+class KernelDiedError(ReportError, RuntimeError):
+    """The report's kernel ended while the report ran: ``returncode`` as in ``subprocess``
+    (minus the signal for a kernel killed by one, None if not known)."""
+
+    retryable = True
+
+    def __init__(self, message: str, returncode: int | None = None):
+        super().__init__(message)
+        self.returncode = returncode
+
+    @classmethod
+    def from_exit(cls, returncode: int | None) -> "KernelDiedError":
+        """The error for a kernel that ended with ``returncode``, saying how in words."""
+        return cls(exit_reason(returncode), returncode)
+
+
+class JobTimeout(ReportError, TimeoutError):
+    """A report ran past its time limit and was stopped (not retried: it would run as long again)."""
+
+
+# Signals a kernel dies of, and what they usually mean for a report.
+_SIGNAL_HINTS = {"SIGKILL": "out of memory?", "SIGSEGV": "a crash", "SIGBUS": "a crash",
+                 "SIGABRT": "a crash", "SIGTERM": "stopped from outside"}
+
+
+def exit_reason(returncode: int | None, process: str = "kernel") -> str:
+    """How a ``process`` ended, in words, from its ``subprocess``-style return code.
+
+    >>> exit_reason(-11), exit_reason(2, "worker process")
+    ('kernel killed by signal 11 (SIGSEGV — a crash)', 'worker process exited with status 2')
+    """
+    import signal
+
+    if returncode is None:
+        return f"{process} died (exit status unknown)"
+    if returncode >= 0:
+        return f"{process} exited with status {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        return f"{process} killed by signal {-returncode}"
+    hint = _SIGNAL_HINTS.get(name)
+    return f"{process} killed by signal {-returncode} ({name}{' — ' + hint if hint else ''})"
+
+
 def did_you_mean(name: str, choices) -> str:
     """' (did you mean ...?)' naming the closest of ``choices``, or '; known: ...' when none is close.
 

@@ -22,7 +22,7 @@ def app(demo, tmp_path):
     from qoswb.widgets import Workshop
     from qoswb.widgets.source import Source
 
-    app = Workshop(Source(demo), store=tmp_path / "pdca.sqlite")
+    app = Workshop(Source(demo), store=tmp_path / "pdca.sqlite", author="Ana")
     app.explorer.team.value = "Returns"
     app.explorer.kpi.value = "first_response_median"
     return app
@@ -43,7 +43,7 @@ def test_the_check_tab_compares_the_stable_baseline_and_lets_the_room_move_it(ap
     assert "worse" in shown and "Baseline: 18 periods, 2024-01-01 to 2024-04-29" in shown
     assert re.search(r"evidence of a change \(p [=≤] [0-9.]+\)", check["reading"])  # words first
     assert "On the chart: " in shown and "(deteriorating)" in shown
-    assert app.check.chart_image.value[:4] == b"\x89PNG"
+    assert b"<svg" in bytes(app.check.chart_view.image.value) and app.check.chart_view.image.layout.display is None
     assert app.check.baseline_from.value is None  # automatic
 
     app.check.baseline_from.value = dt.date(2024, 3, 4)  # the room moves it: 9 weeks left

@@ -131,7 +131,39 @@ def test_no_retries_left_is_a_failure(tmp_path):
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
     assert main(["batch", str(params), "--retries", "1", "--no-progress"]) == 1
     job = manifest(tmp_path / "out")["jobs"][0]
-    assert job["attempts"] == 2 and "DeadKernelError" in job["error"]
+    assert job["attempts"] == 2 and job["error"] == "kernel exited with status 1"
+
+
+@pytest.mark.parametrize("fork_server", ["on", "off", "stdlib"])
+def test_a_kernel_killed_by_a_signal_is_failed_in_the_manifest_never_ok(tmp_path, monkeypatch, fork_server):
+    monkeypatch.setenv("QOSWB_FORK_SERVER", fork_server)  # the workers' kernels forked, or launched
+    make_template(tmp_path, body='import os, signal\nif team == "Big": os.kill(os.getpid(), signal.SIGKILL)')
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["Big", "Small"], periods=["2025-03"])
+    assert main(["batch", str(params), "--retries", "0", "--no-progress"]) == 1
+    jobs = by_team(tmp_path / "out")
+    assert (jobs["Big"]["status"], jobs["Big"]["error"]) == (
+        "failed", "kernel killed by signal 9 (SIGKILL — out of memory?)")
+    assert jobs["Small"]["status"] == "ok"
+    assert not list((tmp_path / "out").rglob("big*.html"))
+
+
+def test_a_worker_killed_by_a_signal_says_so_in_the_manifest(tmp_path, monkeypatch):
+    monkeypatch.setenv("QOSWB_FORK_SERVER", "off")  # a launched kernel's parent is its worker
+    make_template(tmp_path, body='import os, signal\nif team == "Big": os.kill(os.getppid(), signal.SIGKILL)')
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["Big", "Small"], periods=["2025-03"])
+    assert main(["batch", str(params), "--retries", "0", "--workers", "1", "--no-progress"]) == 1
+    jobs = by_team(tmp_path / "out")
+    assert (jobs["Big"]["status"], jobs["Big"]["error"]) == (
+        "failed", "worker process killed by signal 9 (SIGKILL — out of memory?)")
+    assert jobs["Small"]["status"] == "ok"  # on the worker that replaced it
+
+
+def test_a_fork_server_setting_that_is_neither_on_nor_off_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QOSWB_FORK_SERVER", "sometimes")
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    assert "QOSWB_FORK_SERVER='sometimes': expected on, off or stdlib" in capsys.readouterr().err
 
 
 def test_a_job_over_the_timeout_fails_and_the_others_finish(tmp_path):

@@ -135,15 +135,16 @@ def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
 
 
 def test_workshop_figures_draw_dollars_as_typed():
-    from PIL import Image
-
     from qoswb.spc import chart
-    from qoswb.widgets.figures import chart_png, empty_png
+    from qoswb.widgets.figures import chart_figure, chart_svg
 
-    import io
-
-    for png in (chart_png(chart("i", NOISE), title=MATH, changes=[(0, MATH)]), empty_png(MATH)):
-        assert Image.open(io.BytesIO(png)).size[0] > 100
+    dates = pd.date_range("2024-01-01", periods=len(NOISE), freq="W-MON")
+    cc = chart("i", pd.DataFrame({"x": dates, "y": NOISE}), x="x", y="y")
+    figure = chart_figure(cc, title=MATH, changes=[(dates[5], MATH)])
+    texts = dollar_texts(figure)
+    assert sum(t.get_text() == MATH for t in texts) == 2  # the title and the change's label
+    assert not any(t.get_parse_math() for t in texts)
+    assert chart_svg(cc, title=MATH).lstrip().startswith(b"<?xml")  # mathtext would raise here
 
 
 # ----------------------------------------------------------------------------- offline_html

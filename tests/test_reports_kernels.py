@@ -269,3 +269,79 @@ def test_after_a_fork_server_hangs_kernels_are_launched_the_ordinary_way(tmp_pat
         kernels.release(km)
     finally:
         kernels.close()
+
+
+# A kernel that ends mid-report, as the OOM killer or a crash would end it, or with a status of its own.
+ENDINGS = [("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+            "kernel killed by signal 9 (SIGKILL — out of memory?)"),
+           ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)",
+            "kernel killed by signal 11 (SIGSEGV — a crash)"),
+           ("import os\nos._exit(3)", "kernel exited with status 3")]
+
+
+@pytest.mark.parametrize("fork", [pytest.param(True, marks=needs_fork), False, "stdlib"],
+                         ids=["forked", "launched", "stdlib-forked"])
+def test_how_a_kernel_ended_is_the_report_s_error(tmp_path, fork):
+    kernels = Kernels(prewarm=False, cwd=str(tmp_path), fork=fork)
+    try:
+        for i, (body, error) in enumerate(ENDINGS):
+            template = make_template(tmp_path, name=f"ends{i}", body=body)
+            job = {"template_path": str(template), "parameters": {"team": "North"},
+                   "notebook": f"r{i}.ipynb", "html": f"r{i}.html"}
+            result = run_job(job, str(tmp_path / "out"), kernels=kernels)
+            assert (result["status"], result["error"], result["retryable"]) == ("failed", error, True)
+            assert not (tmp_path / "out" / f"r{i}.html").exists()
+        km = kernels.take()
+        forked = type(km.provisioner.process).__name__ in {"ForkedProcess", "KernelProcess"}
+        kernels.release(km)
+        assert forked == bool(fork)  # the path under test, no fallback to launching
+    finally:
+        kernels.close()
+
+
+@needs_fork
+def test_the_fork_server_reports_each_kernel_s_exit_code(tmp_path):
+    server = forkserver.ForkServer(sys.executable, [], cwd=str(tmp_path))
+    try:
+        first = server.spawn(["-f", str(tmp_path / "a.json")], str(tmp_path), dict(os.environ))
+        second = server.spawn(["-f", str(tmp_path / "b.json")], str(tmp_path), dict(os.environ))
+        os.kill(second.pid, signal.SIGKILL)  # from outside, as the OOM killer does
+        first.terminate()
+        assert (first.wait(timeout=30), second.wait(timeout=30)) == (-signal.SIGTERM, -signal.SIGKILL)
+        assert server._exits == {}  # every kernel's code delivered, none left waiting
+        assert server.alive
+    finally:
+        server.close()
+
+
+def test_a_kernel_that_cannot_start_is_a_kernel_start_error(tmp_path):
+    from qoswb.errors import KernelStartError
+
+    kernels = Kernels(kernel_name="no_such_kernel_spec", prewarm=False, cwd=str(tmp_path))
+    with pytest.raises(KernelStartError, match="no_such_kernel_spec kernel did not start: NoSuchKernel"):
+        kernels.take()
+    template = make_template(tmp_path)
+    job = {"template_path": str(template), "parameters": {"team": "North"}, "notebook": "r.ipynb",
+           "html": "r.html"}
+    result = run_job(job, str(tmp_path / "out"), kernels=kernels)
+    assert result["status"] == "failed" and result["retryable"]
+    assert result["error"].startswith("no_such_kernel_spec kernel did not start")
+
+
+def test_a_kernel_that_dies_before_answering_says_how_it_ended(tmp_path, monkeypatch):
+    spec = tmp_path / "jupyter" / "kernels" / "dies_at_once"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", "import sys; sys.exit(7)", "{connection_file}"],
+        "display_name": "dies at once", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    kernels = Kernels(kernel_name="dies_at_once", prewarm=False, cwd=str(tmp_path))
+    template = make_template(tmp_path)
+    job = {"template_path": str(template), "parameters": {"team": "North"}, "notebook": "r.ipynb",
+           "html": "r.html"}
+    try:
+        result = run_job(job, str(tmp_path / "out"), kernels=kernels, start_timeout=20)
+    finally:
+        kernels.close()
+    assert (result["status"], result["retryable"]) == ("failed", True)
+    assert result["error"] == "the kernel died before replying to kernel_info: kernel exited with status 7"

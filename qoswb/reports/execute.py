@@ -22,12 +22,11 @@ import threading
 import time
 from pathlib import Path
 
+from qoswb.errors import JobTimeout, KernelDiedError, KernelStartError, ReportError, exit_reason
 from qoswb.reports.inert import offline_html, remote_references  # noqa: F401 - re-exported
-from qoswb.reports.kernels import Kernels, kill
+from qoswb.reports.kernels import Kernels, exit_code, is_alive, kill
 
 PARTIAL = ".partial"
-# Errors worth another try: the kernel died or never came up (not the notebook's own error).
-RETRYABLE = ("DeadKernelError", "TimeoutError", "RuntimeError", "ConnectionError", "ZMQError")
 
 _exporter = None
 
@@ -125,7 +124,7 @@ def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kerne
         html_path = inside(Path(output), job["html"])
         notebook_path.parent.mkdir(parents=True, exist_ok=True)
         tmp_nb, tmp_html = partial_name(notebook_path), partial_name(html_path)
-        km = kernels.take()
+        km = kernels.take()  # raises KernelStartError
         if timeout:
             def expire():
                 timed_out.set()
@@ -153,11 +152,9 @@ def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kerne
         if tmp_nb is not None and tmp_nb.exists():
             os.replace(tmp_nb, failed_copy(notebook_path))
             result["outputs"] = [str(Path(job["notebook"]).with_suffix(".failed.ipynb"))]
-        if timed_out.is_set():
-            result["error"] = f"timed out after {timeout:g} s"
-        else:
-            result["error"] = describe(exc)
-            result["retryable"] = type(exc).__name__ in RETRYABLE
+        failure = JobTimeout(f"timed out after {timeout:g} s") if timed_out.is_set() else typed(exc, km)
+        result["error"] = describe(failure)
+        result["retryable"] = getattr(failure, "retryable", False)
         if isinstance(exc, KeyboardInterrupt):
             raise
     finally:
@@ -179,10 +176,35 @@ def failed_copy(notebook_path: Path) -> Path:
     return notebook_path.with_suffix(".failed.ipynb")
 
 
+def typed(exc: BaseException, km) -> BaseException:
+    """The qoswb error a failure of the kernel's machinery stands for (``exc`` itself otherwise).
+
+    The one place the exceptions of papermill, nbclient, jupyter_client and zmq are
+    told apart: a kernel that died (its exit code and signal, read from the process,
+    are in the message), one that never answered, or the notebook's own error.
+    """
+    import zmq
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(exc, KernelStartError) and km is not None and not is_alive(km):
+        return KernelStartError(f"{exc}: {exit_reason(exit_code(km))}")  # how it died, too
+    if isinstance(exc, ReportError):
+        return exc
+    if isinstance(exc, CellTimeoutError):
+        return JobTimeout(f"a cell timed out: {str(exc).splitlines()[0] if str(exc) else ''}"[:500])
+    if isinstance(exc, (DeadKernelError, zmq.ZMQError, ConnectionError)):
+        return KernelDiedError.from_exit(exit_code(km)) if km is not None else KernelStartError(describe(exc))
+    if isinstance(exc, (RuntimeError, TimeoutError)) and km is not None and not is_alive(km):
+        return KernelDiedError.from_exit(exit_code(km))  # whatever papermill made of a dead kernel
+    return exc
+
+
 def describe(exc: BaseException) -> str:
     """One line saying what went wrong: for a failed cell, the notebook's own error."""
     ename = getattr(exc, "ename", None)
     if ename:  # PapermillExecutionError: the exception raised inside the notebook
         return f"cell {getattr(exc, 'exec_count', '?')}: {ename}: {getattr(exc, 'evalue', '')}"[:500]
     text = str(exc).strip().splitlines()
+    if isinstance(exc, ReportError):
+        return (text[0] if text else type(exc).__name__)[:500]
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]

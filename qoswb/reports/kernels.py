@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 
+from qoswb.errors import KernelStartError
 from qoswb.reports import forkserver
 
 
@@ -31,17 +32,24 @@ class Kernels:
     ``preload`` names modules every report imports (e.g. pandas): where kernels can be
     forked (Linux), a fork server imports them once and each kernel is a fork of it
     (see :mod:`qoswb.reports.forkserver`); elsewhere each new kernel imports them
-    while the current job runs. ``fork=False`` always launches kernels afresh.
+    while the current job runs. ``fork=False`` always launches kernels afresh;
+    ``fork="stdlib"`` forks them from the standard library's fork server instead
+    (:mod:`qoswb.reports.stdlibfork`, experimental).
 
     >>> kernels = Kernels(prewarm=False)  # doctest: +SKIP
     >>> km = kernels.take(); ...; kernels.release(km); kernels.close()  # doctest: +SKIP
     """
 
     def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None,
-                 preload: list[str] | tuple = (), fork: bool = True):
+                 preload: list[str] | tuple = (), fork: bool | str = True):
         self.kernel_name, self.prewarm, self.cwd = kernel_name, prewarm, cwd
         self.preload = [m for m in dict.fromkeys(preload) if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
-        self.fork = fork and forkserver.available()
+        self.fork = bool(fork) and forkserver.available()
+        self._server_class = forkserver.ForkServer
+        if fork == "stdlib":  # experimental: the standard library's forkserver context, benchmarked beside
+            from qoswb.reports.stdlibfork import StdlibForkServer
+
+            self._server_class = StdlibForkServer
         self._next, self._server, self._dying = None, None, []
 
     def _start(self):
@@ -71,26 +79,37 @@ class Kernels:
         if self._server is None or not self._server.alive:
             if self._server is not None:
                 self._server.close()
-            self._server = forkserver.ForkServer(forkserver.kernel_python(argv), self.preload, self.cwd)
+            self._server = self._server_class(forkserver.kernel_python(argv), self.preload, self.cwd)
         return self._server
+
+    def start(self):
+        """A newly started kernel manager; a :class:`~qoswb.errors.KernelStartError` if
+        jupyter_client (its kernelspec, ports, zmq) or the fork server could not start one."""
+        try:
+            return self._start()
+        except KernelStartError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever jupyter_client raises, the kernel is not there
+            raise KernelStartError(f"{self.kernel_name} kernel did not start: "
+                                   f"{type(exc).__name__}: {exc}"[:500]) from exc
 
     def warm(self) -> None:
         """Start a kernel now (at worker start-up), so the first job finds one booted."""
         if self._next is None:
-            self._next = self._start()
+            self._next = self.start()
 
     def take(self):
         """A started kernel manager; also starts the next kernel when pre-warming."""
         self._reap()
         km, self._next = self._next, None
-        if km is None or not _alive(km):
+        if km is None or not is_alive(km):
             if km is not None:
                 self.release(km)
-            km = self._start()
+            km = self.start()
         if self.prewarm:
             try:
                 self._next = self._start()
-            except Exception:  # a failed warm start is retried by the next take()
+            except Exception:  # noqa: BLE001 - a failed warm start is retried by the next take()
                 self._next = None
         return km
 
@@ -106,7 +125,7 @@ class Kernels:
 
         still = []
         for km in self._dying:
-            if not wait and _alive(km):
+            if not wait and is_alive(km):
                 still.append(km)  # a large process takes a moment to exit: next time
                 continue
             try:
@@ -156,7 +175,8 @@ def _preload(connection: dict, modules: list[str], timeout: float = 120) -> None
             pass
 
 
-def _alive(km) -> bool:
+def is_alive(km) -> bool:
+    """Whether ``km``'s kernel process is running (False if its manager cannot tell)."""
     from jupyter_core.utils import run_sync
 
     try:
@@ -176,6 +196,19 @@ def kill(km) -> None:
             os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def exit_code(km, wait: float = 2.0) -> int | None:
+    """How a dead kernel ended, as ``Popen.returncode`` (minus the signal that killed it),
+    waiting up to ``wait`` seconds for the process to be gone; None if not known."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return None
+    try:
+        code = process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return None
+    return code if getattr(process, "exit_known", True) else None
 
 
 @functools.cache
@@ -219,6 +252,8 @@ def quick_client():
 
     from jupyter_client.asynchronous import AsyncKernelClient
 
+    from qoswb.errors import KernelStartError
+
     class QuickKernelClient(AsyncKernelClient):
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -235,7 +270,7 @@ def quick_client():
                 except (Empty, TimeoutError):
                     pass
                 if not await self._async_is_alive():
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-            raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+                    raise KernelStartError("the kernel died before replying to kernel_info")
+            raise KernelStartError(f"the kernel did not respond in {timeout:g} seconds")
 
     return QuickKernelClient

@@ -8,8 +8,16 @@ whose kernel (or worker) died or failed to start up to ``retries`` times, and
 reports each result through ``on_result`` as soon as it arrives, so one failing
 team never stops the others and a killed batch keeps what it finished.
 
+Setting ``QOSWB_FORK_SERVER=off`` in the environment launches every kernel afresh
+(with the preload imported in the background) instead of forking it from a warm
+server: the benchmark measures one path against the other with it, and it is the
+way out should forking misbehave on a machine (``stdlib``: the standard library's
+fork server instead of qoswb's, experimental).
+
 >>> results = run(jobs, "/tmp/out", workers=2)       # doctest: +SKIP
 >>> results = run(jobs, "/tmp/out", scheduler="local")  # doctest: +SKIP
+>>> fork_server_setting({"QOSWB_FORK_SERVER": "off"})
+False
 """
 
 from __future__ import annotations
@@ -22,7 +30,28 @@ import sys
 import time
 from multiprocessing.connection import wait
 
+from qoswb.errors import exit_reason
+
 GRACE = 30.0  # seconds past the job's own timeout before the driver kills the whole worker
+FORK_SERVER = "QOSWB_FORK_SERVER"
+
+
+def fork_server_setting(environ=os.environ) -> bool | str:
+    """How kernels are started, from ``QOSWB_FORK_SERVER``: forked from a warm server
+    (on, the default: True), launched afresh (off: False), or forked by the standard
+    library's fork server ("stdlib", experimental); the ``fork`` of :class:`Kernels`.
+
+    >>> fork_server_setting({}), fork_server_setting({"QOSWB_FORK_SERVER": "0"})
+    (True, False)
+    """
+    value = environ.get(FORK_SERVER, "on").strip().lower()
+    settings = {"on": True, "1": True, "yes": True, "true": True, "": True,
+                "off": False, "0": False, "no": False, "false": False, "stdlib": "stdlib"}
+    if value not in settings:
+        from qoswb.errors import ParameterError
+
+        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on, off or stdlib")
+    return settings[value]
 
 
 def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
@@ -32,7 +61,7 @@ def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
     from qoswb.reports.execute import exporter, run_job
     from qoswb.reports.kernels import Kernels
 
-    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
+    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
     try:
         kernels.warm()  # the first kernel boots while this worker imports papermill and nbconvert
         import papermill  # noqa: F401
@@ -67,8 +96,10 @@ def _die_with_parent() -> None:
 class _Worker:
     def __init__(self, ctx, output, timeout, prewarm, preload=()):
         self.conn, child = ctx.Pipe()
+        # multiprocessing lets no daemonic process start children: the stdlib fork server's kernels
+        # need a worker that is not one (it is stopped in run_local's finally, and dies with the driver)
         self.process = ctx.Process(target=_worker_main, args=(child, output, timeout, prewarm, preload),
-                                   daemon=True, name="qoswb-report-worker")
+                                   daemon=fork_server_setting() != "stdlib", name="qoswb-report-worker")
         self.process.start()
         child.close()
         self.job, self.deadline = None, None
@@ -115,6 +146,7 @@ class _Retries:
 def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True,
               preload=()):
     """Run ``jobs`` (dicts with an ``id``) on ``workers`` local processes; returns the results."""
+    fork_server_setting()  # a bad setting is the driver's one error, not every worker's
     ctx = multiprocessing.get_context("spawn")  # no fork: the driver may hold threads and data
     pending = collections.deque(jobs)
     tries = _Retries(retries)
@@ -139,7 +171,8 @@ def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, 
                     except (EOFError, OSError):
                         result = None
                 if result is None and (worker.process.sentinel in ready or not worker.process.is_alive()):
-                    result = _failed(f"the worker process died (exit code {worker.process.exitcode})", True)
+                    worker.process.join(1)  # its exit code, once it is reaped
+                    result = _failed(exit_reason(worker.process.exitcode, "worker process"), True)
                 elif result is None and worker.deadline and time.monotonic() > worker.deadline:
                     result = _failed(f"timed out after {timeout:g} s (worker stopped)", False)
                 if result is None:
@@ -172,7 +205,7 @@ def _dask_task(job, output, timeout, prewarm, preload=()):
     if _dask_kernels is None:
         import atexit
 
-        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload)
+        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
         atexit.register(_dask_kernels.close)
         _dask_kernels.warm()
     return run_job(job, output, timeout, _dask_kernels)
@@ -214,6 +247,7 @@ def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
+    fork_server_setting()
     cluster = None
     if scheduler == "local":
         # one thread per worker process: each job drives its kernel from its own process

@@ -29,6 +29,8 @@ class Limits:
     rules (they differ from ``stat``/``cl`` only where the chart is drawn on
     another scale: t charts, the g chart's median centre). ``beyond`` replaces
     "outside the limits" where the signal is not stat vs limits (CUSUM).
+    ``seg_zsigma`` stands for ``zsigma`` where it is constant in each segment: the
+    rules expand it block by block instead of keeping a full-size copy.
     ``seg_centre``/``seg_sigma`` are the per-segment estimates for the summary.
     """
 
@@ -41,6 +43,7 @@ class Limits:
     zstat: np.ndarray | None = None
     zcentre: np.ndarray | None = None
     zsigma: np.ndarray | None = None
+    seg_zsigma: np.ndarray | None = None  # per segment, in place of a constant zsigma
     beyond: np.ndarray | None = None
     direction: np.ndarray | None = None  # which way a signal points, where not stat vs cl
     extra: dict = field(default_factory=dict)

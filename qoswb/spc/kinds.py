@@ -54,7 +54,8 @@ def _symmetric(p, stat, cl, sigma_pt, L, low=None, high=None, seg_centre=None, s
 
 def _constant(p, stat, centre, sigma, L, low=None, high=None, seg_sigma=None):
     """Limits constant within each segment: computed per segment, then repeated onto
-    the points (cheaper than arithmetic on every point)."""
+    the points (cheaper than arithmetic on every point); the zone sigma stays per
+    segment (``seg_zsigma``), nothing needs it per point."""
     lcl, ucl = centre - L * sigma, centre + L * sigma
     if low is not None:
         lcl = np.maximum(lcl, low)
@@ -62,7 +63,7 @@ def _constant(p, stat, centre, sigma, L, low=None, high=None, seg_sigma=None):
         ucl = np.minimum(ucl, high)
     return Limits(stat=stat, cl=p.expand(centre), lcl=p.expand(lcl), ucl=p.expand(ucl),
                   seg_centre=centre, seg_sigma=sigma if seg_sigma is None else seg_sigma,
-                  zsigma=p.expand(sigma))
+                  seg_zsigma=sigma)
 
 
 def _multiple(o: Options) -> float:

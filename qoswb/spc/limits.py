@@ -143,7 +143,8 @@ def moving_ranges(p: Points, values, mask):
 def _mr_all(p: Points, values):
     """Average moving range per segment when every point counts (no mask, no gap)."""
     mr = np.empty(len(values))
-    mr[1:] = np.abs(values[1:] - values[:-1])
+    np.subtract(values[1:], values[:-1], out=mr[1:])  # in place: no full-size temporaries
+    np.abs(mr[1:], out=mr[1:])
     mr[p.start] = 0.0  # no moving range across a segment start
     with np.errstate(invalid="ignore", divide="ignore"):
         return mr, np.add.reduceat(mr, p.start) / (p.lengths - 1)
