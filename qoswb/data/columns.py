@@ -23,6 +23,7 @@ from qoswb.data.expressions import parse as parse_expression
 from qoswb.data.mapping import TOP_KEYS
 from qoswb.data.recode import blank, recode
 from qoswb.data.schema import SCHEMAS
+from qoswb.data.timeformats import guess_format
 from qoswb.data.validate import Parsed, parse
 from qoswb.errors import DataError, ParameterError
 
@@ -174,7 +175,13 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
         source = pa.array(np.full(n, spec["value"], dtype=object if isinstance(spec["value"], str) else None))
     else:
         return _expression(table, name, spec["expr"], ctype, decimal)
+    if ctype in ("timestamp", "date") and fmt is None and _is_text(source):  # dd/mm/yyyy, mm/dd/yyyy...
+        fmt = guess_format(source, label(name, spec), name)
     return parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+
+
+def _is_text(arr) -> bool:
+    return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
 
 
 def _expression(table, name, expr, ctype, decimal) -> Parsed:

@@ -10,7 +10,8 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
       resolved_at: Closed Date
       category: {columns: [Type, Subtype], sep: " / "}   # several columns joined
       sla_minutes: {value: 480}                          # a constant
-    formats:                      # strptime formats; without one, ISO 8601 is expected
+    formats:                      # strptime formats; without one, ISO 8601, dd/mm/yyyy or mm/dd/yyyy
+                                  #   is recognised per column (see qoswb.data.timeformats)
       opened_at: "%d/%m/%Y %H:%M"
     timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
     timezone: Europe/London       # of naive timestamps (UTC when not given)
