@@ -172,7 +172,7 @@ def test_the_reading_says_which_periods_were_compared_and_the_evidence_in_words(
     assert ("Compared: the 30 weeks of the baseline, 2024-01-01 to 2024-07-22 (all the periods "
             "before the change: no confirmed shift among them), with the 10 weeks from the "
             "change (2024-07-29 to 2024-09-30)") in reading
-    assert "very strong evidence of a change (p ≤ 0.001)" in reading
+    assert "very strong evidence of a change (p = 0.001 or less)" in reading
     assert "correlation between neighbouring weeks" in reading
     assert "On the chart: " in reading and "(improving)" in reading
     assert result.ci_low < result.effect < result.ci_high
@@ -190,7 +190,7 @@ def test_lower_is_better_turns_a_rise_into_worse():
 
 
 @pytest.mark.parametrize(("p", "words"), [
-    (0.001, "very strong evidence of a change (p ≤ 0.001)"),
+    (0.001, "very strong evidence of a change (p = 0.001 or less)"),
     (0.03, "evidence of a change (p = 0.03)"),
     (0.07, "a hint of a change, too weak to tell from noise (p = 0.07)"),
     (0.5, "no sign of a change beyond noise (p = 0.5)"),

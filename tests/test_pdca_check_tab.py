@@ -41,7 +41,9 @@ def test_the_check_tab_compares_the_stable_baseline_and_lets_the_room_move_it(ap
     assert (baseline["first"], baseline["periods"]) == ("2024-01-01", 18)
     shown = app.check.verdict_html.value
     assert "worse" in shown and "Baseline: 18 periods, 2024-01-01 to 2024-04-29" in shown
-    assert re.search(r"evidence of a change \(p [=≤] [0-9.]+\)", check["reading"])  # words first
+    # the p-value in words, the number beside them, never bare or as a symbol
+    assert re.search(r"very strong evidence of a change \(p = 0\.001 or less\)", shown)
+    assert "≤" not in shown and not re.search(r"(?<!\()p [=<]", shown)
     assert "On the chart: " in shown and "(deteriorating)" in shown
     assert b"<svg" in bytes(app.check.chart_view.image.value) and app.check.chart_view.image.layout.display is None
     assert app.check.baseline_from.value is None  # automatic

@@ -65,7 +65,7 @@ def test_a_0_1_0_store_opens_upgraded_in_place_with_everything_in_it(old_store):
     assert "version" not in _columns(old_store, "causes")  # really the old schema
     store = Store(old_store, author="ben")
     assert {"version", "deleted_at"} <= _columns(old_store, "causes")
-    assert {"version", "revision"} <= _columns(old_store, "cycles")
+    assert {"version", "revision", "grain"} <= _columns(old_store, "cycles")
     cycles = store.list_cycles()
     assert sorted(cycles["title"]) == ["Reopened tickets", "Slow first response"]
     first = store.get_cycle(int(cycles.query("title == 'Slow first response'")["id"].iloc[0]))
@@ -89,6 +89,9 @@ def test_a_0_1_0_store_opens_upgraded_in_place_with_everything_in_it(old_store):
     again = store.get_cycle(first["id"])["causes"][0]
     assert (again["text"], again["version"]) == ("Nobody watches the queue at noon", 2)
     assert store.history(first["id"])["author"].iloc[-1] == "ben"
+    assert first["grain"] is None  # 0.1.0 did not record it
+    store.update_cycle(first["id"], grain="M")  # revision 0003's column, written and read back
+    assert store.get_cycle(first["id"])["grain"] == "M"
     store.close()
     # a second open finds it at the head and changes nothing
     assert schema.upgrade(Store(old_store).engine) == schema.head()
@@ -147,5 +150,6 @@ def test_the_downgrade_of_the_latest_revision_returns_to_0_1_0s_schema(tmp_path)
         config.attributes["connection"] = conn
         command.downgrade(config, schema.FIRST)
         assert "version" not in {c["name"] for c in inspect(conn).get_columns("causes")}
+        assert "grain" not in {c["name"] for c in inspect(conn).get_columns("cycles")}
         assert conn.execute(text("SELECT count(*) FROM causes")).scalar() == 2
     engine.dispose()

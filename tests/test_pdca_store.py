@@ -325,3 +325,12 @@ def test_a_burst_of_typing_is_one_history_row(tmp_path):
     assert rows[1:] == [["Wa", "Waits"], ["Waits", "Waits are long"],
                         ["Waits are long", "Waits are long!"]]
     assert store.get_cycle(cid)["problem"] == "Waits are long!"
+
+
+def test_a_cycles_grain_is_one_of_the_period_lengths(tmp_path):
+    store = Store(tmp_path / "pdca.sqlite")
+    cid = store.new_cycle("Queue", team="Desk A", kpi="volume", grain="M")["id"]
+    assert store.get_cycle(cid)["grain"] == "M"
+    with pytest.raises(ParameterError, match=r"cycle.grain='fortnight': expected one of D, W, M, Q"):
+        store.update_cycle(cid, grain="fortnight")
+    assert store.get_cycle(cid)["grain"] == "M"

@@ -80,6 +80,7 @@ def test_period_range_and_chart_kind_change_the_chart(app, source):
     periods = source.periods()
     app.periods.value = (periods[2], periods[11])
     assert len(app.series()) == 10 and len(app.chart().frame) == 10
+    assert app.periods_html.value == f"{periods[2]:%Y-%m-%d} to {periods[11]:%Y-%m-%d}"
     app.kind.value = "run"
     assert app.chart().kind == "run"
     app.kind.value = "p"  # no numerator/denominator for volume: said, not raised

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("ipywidgets")
@@ -234,6 +235,36 @@ def test_opening_another_cycle_brings_the_explorer_to_its_team_and_kpi(app):
         "Returns", "first_response_median")
     app.cycle_picker.value = second
     assert (app.explorer.team.value, app.explorer.kpi.value) == ("Accounts", "volume")
+
+
+def test_the_grain_comes_back_with_the_cycle_after_a_reload(app, source, url):
+    from qoswb.widgets import Workshop
+
+    weekly = app.explorer.source.series("Returns", "volume")
+    app.explorer.grain.value = "M"  # the room looks at months
+    monthly = app.explorer.source.series("Returns", "volume")
+    assert (pd.DatetimeIndex(monthly["period"]).day == 1).all()
+    assert monthly["value"].sum() == weekly["value"].sum()  # the same cases, counted by month
+    assert len(app.explorer.periods.options) == len(app.explorer.source.periods()) < 7
+    cid = app.new_cycle("Monthly view")
+    assert app.cycle()["grain"] == "M"
+    again = Workshop(source, store=url, author="Ben")  # a reload: a new kernel at weeks
+    assert again.cycle_id == cid
+    assert (again.explorer.grain.value, again.explorer.source.grain) == ("M", "M")
+    assert again.explorer.series()["period"].tolist() == monthly["period"].tolist()
+    again.explorer.grain.value = "W"
+    again.plan.use_chart()
+    assert again.cycle()["grain"] == "W" and again.explorer.chart().summary()["points"].sum() == 20
+    assert len(again.store.history(cid).query("field == 'grain'")) == 2
+
+
+def test_a_kpi_table_has_its_own_grain_and_none_is_recorded(source, url):
+    from qoswb.widgets import Workshop
+
+    app = Workshop(source.table, store=url, author="Ana")
+    assert app.explorer.grain.disabled and app.explorer.selection()["grain"] is None
+    cid = app.new_cycle("From a table")
+    assert app.store.get_cycle(cid)["grain"] is None
 
 
 def test_history_tab_says_who_changed_what_and_when(app):

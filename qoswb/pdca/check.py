@@ -421,8 +421,8 @@ def evidence_words(p_value: float | None, alpha: float = 0.05) -> str:
     """
     if p_value is None:
         return "no test possible"
-    # 0.001 is also the smallest p a test of 999 simulated draws can give
-    number = "p ≤ 0.001" if p_value <= 0.001 else f"p = {p_value:.2g}"
+    # 0.001 is the smallest p a test of 999 simulated draws can give: none came as far
+    number = "p = 0.001 or less" if p_value <= 0.001 else f"p = {p_value:.2g}"
     if p_value <= 0.001:
         words = "very strong evidence of a change"
     elif p_value < min(0.01, alpha):

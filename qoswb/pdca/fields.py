@@ -12,11 +12,11 @@ from sqlalchemy import String
 
 from qoswb.errors import ParameterError
 from qoswb.pdca.dates import as_timestamp
-from qoswb.pdca.model import ACTION_STATUSES, CYCLE_STAGES, DECISIONS, ENTITIES
+from qoswb.pdca.model import ACTION_STATUSES, CYCLE_STAGES, DECISIONS, ENTITIES, GRAINS
 
 # The fields a user may set, per entity (ids, votes and timestamps are the store's job).
 EDITABLE = {
-    "cycle": ("title", "problem", "team", "kpi", "baseline", "target", "stage", "decision",
+    "cycle": ("title", "problem", "team", "kpi", "grain", "baseline", "target", "stage", "decision",
               "standardised", "follow_up", "notes", "next_cycle_id"),
     "cause": ("category", "text", "is_root"),
     "why": ("text",),
@@ -24,7 +24,7 @@ EDITABLE = {
     "change": ("what", "changed_on", "notes"),
 }
 CHOICES = {("cycle", "stage"): CYCLE_STAGES, ("cycle", "decision"): DECISIONS,
-           ("action", "status"): ACTION_STATUSES}
+           ("cycle", "grain"): GRAINS, ("action", "status"): ACTION_STATUSES}
 # Texts a row cannot do without: refused when missing or only spaces.
 REQUIRED = {("cycle", "title"), ("cause", "text"), ("why", "text"), ("action", "action"),
             ("change", "what")}

@@ -44,6 +44,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 # filters can rely on them.
 CYCLE_STAGES = ("plan", "do", "check", "act", "closed")
 DECISIONS = ("adopt", "adapt", "abandon")
+# The period a cycle's KPI is counted in (as qoswb.metrics.kpis' freq): day, week, month, quarter.
+GRAINS = ("D", "W", "M", "Q")
 ACTION_STATUSES = ("open", "doing", "done", "dropped")
 # Service flavour of Ishikawa's 6M: the default bones of a fishbone.
 CATEGORIES = ("people", "process", "policy", "place", "technology", "customer")
@@ -96,6 +98,7 @@ class Cycle(Base):
     problem: Mapped[str] = mapped_column(Text, default="")
     team: Mapped[str | None] = mapped_column(String(200))
     kpi: Mapped[str | None] = mapped_column(String(100))
+    grain: Mapped[str | None] = mapped_column(String(10))  # one of GRAINS; None: not recorded
     baseline: Mapped[str | None] = mapped_column(Text)  # e.g. "centre 82 %, limits 74–90 %"
     target: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(10), default="plan")

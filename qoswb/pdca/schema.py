@@ -10,7 +10,7 @@ lets one process upgrade at a time.
 >>> from sqlalchemy import create_engine, inspect
 >>> engine = create_engine("sqlite://")
 >>> upgrade(engine)
-'0002'
+'0003'
 >>> "version" in {c["name"] for c in inspect(engine).get_columns("causes")}
 True
 """
@@ -40,7 +40,7 @@ def head() -> str:
     """The revision this qoswb writes.
 
     >>> head()
-    '0002'
+    '0003'
     """
     return _scripts().get_current_head()
 

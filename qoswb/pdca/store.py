@@ -216,7 +216,7 @@ class Store:
 
     def update_cycle(self, cycle_id: int, *, version: int | None = None, typing: float = 0,
                      **fields) -> dict:
-        """Set title, problem, team, kpi, baseline, target, stage, decision, standardised,
+        """Set title, problem, team, kpi, grain, baseline, target, stage, decision, standardised,
         follow_up, notes or next_cycle_id of a cycle.
 
         >>> store = Store("sqlite://")

@@ -79,10 +79,12 @@ class CheckTab:
         import ipywidgets as w
 
         self.ws = workshop
-        self.baseline_from = w.DatePicker(description="Baseline from",
+        whole = {"description_width": "initial"}  # the default width cuts "Baseline f…"
+        self.baseline_from = w.DatePicker(description="Baseline from", style=whole,
                                           tooltip="empty: since the last confirmed shift")
-        self.min_effect = w.FloatText(value=0.0, description="Smallest effect",
-                                      tooltip="worth detecting, in the KPI's unit; 0: the effect seen")
+        self.min_effect = w.FloatText(value=0.0, description="Smallest effect", style=whole,
+                                      tooltip="worth detecting, in the KPI's unit; 0: the effect seen",
+                                      layout=w.Layout(width="260px"))
         self.run_button = w.Button(description="Check the effect", button_style="primary")
         self.verdict_html = w.HTML()
         self.chart_view = FigureView()
@@ -214,8 +216,8 @@ class ActTab:
     def _decided(self, change) -> None:
         if self.ws.loading or not self.ws.require_cycle():
             return
-        self.ws.store.update_cycle(self.ws.cycle_id, decision=change["new"] or None)
-        self.ws.reload("decision")  # a decision moves the stage on to act
+        if self.ws.edit("cycle", self.ws.cycle_id, decision=change["new"] or None) is not None:
+            self.ws.reload("decision")  # a decision moves the stage on to act
 
     def next_cycle(self) -> int | None:
         """Open the next cycle on the same team and KPI, linked from this one; returns its id."""

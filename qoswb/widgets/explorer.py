@@ -26,6 +26,7 @@ from qoswb.widgets import figures
 from qoswb.widgets.source import DRILL_BY, Source
 
 CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
+GRAINS = (("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
 
 
@@ -107,8 +108,8 @@ class Explorer:
     team, kpi : str, optional
         The first selection.
 
-    The widgets: ``team``, ``kpi``, ``periods`` (range), ``kind`` (chart kind or
-    "auto"), ``signal_list``, ``drill_by``; the outputs ``chart_view`` and
+    The widgets: ``team``, ``kpi``, ``grain`` (the period length, when the cases are
+    there to count again), ``periods`` (range), ``kind`` (chart kind or "auto"), ``signal_list``, ``drill_by``; the outputs ``chart_view`` and
     ``pareto_view`` (:class:`~qoswb.widgets.figures.FigureView`), ``reading_html``,
     ``drill_html``; the whole app is ``ui``.
     """
@@ -130,8 +131,13 @@ class Explorer:
                               description="KPI")
         self.periods = w.SelectionRangeSlider(
             options=[(f"{p:%Y-%m-%d}", p) for p in periods], index=(0, len(periods) - 1),
-            description="Periods", continuous_update=False, layout=w.Layout(width="70%"))
+            description="Periods", continuous_update=False, layout=w.Layout(width="70%"),
+            readout=False)  # its readout box cuts "2024-01-01–2025-06-0…": said beside it
+        self.periods_html = w.HTML()
         self.kind = w.Dropdown(options=CHART_KINDS, value="auto", description="Chart")
+        self.grain = w.Dropdown(options=GRAINS, value=self.source.grain, description="Grain",
+                                disabled=self.source.grain is None,
+                                layout=w.Layout(width="200px"))
         self.signal_list = w.Select(options=[], description="Signals", rows=6,
                                     layout=w.Layout(width="45%"))
         drill = DRILL_BY if self.source.interactions is not None else ()
@@ -143,10 +149,12 @@ class Explorer:
         self.pareto_view.ui.layout.width = "60%"
         self.drill_html = w.HTML()
         self.ui = w.VBox([
-            w.HBox([self.team, self.kpi, self.kind]), self.periods, self.chart_view.ui,
+            w.HBox([self.team, self.kpi, self.grain, self.kind]),
+            w.HBox([self.periods, self.periods_html]), self.chart_view.ui,
             self.reading_html, w.HBox([self.signal_list, self.drill_by]),
             w.HBox([self.pareto_view.ui, self.drill_html])])
         self.team.observe(self._team_changed, "value")
+        self.grain.observe(self._grain_changed, "value")
         for widget in (self.kpi, self.periods, self.kind):
             widget.observe(lambda _change: self.redraw(), "value")
         self.signal_list.observe(lambda _change: self.show_signal(), "value")
@@ -160,10 +168,11 @@ class Explorer:
 
     # ---- the logic ---------------------------------------------------------------
     def selection(self) -> dict:
-        """The current choices: team, kpi, first and last period, chart kind."""
+        """The current choices: team, kpi, grain (None for a KPI table handed in), first
+        and last period, chart kind."""
         start, end = self.periods.value
-        return {"team": self.team.value, "kpi": self.kpi.value, "start": start, "end": end,
-                "kind": self.kind.value}
+        return {"team": self.team.value, "kpi": self.kpi.value, "grain": self.source.grain,
+                "start": start, "end": end, "kind": self.kind.value}
 
     def series(self) -> pd.DataFrame:
         """The selected team × KPI series of the KPI table, cut to the selected periods."""
@@ -252,23 +261,42 @@ class Explorer:
         baseline = [p for p in self.series()["period"] if p != pd.Timestamp(period)]
         return self.source.drilldown(s["team"], period, by, baseline=baseline)
 
-    def show(self, team: str, kpi: str) -> bool:
-        """Select ``team`` and ``kpi`` (one redraw); False, changing nothing, when the data
-        have no such series."""
-        if team not in self.team.options or kpi not in self.source.kpis(team):
+    def show(self, team: str, kpi: str, grain: str | None = None) -> bool:
+        """Select ``team``, ``kpi`` and (when the cases are there to count again) ``grain``,
+        with one redraw; False when the data have no such series (team and KPI stay)."""
+        regrain = (grain is not None and self.source.grain is not None
+                   and grain != self.source.grain)
+        source = self.source.at_grain(grain) if regrain else self.source
+        if team not in self.team.options or kpi not in source.kpis(team):
             return False
-        if (team, kpi) != (self.team.value, self.kpi.value):
-            self._holding = True
-            try:
-                self.team.value = team
-                self.kpi.options = _kpi_options(self.source.kpis(team))
-                self.kpi.value = kpi
-            finally:
-                self._holding = False
-            self.redraw()
+        if (team, kpi) == (self.team.value, self.kpi.value) and not regrain:
+            return True
+        self._holding = True
+        try:
+            if regrain:
+                self._count_by(source)
+            self.team.value = team
+            self.kpi.options = _kpi_options(self.source.kpis(team))
+            self.kpi.value = kpi
+        finally:
+            self._holding = False
+        self.redraw()
         return True
 
+    def _count_by(self, source: Source) -> None:
+        """Show ``source`` (the cases counted by another grain): its periods, charts anew."""
+        self.source = source
+        self._cache.clear()
+        self._plans.clear()
+        self.grain.value = self.source.grain
+        periods = self.source.periods()
+        self.periods.options = [(f"{p:%Y-%m-%d}", p) for p in periods]
+        self.periods.index = (0, len(periods) - 1)
+
     # ---- the widgets ---------------------------------------------------------------
+    def _grain_changed(self, change) -> None:
+        if not self._holding and not self.show(self.team.value, self.kpi.value, change["new"]):
+            self.grain.value = self.source.grain  # that KPI is not counted at that grain
     def _team_changed(self, _change):
         if self._holding:  # show() sets team and KPI together
             return
@@ -287,6 +315,7 @@ class Explorer:
         if self._holding:
             return
         s = self.selection()
+        self.periods_html.value = f"{s['start']:%Y-%m-%d} to {s['end']:%Y-%m-%d}"
         try:
             chart = self.chart()
             signals = self.signals()

@@ -92,18 +92,18 @@ class PlanTab:
 
     # ---- verbs the buttons call (and tests) --------------------------------------------
     def use_chart(self) -> None:
-        """Take team, KPI and baseline (centre, limits) from the Explorer's current chart."""
+        """Take team, KPI, grain and baseline (centre, limits) from the Explorer's chart."""
         if not self.ws.require_cycle():
             return
         explorer = self.ws.explorer
         s = explorer.selection()
         chart = explorer.last_chart
-        fields = {"team": s["team"], "kpi": s["kpi"]}
+        fields = {"team": s["team"], "kpi": s["kpi"], "grain": s["grain"]}
         if chart is not None:
             unit = explorer.series()["unit"].iloc[0] if "unit" in explorer.series() else ""
             fields["baseline"] = baseline_text(chart, unit)
-        self.ws.store.update_cycle(self.ws.cycle_id, **fields)
-        self.ws.reload("team and KPI")
+        if self.ws.edit("cycle", self.ws.cycle_id, **fields) is not None:
+            self.ws.reload("team and KPI")
 
     def add_cause(self) -> None:
         """Put the typed cause on the fishbone under the chosen category."""
@@ -126,8 +126,8 @@ class PlanTab:
         """Mark (or unmark) a cause as a root cause."""
         if not self.ws.require_cycle():
             return
-        self.ws.store.update_cause(cause_id, is_root=is_root)
-        self.ws.reload("root cause")
+        if self.ws.edit("cause", cause_id, is_root=is_root) is not None:
+            self.ws.reload("root cause")
 
     def remove_cause(self, cause_id: int) -> None:
         """Take a cause off the fishbone (the history keeps it; Undo puts it back)."""
@@ -163,8 +163,8 @@ class PlanTab:
         """Move an action on: open, doing, done or dropped."""
         if not self.ws.require_cycle():
             return
-        self.ws.store.update_action(action_id, status=status)
-        self.ws.saved("action status")
+        if self.ws.edit("action", action_id, status=status) is not None:
+            self.ws.saved("action status")
 
     # ---- showing what the store holds ------------------------------------------------------
     def load(self, cycle: dict | None) -> None:

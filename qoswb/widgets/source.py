@@ -45,13 +45,16 @@ class Source:
                                  "interactions or a KPI table (a DataFrame)")
         self.freq = freq
         self.interactions, self.surveys = None, surveys
+        self.grain: str | None = None  # counted here at this period length; None: a table given
         if {"kpi", "period"} <= set(source.columns):
             self.table = source
         elif "opened_at" in source.columns:
             from qoswb.metrics import kpis
 
-            self.interactions = source
-            self.table = kpis(source, surveys, freq=freq)
+            from qoswb.metrics.periods import normalise_freq
+
+            self.interactions, self.grain = source, normalise_freq(freq)
+            self.table = kpis(source, surveys, freq=self.grain)
         else:
             raise DataError("source: a KPI table needs the columns kpi and period; interactions "
                             f"need opened_at; this frame has {', '.join(map(str, source.columns))}")
@@ -60,6 +63,25 @@ class Source:
         self._series = dict(tuple(self.table.groupby(["team", "kpi"], sort=True, observed=True)))
         self._periods = None  # period start of each interaction, made on the first drill-down
         self._themes = None
+
+    def at_grain(self, grain: str) -> "Source":
+        """The same cases counted by another period length ("D", "W", "M", "Q"); itself
+        when already at it. A KPI table handed in has its own periods: refused.
+
+        >>> cases = pd.DataFrame({"team": ["A"] * 2, "opened_at": pd.to_datetime(
+        ...     ["2026-01-05 09:00", "2026-02-09 10:00"]).tz_localize("UTC")})
+        >>> Source(cases).at_grain("M").periods()[1]
+        Timestamp('2026-02-01 00:00:00')
+        """
+        from qoswb.metrics.periods import normalise_freq
+
+        grain = normalise_freq(grain)
+        if self.interactions is None:
+            raise ParameterError(f"grain={grain!r}: this KPI table has its own periods; "
+                                 "give the Explorer the cases to count them by another grain")
+        if grain == self.grain:
+            return self
+        return Source(self.interactions, self.surveys, freq=grain)
 
     def teams(self) -> list[str]:
         """The teams in the KPI table, sorted."""

@@ -6,7 +6,12 @@ button to forget, and the History tab shows who changed what and when.
 
 What is on screen follows the record: the stage moves on as the steps are done
 (a change recorded: do; a check run: check; a decision: act), and opening a
-cycle brings the Explorer back to the cycle's team and KPI.
+cycle brings the Explorer back to the cycle's team, KPI and grain.
+
+Two at the table (:mod:`qoswb.widgets.together`): the app polls the store every two
+seconds and redraws when someone else saved; every edit carries the version it was
+made on, so a field changed by someone else meanwhile is shown with both values
+and a choice, never silently overwritten.
 
 Each tab is a small class with a ``title``, its widget ``ui`` and
 ``load(cycle)``, made with the Workshop and listed once, in :data:`TABS`.
@@ -27,6 +32,7 @@ import warnings
 from typing import Protocol
 
 from qoswb.errors import QoswbError
+from qoswb.pdca.history import EditConflict
 from qoswb.pdca.model import CYCLE_STAGES
 from qoswb.widgets import figures
 from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
@@ -34,6 +40,7 @@ from qoswb.widgets.explorer import Explorer, chart_title, kpi_label
 from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
 from qoswb.widgets.session import SessionBar
+from qoswb.widgets.together import ConflictPanel, Watcher, others_said
 
 TYPING_SECONDS = 60  # one history row per burst of typing in a field (see Store.update)
 
@@ -91,8 +98,10 @@ class Workshop:
 
     Widgets: ``cycle_picker``, ``new_title`` + ``new_button``, ``stage``, the tabs
     of :data:`TABS` as ``plan``, ``do``, ``check``, ``act``, ``history`` (each with
-    its own widgets), ``session`` (the name prompt and undo) and ``status``; the whole
-    app is ``ui``.
+    its own widgets), ``session`` (the name prompt and undo), ``conflicts`` (both values of
+    a field changed meanwhile by someone else, and the choice) and ``status``; the whole
+    app is ``ui``. In a kernel, ``watcher`` polls the store (:meth:`poll`) until
+    :meth:`close`.
     """
 
     def __init__(self, source=None, surveys=None, *, store=None, cycle_id=None,
@@ -106,6 +115,8 @@ class Workshop:
         if author is not None and isinstance(store, Store):
             self.store.author = author
         self.cycle_id = None
+        self.loaded: dict | None = None  # the cycle as on screen: its rows' versions
+        self.seen_revision: int | None = None
         self.loading = False
         self._figures: dict = {}
         self.cycle_picker = w.Dropdown(description="Cycle", options=[],
@@ -116,6 +127,7 @@ class Workshop:
                                 layout=w.Layout(width="180px"))
         self.status = w.HTML()
         self.session = SessionBar(self)
+        self.conflicts = ConflictPanel(self)
         made = [(name, cls(self)) for name, cls in TABS]
         for name, tab in made:
             setattr(self, name, tab)
@@ -123,7 +135,8 @@ class Workshop:
         self.tabs = w.Tab(children=[tab.ui for tab in self._tabs],
                           titles=[tab.title for tab in self._tabs])
         self.ui = w.VBox([w.HBox([self.cycle_picker, self.new_title, self.new_button,
-                                  self.stage]), self.session.ui, self.status, self.tabs])
+                                  self.stage]), self.session.ui, self.status,
+                            self.conflicts.ui, self.tabs])
         self.new_button.on_click(lambda _b: self.new_cycle(self.new_title.value))
         self.cycle_picker.observe(self._picked, "value")
         self.stage.observe(self._staged, "value")
@@ -135,6 +148,8 @@ class Workshop:
             self.open(cycle_id)
         else:
             self._load(None)
+        self.watcher = Watcher(self)
+        self.watcher.start()  # in Jupyter or Voila; elsewhere poll() is called by hand
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -151,7 +166,7 @@ class Workshop:
         if not self.session.named():
             return None
         s = self.explorer.selection()
-        cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"])
+        cycle = self.store.new_cycle(title, team=s["team"], kpi=s["kpi"], grain=s["grain"])
         self.new_title.value = ""
         self.open(cycle["id"])
         self.plan.use_chart()  # the baseline comes from the chart the room is looking at
@@ -194,10 +209,57 @@ class Workshop:
         def save(change):
             if self.loading or not self.require_cycle():
                 return
-            self.store.update_cycle(self.cycle_id, typing=TYPING_SECONDS,
-                                    **{field: change["new"]})
-            self.saved(field)
+            if self.edit("cycle", self.cycle_id, typing=TYPING_SECONDS,
+                         **{field: change["new"]}) is not None:
+                self.saved(field)
         return save
+
+    def loaded_version(self, entity: str, entity_id: int) -> int | None:
+        """The version of a row as the screen shows it (None: not on screen)."""
+        cycle = self.loaded or {}
+        if entity == "cycle":
+            return cycle.get("version") if cycle.get("id") == entity_id else None
+        rows = cycle.get(f"{entity}s") or []
+        if entity == "why":
+            rows = [why for cause in cycle.get("causes") or [] for why in cause["whys"]]
+        return next((row["version"] for row in rows if row["id"] == entity_id), None)
+
+    def edit(self, entity: str, entity_id: int, *, version: int | None = None,
+             typing: float = 0, **fields) -> dict | None:
+        """Save an edit made on what the screen shows (``version``: default the row's as
+        loaded); when someone else changed one of these fields since, nothing is saved,
+        the conflict panel shows both values, and None is returned."""
+        if version is None:
+            version = self.loaded_version(entity, entity_id)
+        try:
+            return self.store.update(entity, entity_id, version=version, typing=typing,
+                                     **fields)
+        except EditConflict as conflict:
+            self.conflicts.show(conflict)
+            self.saved("", error="Not saved: someone else changed this meanwhile (below).")
+            return None
+
+    def poll(self) -> bool:
+        """Load the open cycle again when someone else saved an edit of it (the watcher
+        calls this every two seconds); True when it did. Waits while a conflict is open."""
+        if self.cycle_id is None or self.loading or self.conflicts.open:
+            return False
+        revision = self.store.revision(self.cycle_id)
+        if revision == self.seen_revision:
+            return False
+        said = others_said(self.store.changes_since(self.cycle_id, self.seen_revision),
+                           self.store.session)
+        if not said:  # only this session's own saves: the screen shows them already
+            self.seen_revision = revision
+            return False
+        self.reload("")
+        self.status.value = f"<small>{html.escape(said)} ({dt.datetime.now():%H:%M:%S})</small>"
+        return True
+
+    def close(self) -> None:
+        """Stop polling and close the app's widgets (the store stays open)."""
+        self.watcher.stop()
+        self.ui.close()
 
     def saved(self, what: str, error: str | None = None) -> None:
         """Say in the status line what was saved (and when), or what went wrong."""
@@ -267,16 +329,20 @@ class Workshop:
         if not self.session.named():
             self.reload("")  # back to the stage the record holds
             return
-        self.store.update_cycle(self.cycle_id, stage=change["new"])
-        self.saved("stage")
+        if self.edit("cycle", self.cycle_id, stage=change["new"]) is None:
+            self.reload("")  # theirs stays on screen until the choice is made
+        else:
+            self.saved("stage")
 
     def _load(self, cycle: dict | None) -> None:
+        self.loaded = cycle
+        self.seen_revision = None if cycle is None else cycle["revision"]
         self.loading = True  # filling the widgets is not an edit
         try:
             if cycle is not None:
                 self.stage.value = cycle["stage"]
                 if cycle.get("team") and cycle.get("kpi") and not self.explorer.show(
-                        cycle["team"], cycle["kpi"]):
+                        cycle["team"], cycle["kpi"], cycle.get("grain")):
                     self.saved("", error=f"The data here have no {kpi_label(cycle['kpi'])} for "
                                          f"{cycle['team']}, this cycle's team and KPI.")
             for tab in self._tabs:
