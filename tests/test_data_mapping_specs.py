@@ -1,5 +1,7 @@
 """Mapping specs for real exports: durations after a timestamp, recoded values, cell values meaning none."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -118,3 +120,51 @@ def test_an_unmapped_after_is_a_data_error():
     with pytest.raises(DataError, match="counts from resolved_at, which is not mapped"):
         load_interactions(tickets(Wait=["1"]), {**BASE, "first_response_at": {"after": "resolved_at",
                                                                                "minutes": "Wait"}})
+
+
+def cases(**columns):
+    return pd.DataFrame({"Ticket": ["T1", "T2"], "Team": ["A", "A"],
+                         "Opened": ["2024-03-01 09:00:00", "2024-03-01 10:00:00"], **columns})
+
+
+def test_timestamp_minus_timestamp_is_a_duration_in_minutes_for_a_number_column():
+    r = load_interactions(cases(Due=["2024-03-01 17:00:00", "02/03/2024 10:00"]),  # each value's own format
+                          {**BASE, "sla_minutes": {"expr": "Due - Opened"}})
+    assert r.summary["rejected"] == 1  # one column has one format: the dd/mm value is unreadable
+    assert r.data["sla_minutes"].tolist() == [480.0]
+
+
+def test_timestamp_plus_a_difference_is_a_timestamp_and_comparisons_give_booleans():
+    r = load_interactions(cases(Reply=["2024-03-01 09:30:00", "2024-03-01 12:00:00"],
+                                Due=["2024-03-01 10:00:00", "2024-03-01 11:00:00"]),
+                          {**BASE, "resolved_at": {"expr": "Opened + (Reply - Opened) * 2"},
+                           "reopened": {"expr": "Reply > Due"}})
+    assert r.data["resolved_at"].tolist() == [pd.Timestamp("2024-03-01 10:00", tz="UTC"),
+                                              pd.Timestamp("2024-03-01 14:00", tz="UTC")]
+    assert r.data["reopened"].tolist() == [False, True]
+
+
+@pytest.mark.parametrize("expr, words", [("Opened + Reply", "cannot take timestamp and timestamp"),
+                                         ("Opened - Reply > 5", "cannot take duration and number"),
+                                         ("Opened * 2", "cannot take timestamp and number")])
+def test_a_type_error_across_kinds_is_a_data_error_naming_column_and_expression(expr, words):
+    with pytest.raises(DataError, match=rf"mapping: column 'resolved_at': expression '{re.escape(expr)}'.*{words}"):
+        load_interactions(cases(Reply=["2024-03-01 09:30:00"] * 2), {**BASE, "resolved_at": {"expr": expr}})
+
+
+def test_a_number_added_to_a_timestamp_points_to_after():
+    with pytest.raises(DataError, match=r"gives a number, but resolved_at is a timestamp \(to count a duration "
+                                        r"column from a timestamp, write \{after: opened_at, minutes: COLUMN\}\)"):
+        load_interactions(cases(Wait=["30", "40"]), {**BASE, "resolved_at": {"expr": "Wait + 1"}})
+
+
+def test_a_type_error_in_the_cli_is_exit_2(tmp_path, capsys):
+    from qoswb.cli import main
+
+    path = tmp_path / "t.csv"
+    path.write_text("Ticket,Team,Opened,First reply time in minutes\nT1,A,2024-03-01 09:00:00,30\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns: {id: Ticket, team: Team, opened_at: Opened,\n"
+                       "  first_response_at: {expr: 'Opened + `First reply time in minutes` > 3'}}\n")
+    assert main(["validate", str(path), "--mapping", str(mapping)]) == 2
+    assert "first_response_at" in capsys.readouterr().err
