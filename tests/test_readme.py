@@ -37,3 +37,34 @@ def test_mapping_example_loads_an_export(tmp_path):
     # naive timestamps read in the mapping's timezone: 31 March 2024 09:00 is BST (UTC+1)
     t2 = result.data.set_index("id").loc["T2", "opened_at"]
     assert t2.tz_convert("UTC").hour == 8
+
+
+def test_preset_example_loads_a_zendesk_export(tmp_path):
+    import pandas as pd
+
+    for name in ("zendesk-ours.yaml", "zendesk-csat.yaml"):
+        (block,) = [b for b in _blocks("yaml") if b.startswith(f"# {name}")]
+        (tmp_path / name).write_text(block)
+    export = tmp_path / "tickets.csv"
+    export.write_bytes(
+        ("Id,Subject,Support team,Group,Created at,Updated at,Solved at,Via,Ticket type,Priority,Agent replies,"
+         "First reply time in minutes,Satisfaction Score\n"
+         "1,Refund of 20 €,Billing,Tier 1,2024-03-04 09:00:00,2024-03-05 09:00:00,2024-03-04 12:00:00,Mail,"
+         "question,Normal,2,45,Good\n"
+         "2,It wasn’t delivered,Billing,Tier 1,2024-03-04 10:00:00,2024-03-05 09:00:00,N/A,Web form,problem,High,"
+         "0,-,offered\n"
+         "3,Crash,Tech,Tier 2,2024-03-05 09:00:00,2024-03-05 09:00:00,?,Phone,incident,Low,1,30,Great\n"
+         ).encode("cp1252"))
+    tickets = data.load_interactions(export, mapping=tmp_path / "zendesk-ours.yaml")
+    assert tickets.summary["accepted"] == 3 and tickets.summary["rejected"] == 0
+    ok = tickets.data.set_index("id")
+    assert ok["team"].tolist() == ["Billing", "Billing", "Tech"] and ok["contacts"].tolist() == [3, 1, 2]
+    assert ok.loc["1", "first_response_at"] - ok.loc["1", "opened_at"] == pd.Timedelta("45min")
+    assert ok["resolved_at"].isna().tolist() == [False, True, True]  # N/A and ? mean no value
+    assert ok.loc["2", "Subject"] == "It wasn’t delivered" and ok.loc["1", "Subject"] == "Refund of 20 €"
+    assert any("read as Windows-1252" in note for note in tickets.notes)
+
+    answers = data.load_surveys(export, mapping=tmp_path / "zendesk-csat.yaml")
+    assert answers.data.set_index("id")["csat"].tolist()[:1] == [5] and answers.summary["accepted"] == 2
+    assert answers.rejected["reason"].tolist() == ["csat ('Satisfaction Score') value not named in its recode "
+                                                   "(values:)"]

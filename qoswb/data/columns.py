@@ -17,10 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qoswb.data import durations
+from qoswb.data.durations import unit_of
+from qoswb.data.expressions import Value
 from qoswb.data.expressions import parse as parse_expression
 from qoswb.data.mapping import TOP_KEYS
+from qoswb.data.recode import blank, recode
 from qoswb.data.schema import SCHEMAS
-from qoswb.data.validate import Parsed, parse
+from qoswb.data.timeformats import guess_format
+from qoswb.data.validate import UNIT, Parsed, parse
 from qoswb.errors import DataError, ParameterError
 
 
@@ -66,6 +71,8 @@ def references(spec: dict, header: list[str], name: str = "expression") -> list[
         return list(spec["columns"])
     if "expr" in spec:
         return parse_expression(spec["expr"], name).columns
+    if unit_of(spec):
+        return [spec[unit_of(spec)]]
     return []
 
 
@@ -102,14 +109,28 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
             if ref in repeated:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) appears more than once "
                                 "in the header; rename one of them")
+        if "after" in spec and (spec["after"] not in schema or schema[spec["after"]].type != "timestamp"
+                                or schema[name].type != "timestamp"):
+            raise ParameterError(f"{mapping.origin}: column {name!r}: after should name the canonical "
+                                 f"timestamp the duration counts from (e.g. opened_at), not "
+                                 f"{spec['after']!r}" + ("" if schema[name].type == "timestamp" else
+                                                         f"; and {name} is not a timestamp"))
         found[name] = spec
+    for name, spec in found.items():
+        if "after" in spec and spec["after"] not in found:
+            raise DataError(f"{source}: column {name!r} counts from {spec['after']}, which is not mapped")
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
         listed = ", ".join(f"{m}{did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        from qoswb.data.presets import matching
+
+        fits = matching(header) if kind == "interactions" else []
+        advice = (f"The header is that of a {' or '.join(fits)} export: give mapping={fits[0]!r} "
+                  f"(--mapping {fits[0]})" if fits else "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
                         f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
-                        "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
+                        + advice)
     return found
 
 
@@ -121,13 +142,27 @@ def label(name: str, spec: dict) -> str:
         return f"{name} ({spec['expr']})"
     if "columns" in spec:
         return f"{name} ({' + '.join(spec['columns'])})"
+    if unit_of(spec):
+        return f"{name} ({spec['after']} + {spec[unit_of(spec)]!r} {unit_of(spec)})"
     return name
 
 
 def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timezone=None,
-          decimal=None) -> Parsed:
-    """One canonical column, typed, with its missing and bad masks."""
+          decimal=None, missing=(), built=None) -> Parsed:
+    """One canonical column, typed, with its missing and bad masks. ``missing``: cell values
+    meaning no value; ``built``: the canonical columns built so far (a duration counts from one)."""
     n = table.num_rows
+    if missing:
+        table = pa.table({c: blank(table[c], missing) for c in references(spec, [], name)}) \
+            if references(spec, [], name) else table
+    if unit_of(spec):
+        return durations.after(built[spec["after"]],
+                               durations.parse_duration(table[spec[unit_of(spec)]], unit_of(spec), decimal))
+    if "values" in spec:
+        text, unnamed = recode(table[spec["column"]], spec["values"])
+        parsed = parse(text, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+        parsed.unnamed = unnamed
+        return parsed
     if fmt == "number" and ctype in ("date", "timestamp"):
         ctype, fmt = "integer", None  # periods given as numbers (week 1, 2, ...), kept as numbers
     if "column" in spec:
@@ -140,26 +175,66 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
     elif "value" in spec:
         source = pa.array(np.full(n, spec["value"], dtype=object if isinstance(spec["value"], str) else None))
     else:
-        return _expression(table, name, spec["expr"], ctype, decimal)
+        return _expression(table, name, spec["expr"], ctype, decimal, timezone)
+    if ctype in ("timestamp", "date") and fmt is None and _is_text(source):  # dd/mm/yyyy, mm/dd/yyyy...
+        fmt = guess_format(source, label(name, spec), name)
     return parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
 
 
-def _expression(table, name, expr, ctype, decimal) -> Parsed:
+def _operand(column, ref: str, decimal, timezone):
+    """(kind, Parsed) of one source column an expression reads: numbers, or timestamps (as float
+    seconds since 1970) when more of its values read as timestamps than as numbers."""
+    number = parse(column, "number", decimal=decimal)
+    as_number = (number.values.to_numpy(zero_copy_only=False), number.missing, number.bad)
+    if not number.bad.any() and not pa.types.is_timestamp(column.type):
+        return "number", Parsed(*as_number)
+    fmt = guess_format(column, repr(ref)) if _is_text(column) else None
+    stamp = parse(column, "timestamp", fmt=fmt, timezone=timezone)
+    if stamp.bad.sum() >= number.bad.sum() and not pa.types.is_timestamp(column.type):
+        return "number", Parsed(*as_number)
+    micros = pc.cast(pc.cast(stamp.values, pa.timestamp(UNIT, "UTC")), pa.int64())
+    seconds = np.asarray(pc.divide(pc.cast(micros, pa.float64()), 1e6).to_numpy(zero_copy_only=False), float)
+    return "timestamp", Parsed(seconds, stamp.missing, stamp.bad)
+
+
+def _timestamps(seconds, missing, bad) -> Parsed:
+    """An expression's timestamps (float seconds since 1970, UTC) as a timestamp column."""
+    seconds = np.where(missing | bad, np.nan, seconds)
+    bad = bad | (~np.isfinite(seconds) & ~missing)
+    micros = pa.array(np.round(np.nan_to_num(seconds, nan=0, posinf=0, neginf=0) * 1e6).astype(np.int64),
+                      mask=missing | bad)
+    return Parsed(micros.cast(pa.timestamp(UNIT, "UTC")), missing, bad)
+
+
+def _is_text(arr) -> bool:
+    return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+
+
+def _expression(table, name, expr, ctype, decimal, timezone=None) -> Parsed:
     """A column computed by a mapping expression (see :mod:`qoswb.data.expressions`): a row
-    missing or unreadable in a column it reads is missing or unreadable in the result."""
+    missing or unreadable in a column it reads is missing or unreadable in the result. A source
+    column is read as numbers, or as timestamps when more of its values read so; a duration given
+    to a number column counts minutes."""
     expression = parse_expression(expr, name)
-    numbers = {r: parse(table[r], "number", decimal=decimal) for r in expression.columns}
+    operands = {r: _operand(table[r], r, decimal, timezone) for r in expression.columns}
     missing = np.zeros(table.num_rows, bool)
     bad = np.zeros(table.num_rows, bool)
-    for p in numbers.values():
+    for _, p in operands.values():
         missing |= p.missing
         bad |= p.bad
-    result = expression.evaluate({r: p.values.to_numpy(zero_copy_only=False) for r, p in numbers.items()})
+    result = expression.evaluate({r: Value(kind, p.values) for r, (kind, p) in operands.items()})
     wanted = "boolean" if ctype == "boolean" else "number" if ctype in ("number", "integer") else ctype
     if result.kind == "boolean" and wanted == "number":
         result.data = result.data.astype(float)  # a condition counts as 1 or 0
+    elif result.kind == "duration" and wanted == "number":
+        result.data = result.data / 60  # minutes, as sla_minutes and the KPIs count them
+    elif result.kind == "timestamp" and wanted == "timestamp":
+        return _timestamps(result.data, missing, bad)
     elif result.kind != wanted:
-        raise DataError(f"column {name!r}: expression {expr!r} gives a {result.kind}, but {name} is a {ctype}")
+        hint = (" (to count a duration column from a timestamp, write {after: opened_at, minutes: COLUMN})"
+                if wanted == "timestamp" and result.kind == "number" else "")
+        raise DataError(f"column {name!r}: expression {expr!r} gives a {result.kind}, but {name} is a {ctype}"
+                        + hint)
     if wanted == "boolean":
         return Parsed(pa.array(result.data, pa.bool_(), mask=missing | bad), missing, bad)
     values = np.where(missing | bad, np.nan, result.data)

@@ -9,10 +9,10 @@ subscript, a ``@`` local, a string — is a :class:`~qoswb.errors.ParameterError
 naming the mapping column and the expression. Nothing is ever handed to
 ``eval`` or ``DataFrame.eval``: the tree is walked here, on whole columns.
 
-Each value has a kind (``number``, ``boolean``); what an operator accepts and
-gives is the table :data:`RULES`, so a new kind (a timestamp, whose difference
-is a duration) is new rows there (``("-", "timestamp", "timestamp"): "duration"``)
-and a reader for its columns. Operands of the
+Each value has a kind (``number``, ``boolean``, ``timestamp``, ``duration``);
+what an operator accepts and gives is the table :data:`RULES` (a timestamp minus a
+timestamp is a duration, a timestamp plus a duration a timestamp, comparisons
+give booleans), so a new kind is new rows there and a reader for its columns. Operands of the
 wrong kinds are a :class:`~qoswb.errors.DataError` naming column and expression.
 
 >>> import numpy as np
@@ -59,6 +59,14 @@ RULES = {
     **{(op, "number", "number"): "boolean" for op in ("<", "<=", ">", ">=", "==", "!=")},
     **{(op, "boolean", "boolean"): "boolean" for op in ("==", "!=", "and", "or")},
     ("neg", "number", None): "number", ("pos", "number", None): "number", ("not", "boolean", None): "boolean",
+    # timestamps (seconds since 1970) and durations (seconds): a difference, a shift, comparisons
+    ("-", "timestamp", "timestamp"): "duration",
+    ("+", "timestamp", "duration"): "timestamp", ("+", "duration", "timestamp"): "timestamp",
+    ("-", "timestamp", "duration"): "timestamp",
+    **{(op, "duration", "duration"): "duration" for op in ("+", "-")},
+    **{(op, "duration", "number"): "duration" for op in ("*", "/")}, ("*", "number", "duration"): "duration",
+    ("/", "duration", "duration"): "number", ("neg", "duration", None): "duration",
+    **{(op, kind, kind): "boolean" for op in ("<", "<=", ">", ">=", "==", "!=") for kind in ("timestamp", "duration")},
 }
 # what a node that is not in the grammar is called in the message
 _NAMES = {ast.Call: "a function call", ast.Attribute: "an attribute (a.b)", ast.Subscript: "a subscript (a[b])",

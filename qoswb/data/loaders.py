@@ -118,13 +118,15 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
         found = cols.resolve(kind, raw.table.column_names, m, raw.name, raw.repeated)
     header = raw.table.column_names
     parsed, labels = {}, {}
-    for name, spec in found.items():
+    for name, spec in sorted(found.items(), key=lambda item: "after" in item[1]):  # durations count from others
         try:
             parsed[name] = cols.build(raw.table, name, spec, schema[name].type, fmt=m.format_for(name),
-                                      timezone=timezone, decimal=opts.get("decimal"))
+                                      timezone=timezone, decimal=opts.get("decimal"), missing=m.missing,
+                                      built=parsed)
         except DataError as exc:  # an expression whose operands do not fit: name the mapping too
             raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
+    parsed = {name: parsed[name] for name in found}  # back in the schema's order, for the checks
     checks = _checks(kind, parsed, labels, m.plausible())
     notes = list(raw.notes) + _notes(kind, found, raw, timezone)
     used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
@@ -135,7 +137,7 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
 def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
     """Source columns the CSV reader may type itself (ISO timestamps, plain numbers, booleans):
     much faster and lighter than text; any value that does not fit sends us back to text."""
-    if opts.get("decimal") not in (None, "."):
+    if opts.get("decimal") not in (None, ".") or mapping.missing:  # "N/A" would not fit a type
         return {}
     uses = {}
     for name, spec in found.items():
@@ -144,7 +146,7 @@ def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
     types = {}
     for name, spec in found.items():
         kind = schema[name].type
-        if "column" not in spec or uses[spec["column"]] > 1:
+        if "column" not in spec or uses[spec["column"]] > 1 or "values" in spec:
             continue
         if kind in ("timestamp", "date") and not mapping.format_for(name):
             types[spec["column"]] = pa.timestamp(UNIT)
@@ -183,6 +185,9 @@ def _checks(kind: str, parsed: dict, labels: dict, plausible: tuple) -> list:
             out.append((p.missing, f"missing {labels[name]}"))
     for name, p in parsed.items():
         out.append((p.bad, f"unparseable {labels[name]}"))
+    for name, p in parsed.items():
+        if p.unnamed is not None:
+            out.append((p.unnamed, f"{labels[name]} value not named in its recode (values:)"))
     for name, p in parsed.items():
         if p.extreme is not None:
             out.append((p.extreme, f"{labels[name]} infinite or too large"))

@@ -10,7 +10,8 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
       resolved_at: Closed Date
       category: {columns: [Type, Subtype], sep: " / "}   # several columns joined
       sla_minutes: {value: 480}                          # a constant
-    formats:                      # strptime formats; without one, ISO 8601 is expected
+    formats:                      # strptime formats; without one, ISO 8601, dd/mm/yyyy or mm/dd/yyyy
+                                  #   is recognised per column (see qoswb.data.timeformats)
       opened_at: "%d/%m/%Y %H:%M"
     timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
     timezone: Europe/London       # of naive timestamps (UTC when not given)
@@ -39,9 +40,10 @@ from qoswb.errors import ParameterError
 
 READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query", "multiline")
 TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "timestamp_range", "description",
-            *READ_OPTIONS)
+            "preset", "missing", *READ_OPTIONS)
 EARLIEST = "1990-01-01"  # default start of the plausible timestamps; the end is a year after today
-SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format")
+DURATION_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}  # seconds in each
+SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format", "values", "after", *DURATION_UNITS)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Mapping:
     kind: str | None = None
     origin: str = "mapping"
     timestamp_range: dict = field(default_factory=dict)  # {"from": ..., "until": ...} as given
+    missing: tuple = ()  # cell values that mean no value ("N/A", "-")
 
     def plausible(self):
         """(earliest, latest) plausible timestamp as naive UTC ``datetime`` objects.
@@ -107,13 +110,26 @@ def _spec(name: str, value, origin: str) -> dict:
         return {"columns": value, "sep": " "}
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(SPEC_KEYS))
-        ways = [k for k in ("column", "columns", "expr", "value") if k in value]
+        ways = [k for k in ("column", "columns", "expr", "value", *DURATION_UNITS) if k in value]
         if unknown or len(ways) != 1:
             raise ParameterError(
-                f"{origin}: column '{name}' must give exactly one of column, columns, expr, value"
+                f"{origin}: column '{name}' must give exactly one of column, columns, expr, value, "
+                f"or a duration ({', '.join(DURATION_UNITS)}) with after"
                 + (f" (unknown keys: {', '.join(unknown)}){_did_you_mean(unknown[0], SPEC_KEYS)}" if unknown
                    else f" (got {ways or 'none'})"))
         spec = dict(value)
+        if (ways[0] in DURATION_UNITS) != ("after" in spec):
+            raise ParameterError(f"{origin}: column '{name}': a duration ({ways[0]}) needs after, the "
+                                 f"timestamp it counts from, e.g. {{after: opened_at, minutes: \"Reply time\"}}"
+                                 if "after" not in spec else
+                                 f"{origin}: column '{name}': after goes with a duration column "
+                                 f"({', '.join(DURATION_UNITS)}), e.g. {{after: opened_at, minutes: \"Reply time\"}}")
+        if "values" in spec:
+            from qoswb.data.recode import check_values
+
+            if ways[0] != "column":
+                raise ParameterError(f"{origin}: column '{name}': values (a recode) goes with column")
+            spec["values"] = check_values(spec["values"], f"{origin}: column '{name}'")
         if "columns" in spec:
             spec.setdefault("sep", " ")
         if "expr" in spec:  # checked now, so a bad one stops before any data is read
@@ -143,7 +159,11 @@ def read_mapping(mapping=None) -> Mapping:
     if isinstance(mapping, Mapping):
         return mapping
     origin = "mapping"
-    if isinstance(mapping, (str, Path)):
+    from qoswb.data import presets
+
+    if presets.is_preset_name(mapping) and not Path(mapping).exists():  # a bare name: a shipped preset
+        origin, mapping = f"preset {mapping}", presets.load(mapping)
+    elif isinstance(mapping, (str, Path)):
         origin = str(mapping)
         mapping = _read_yaml(Path(mapping))
     if not isinstance(mapping, dict):
@@ -159,6 +179,8 @@ def read_mapping(mapping=None) -> Mapping:
                 raise ParameterError(f"{origin}: unknown key {key}{hint}")
         raw = {"columns": {k: v for k, v in raw.items() if k not in TOP_KEYS},
                **{k: v for k, v in raw.items() if k in TOP_KEYS}}
+    if "preset" in raw:  # start from a shipped preset; the keys given override it
+        raw = _over_preset(raw, origin)
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
         raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}{_did_you_mean(unknown[0], TOP_KEYS)}; "
@@ -181,7 +203,37 @@ def read_mapping(mapping=None) -> Mapping:
         kind=raw.get("kind"),
         origin=origin,
         timestamp_range=dict(timestamp_range),
+        missing=_missing(raw.get("missing"), origin),
     )
+
+
+def _over_preset(raw: dict, origin: str) -> dict:
+    """``raw`` laid over the preset it names: its columns replace the preset's one by one,
+    its other keys replace the preset's."""
+    from qoswb.data import presets
+
+    name = raw["preset"]
+    if not presets.is_preset_name(name):
+        raise ParameterError(f"{origin}: preset should be the name of a shipped preset "
+                             f"({', '.join(presets.names())}), not {name!r}")
+    base = presets.load(name)
+    own = {k: v for k, v in raw.items() if k != "preset"}
+    columns = own.pop("columns", {}) or {}
+    if not isinstance(columns, dict):
+        raise ParameterError(f"{origin}: 'columns' should be a mapping of canonical names")
+    return {**base, **own, "columns": {**base.get("columns", {}), **columns}}
+
+
+def _missing(values, origin: str) -> tuple:
+    """The ``missing`` list: cell values (compared without surrounding spaces) that mean no value."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, (str, int, float)) for v in values):
+        raise ParameterError(f"{origin}: missing should be a list of cell values, e.g. [\"?\", \"N/A\", \"-\"], "
+                             f"not {values!r}")
+    return tuple(str(v).strip() for v in values)
 
 
 def _read_yaml(path: Path) -> dict:

@@ -1,8 +1,9 @@
 """Reading a source into a pyarrow table, as read, with each row's number in the source.
 
 Sources: CSV/TSV/TXT (any delimiter, sniffed from the header line; UTF-8 with or
-without BOM, UTF-16 with BOM, else Latin-1), Parquet, Excel ``.xlsx``, a DuckDB
-file with ``table=`` or ``query=``, a SQLAlchemy URL (``postgresql://...``,
+without BOM, UTF-16 with BOM, else Windows-1252, or Latin-1 when it has bytes
+Windows-1252 lacks: see :mod:`qoswb.data.encodings`), Parquet, Excel ``.xlsx``, a
+DuckDB file with ``table=`` or ``query=``, a SQLAlchemy URL (``postgresql://...``,
 ``sqlite:///...``) with ``table=`` or ``query=``, or a pandas DataFrame.
 
 CSV cells are kept as strings (so a rejected row shows exactly what was in the
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from qoswb.data.encodings import describe, eight_bit_of_stream
 from qoswb.data.filetypes import looks_like
 from qoswb.data.records import find_damage, lines_held
 from qoswb.data.validate import FALSE, TRUE
@@ -107,6 +109,12 @@ def _sniff_encoding(head: bytes) -> str:
         if len(head) < SNIFF_BYTES or exc.start < len(head) - 4:  # not a character cut by the sample's end
             return "latin-1"
     return "utf-8"
+
+
+def _eight_bit(path: Path) -> str:
+    """Windows-1252 or Latin-1, from the whole file (see :mod:`qoswb.data.encodings`)."""
+    with _open(path) as stream:
+        return eight_bit_of_stream(stream)
 
 
 def _is_utf8(path: Path) -> bool:
@@ -234,6 +242,9 @@ def sniff_csv(path, options: dict) -> CsvLayout:
         raise DataError(f"{path}: this is not delimited text: it looks like {what}")
     encoding = options.get("encoding") or _sniff_encoding(head)
     notes = []
+    if encoding == "latin-1" and not options.get("encoding"):
+        encoding = _eight_bit(path)
+        notes.append(f"{path.name} is not UTF-8: read as {describe(encoding)} (give 'encoding' to read it otherwise)")
     try:
         text = head.removeprefix(codecs.BOM_UTF8).decode(
             encoding, errors="replace" if encoding.lower().startswith("utf") else "strict")
@@ -251,8 +262,6 @@ def sniff_csv(path, options: dict) -> CsvLayout:
     if repeated:
         notes.append(f"header names repeated in {path.name}: {', '.join(repeated)} (later ones read as "
                      f"NAME.1, NAME.2, ...)")
-    if encoding == "latin-1" and not options.get("encoding"):
-        notes.append(f"{path.name} is not UTF-8: read as Latin-1")
     return CsvLayout(encoding, delimiter, names, repeated, notes, count_line_ends(header) + 1)
 
 
@@ -324,8 +333,9 @@ def read_csv(path, options: dict, layout: CsvLayout | None = None, types: dict |
             # different ways (a text column, a row it cannot split), so look at the file itself
             if options.get("encoding") or encoding != "utf-8" or _is_utf8(path):
                 raise
-            encoding = "latin-1"  # valid UTF-8 at the start, not further on
-            notes.append(f"{path.name} is not valid UTF-8 throughout: read as Latin-1")
+            encoding = _eight_bit(path)  # valid UTF-8 at the start, not further on
+            notes.append(f"{path.name} is not valid UTF-8 throughout: read as {describe(encoding)} "
+                         "(give 'encoding' to read it otherwise)")
             table, bad, multiline = attempt_any(encoding)
         if any(number is None for number, _, _ in bad):  # threaded reading does not number rows
             table, bad = attempt(encoding, False, multiline)

@@ -39,6 +39,7 @@ class Parsed:
     # readable but unusable: infinite, or too large for its type (1e999, an integer beyond 64 bits);
     # its values are null, so nothing downstream computes with them
     extreme: np.ndarray | None = None
+    unnamed: np.ndarray | None = None  # values a recode (values:) does not name
 
 
 INT64_LIMIT = 2.0 ** 63

@@ -224,6 +224,13 @@ def template_scope(path: Path) -> str:
     raise ParameterError(f"template {path}: no cell tagged 'parameters'")
 
 
+def _is_preset(mapping: str, base: Path) -> bool:
+    """A bare name (``mapping: zendesk``) that is no file beside the parameters: a shipped preset."""
+    from qoswb.data import presets
+
+    return presets.is_preset_name(mapping) and not (base / mapping).exists()
+
+
 def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None:
     if raw is None:
         return None
@@ -245,7 +252,7 @@ def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None
             raise _fail(origin, f"data.{key}", "a dict of column names or a path to a YAML file",
                         data[key])
     data["source"] = resolve_source(data["source"], base)
-    if isinstance(data.get("mapping"), str):
+    if isinstance(data.get("mapping"), str) and not _is_preset(data["mapping"], base):
         data["mapping"] = str((base / data["mapping"]).resolve())
     if data.get("surveys") is not None:
         surveys = _data(data["surveys"], origin, base, where="data.surveys")
