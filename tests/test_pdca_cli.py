@@ -120,3 +120,25 @@ def test_a_password_in_the_store_url_never_reaches_the_message(capsys):
     assert main(["a3", "1", "--store", "postgresql://postgres:Sup3rSecret@127.0.0.1:1/nothing"]) == 2
     err = capsys.readouterr().err
     assert "Sup3rSecret" not in err and "***" in err
+
+
+def test_an_a3_replaces_only_an_a3_qoswb_wrote(store_file, tmp_path, capsys):
+    path, cid = store_file
+    out = tmp_path / "a3.html"
+    assert main(["a3", str(cid), "--store", str(path), "-o", str(out)]) == 0
+    assert main(["a3", str(cid), "--store", str(path), "-o", str(out)]) == 0  # its own: replaced
+    capsys.readouterr()
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my own notes\n", encoding="utf-8")
+    victim = tmp_path / "victim.html"
+    victim.write_text("<p>keep me</p>", encoding="utf-8")
+    link = tmp_path / "link.html"
+    link.symlink_to(out)  # even a link to an A3 of ours: the write would land elsewhere
+    for target in (notes, victim, link):
+        assert main(["a3", str(cid), "--store", str(path), "-o", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "did not write" in err
+    assert notes.read_text(encoding="utf-8") == "# my own notes\n"
+    assert victim.read_text(encoding="utf-8") == "<p>keep me</p>"
+    assert link.is_symlink() and not list(tmp_path.glob(".*.partial"))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from pathlib import Path
 
 from qoswb import escape
@@ -242,8 +243,16 @@ def to_html(cycle: dict, *, chart=None, fishbone: bool = True) -> str:
             f"<div class=\"a3\">{''.join(parts)}</div></body></html>\n")
 
 
+#: the last line of every A3 file qoswb writes: how it tells its own files from anyone else's
+MARK = "<!-- written by qoswb a3 -->\n"
+
+
 def write_report(cycle: dict, path, *, chart=None, fishbone: bool = True) -> Path:
     """Write the A3 report to ``path``: HTML for .html/.htm, Markdown for .md.
+
+    The file is written whole (a temporary file, then renamed). An existing file is
+    replaced only when it is an A3 that qoswb wrote (it ends with :data:`MARK`);
+    anything else there is a ParameterError, and the file is left as it was.
 
     >>> write_report(store.get_cycle(1), "a3.html")    # doctest: +SKIP
     """
@@ -255,5 +264,22 @@ def write_report(cycle: dict, path, *, chart=None, fishbone: bool = True) -> Pat
         text = to_markdown(cycle, chart=chart, fishbone=fishbone)
     else:
         raise ParameterError(f"path={str(path)!r}: expected a .html or .md file")
-    path.write_text(text, encoding="utf-8")
+    if (path.exists() or path.is_symlink()) and not _written_by_us(path):
+        raise ParameterError(f"path={str(path)!r}: a file qoswb did not write is there; "
+                             "choose another file or move that one")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        tmp.write_text(text + MARK, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
+
+
+def _written_by_us(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) that ends with qoswb's A3 mark."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - len(MARK)))
+        return f.read().decode("utf-8", "replace") == MARK
