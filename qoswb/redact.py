@@ -28,12 +28,18 @@ _SECRET_QUERY = re.compile(r"([?&;][\w.-]*(?:pass|pwd|secret|token|key|auth|cred
                            re.IGNORECASE)
 
 
-def safe_url(url: str) -> str:
-    """``url`` with its password hidden (SQLAlchemy's rendering); other text unchanged.
+def safe_url(url) -> str:
+    """``url`` (text or a SQLAlchemy ``URL``) with its password and query-string secrets
+    hidden (SQLAlchemy's rendering); other text unchanged.
 
     >>> safe_url("tickets.csv"), safe_url("sqlite:///qos.db")
     ('tickets.csv', 'sqlite:///qos.db')
+    >>> from sqlalchemy.engine import make_url
+    >>> safe_url(make_url("postgresql://qos:s3cret@db/qos?token=t0k"))
+    'postgresql://qos:***@db/qos?token=***'
     """
+    if hasattr(url, "render_as_string"):  # already parsed: a sqlalchemy.engine.URL
+        return _hide_query_secrets(url.render_as_string(hide_password=True))
     if not isinstance(url, str) or "://" not in url:
         return url
     from sqlalchemy.engine import make_url

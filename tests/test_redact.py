@@ -69,3 +69,21 @@ def test_cli_errors_for_urls_never_print_the_secret(url, capsys):
     assert main(["validate", url, "--table", "t"]) == 2
     err = capsys.readouterr().err
     assert "Malformed9" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_store_and_a_sql_source_show_their_url_without_query_string_secrets(tmp_path):
+    """Python callers (a notebook, the workshop) see the same hidden URL the CLI prints."""
+    import pytest
+
+    from qoswb.data import load_interactions
+    from qoswb.errors import DataError
+    from qoswb.pdca.store import Store
+
+    db = tmp_path / "pdca.sqlite"
+    store = Store(f"sqlite:///{db}?token=s3cret")
+    assert "s3cret" not in store.url and "s3cret" not in repr(store) and "token=***" in store.url
+    store.close()
+    with pytest.raises(DataError) as caught:
+        load_interactions(f"sqlite:///{tmp_path / 'none.db'}?api_key=s3cret",
+                          {"id": "a", "team": "b", "opened_at": "c"}, table="missing")
+    assert "s3cret" not in str(caught.value)

@@ -535,12 +535,12 @@ def _read_sql(url: str, options: dict) -> RawTable:
     import pandas as pd
     import sqlalchemy as sa
 
+    from qoswb.redact import hide_passwords, password_pieces, safe_url
+
     try:
         engine = sa.create_engine(url)
-        shown = engine.url.render_as_string(hide_password=True)
+        shown = safe_url(engine.url)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
-        from qoswb.redact import hide_passwords, password_pieces
-
         reason = str(exc)
         for piece in reversed(password_pieces(url)):  # the parser may quote a piece of a malformed URL
             reason = reason.replace(piece, "***")

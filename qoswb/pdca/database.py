@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from qoswb.config import data_dir
 from qoswb.errors import ParameterError
+from qoswb.redact import safe_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -55,7 +56,7 @@ def make_engine(url):
         try:
             return create_engine(parsed, pool_pre_ping=True)
         except Exception as exc:  # no driver for this kind of database
-            raise ParameterError(f"url={parsed.render_as_string(hide_password=True)!r}: "
+            raise ParameterError(f"url={safe_url(parsed)!r}: "
                                  f"cannot use this database ({exc})") from None
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 

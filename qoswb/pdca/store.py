@@ -46,6 +46,7 @@ from qoswb.pdca.fields import EDITABLE, MAX_VOTES, as_text, clean, whole_number
 from qoswb.pdca.history import EditConflict, conflicts_since, history_frame, log_edit, row_json
 from qoswb.pdca.model import ENTITIES, Cause, Why, utcnow
 from qoswb.pdca.records import as_dict, cycle_of, cycles_frame, fetch, read_cycle, touch
+from qoswb.redact import safe_url
 
 
 class Store:
@@ -71,7 +72,7 @@ class Store:
 
     def __init__(self, url=None, *, author: str | None = None):
         self.engine = make_engine(default_url() if url is None else url)
-        self.url = self.engine.url.render_as_string(hide_password=True)
+        self.url = safe_url(self.engine.url)
         self._author = session_user() if author is None else author_name(author)
         # One Store object is one editing session (one kernel, one browser): typing bursts
         # merge only within it, and its own saves are never a conflict with itself.
