@@ -87,17 +87,14 @@ def did_you_mean(name: str, choices) -> str:
     """' (did you mean ...?)' naming the closest of ``choices``, or '; known: ...' when none is close.
 
     The suggestions are the loaders' column-name suggestions
-    (:func:`qoswb.data.columns.closest`), so every unknown name reads alike.
+    (:func:`qoswb.data.columns.did_you_mean`), so every unknown name reads alike.
 
     >>> did_you_mean("kpi", ["kpis", "targets"])
     " (did you mean 'kpis'?)"
     >>> did_you_mean("colour", ["kpis", "targets"])
     '; known: kpis, targets'
     """
-    from qoswb.data.columns import closest
+    from qoswb.data.columns import did_you_mean as suggestion
 
     choices = [str(c) for c in choices]
-    near = closest(str(name), choices)
-    if near:
-        return f" (did you mean {' or '.join(repr(c) for c in near)}?)"
-    return f"; known: {', '.join(choices)}" if choices else ""
+    return suggestion(str(name), choices) or (f"; known: {', '.join(choices)}" if choices else "")
