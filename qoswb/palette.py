@@ -16,6 +16,7 @@ CONCERN = "#fab428"
 COMMON_CAUSE = "#7b7d7d"
 NEITHER = "#361475"
 LINE, LIMIT, TARGET = "#4d4d4d", "#8c8c8c", "#de1b1b"
+CHANGE = "#1a1a1a"  # a change date marked on a chart: near black, no verdict's colour
 
 
 def tint(colour: str, share: float = 0.5) -> str:

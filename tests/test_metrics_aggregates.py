@@ -82,8 +82,12 @@ def test_drawings_return_axes():
         warnings.simplefilter("ignore")
         result = charts(table)
     ax = result.plot("sla_response", team="x")
-    assert len(ax.collections) >= 1 and "sla_response" in ax.get_title()
-    assert funnel(table, "sla_response").plot().get_xlabel().startswith("volume")
+    # titled and labelled in words (the KPI registry's label and unit), never the KPI's code
+    assert len(ax.collections) >= 1 and ax.get_title() == "SLA attainment (first response) — x (P chart)"
+    assert ax.yaxis.get_major_formatter()(0.9, 0) == "90%"
+    drawn = funnel(table, "sla_response").plot()
+    assert drawn.get_xlabel() == "cases in the period (denominator)"
+    assert drawn.get_ylabel() == "SLA attainment (first response)"
     assert len(matrix_plot(matrix(result)).patches) == 4  # 2 teams x 2 KPIs
     import matplotlib.pyplot as plt
 

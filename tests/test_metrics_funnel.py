@@ -171,3 +171,24 @@ def test_a_group_column_may_have_any_name(name):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_plotted_points_take_making_data_counts_colours_and_a_key_in_words():
+    import matplotlib.colors
+    import matplotlib.pyplot as plt
+
+    from qoswb import palette
+
+    table = pd.DataFrame({"team": list("abcd"), "period": pd.Timestamp("2024-01-01"), "kpi": "fcr",
+                          "numerator": [80, 480, 300, 240], "denominator": [100, 500, 500, 300],
+                          "polarity": 1, "complete": True})
+    f = funnel(table, "fcr")
+    ax = f.plot()
+    drawn = {c.get_label(): matplotlib.colors.to_hex(c.get_facecolors()[0]) for c in ax.collections}
+    expected = {"within": palette.COMMON_CAUSE, "better": palette.IMPROVEMENT, "worse": palette.CONCERN}
+    words = {"within": "within the limits", "better": "better than expected", "worse": "worse than expected"}
+    assert drawn == {words[v]: expected[v] for v in dict.fromkeys(f.points["verdict"])}
+    assert {"better", "worse"} <= set(f.points["verdict"])  # the case shows both colours
+    assert ax.get_title() == "First-contact resolution: teams against their volume"
+    assert ax.yaxis.get_major_formatter()(0.8, 0) == "80%"
+    plt.close("all")

@@ -114,7 +114,7 @@ def test_pareto_labels_and_title_are_drawn_as_typed():
 def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
     from qoswb.metrics import funnel
     from qoswb.metrics.matrix import matrix_plot
-    from qoswb.metrics.plotting import plot_series
+    from qoswb.spc.plot import draw_chart
     from qoswb.spc import chart
 
     weeks = pd.date_range("2025-01-06", periods=8, freq="7D")
@@ -128,7 +128,7 @@ def test_kpi_series_funnel_spc_and_matrix_labels_are_drawn_as_typed():
     m = pd.DataFrame({"team": [MATH], "kpi": ["fcr"], "variation": [Variation.COMMON_CAUSE],
                       "assurance": [Assurance.NO_TARGET],
                       "direction": [""]})
-    axes = [plot_series(rows, title=MATH), funnel(table, "fcr").plot(label=MATH),
+    axes = [draw_chart(rows, title=MATH), funnel(table, "fcr").plot(label=MATH),
             spc.plot(title=MATH), matrix_plot(m)]
     for ax in axes:
         texts = dollar_texts(ax.figure)

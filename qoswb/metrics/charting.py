@@ -36,7 +36,6 @@ import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
 from qoswb.metrics.kinds import plan_kinds, series_table
-from qoswb.metrics.registry import PROPORTION_CHARTS
 
 _FRAME_COLUMNS = ["_series", "kpi", "chart", "phase", "period", "y", "n", "cl", "lcl", "ucl", "signal", "rules",
                   "complete", "polarity"]
@@ -76,16 +75,20 @@ class KpiCharts:
         return rows
 
     def plot(self, kpi: str, ax=None, **group):
-        """Draw one group's chart of one KPI; incomplete periods hollow. Returns the Axes."""
-        from qoswb.metrics.plotting import plot_series
+        """Draw one group's chart of one KPI (:func:`qoswb.spc.plot.draw_chart`): incomplete periods
+        hollow, the y-axis in the KPI's unit, titled in words. Returns the Axes."""
+        from qoswb.metrics.registry import kpi_label, kpi_unit
+        from qoswb.spc.kinds import KINDS
+        from qoswb.spc.plot import draw_chart
 
         rows = self.series(kpi, **group)
         if rows.empty:
             raise ParameterError(f"no chart for kpi={kpi!r} and {group}")
         own = {frame_name: name for name, frame_name in self.columns.items()}
         rows = rows.drop(columns=[c for c in self.by if c in own.values()]).rename(columns=own)
-        return plot_series(rows, title=f"{kpi} — {', '.join(map(str, group.values()))} ({rows['chart'].iloc[0]})",
-                           ax=ax)
+        kind = rows["chart"].iloc[0]
+        title = f"{kpi_label(kpi)} — {', '.join(map(str, group.values()))} ({KINDS[kind].title})"
+        return draw_chart(rows, ax, x="period", unit=kpi_unit(kpi), title=title)
 
 
 def free_names(names, taken, prefix: str = "chart_") -> dict:
@@ -106,6 +109,7 @@ def free_names(names, taken, prefix: str = "chart_") -> dict:
 
 def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
     from qoswb import spc
+    from qoswb.spc.kinds import get as chart_kind
 
     data = rows.reset_index(drop=True)
     exclude = ~data["complete"].to_numpy(dtype=bool)
@@ -115,7 +119,7 @@ def _call_spc(rows: pd.DataFrame, kind: str, spc_options: dict):
         spc_options.setdefault("y_neg", False)
     else:
         spc_options.pop("y_neg", None)
-    if kind in PROPORTION_CHARTS:
+    if chart_kind(kind).input == "counts":  # numerator out of denominator (p, p′, u ...)
         return spc.chart(kind, data, y="numerator", n="denominator", x="period", group="_series",
                          exclude=exclude, polarity=polarity, **spc_options)
     return spc.chart(kind, data, y="value", x="period", group="_series", exclude=exclude, polarity=polarity,

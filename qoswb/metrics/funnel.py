@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from qoswb import palette
 from qoswb.errors import DataError, ParameterError
 from qoswb.escape import PLAIN
 from qoswb.metrics.charting import free_names
@@ -52,6 +53,11 @@ from qoswb.metrics.charting import free_names
 _LEVELS = {"95": (0.025, 0.975), "998": (0.001, 0.999)}
 METHODS = ("exact", "normal", "arcsine")
 ADJUSTMENTS = (None, "additive", "multiplicative", "auto")
+# a point's verdict (the ``verdict`` column) drawn in Making Data Count's colours, named in a key
+VERDICT_COLOURS = {"within": palette.COMMON_CAUSE, "better": palette.IMPROVEMENT, "worse": palette.CONCERN,
+                   "outside": palette.NEITHER}
+VERDICT_WORDS = {"within": "within the limits", "better": "better than expected",
+                 "worse": "worse than expected", "outside": "outside the limits"}
 TRIM = 0.1  # winsorised at 10% at each end (Spiegelhalter 2005; FunnelPlotR's trim_by)
 
 
@@ -218,31 +224,40 @@ class Funnel:
         return words
 
     def plot(self, ax=None, label: str | None = None):
-        """Draw the funnel (points, centre, 95% dashed and 99.8% solid limits) on ``ax``; return the Axes."""
+        """Draw the funnel (points, centre, 95% dashed and 99.8% solid limits) on ``ax``; return the Axes.
+
+        Points in Making Data Count's colours (:mod:`qoswb.palette`: better blue, worse
+        orange, within grey, outside with no better direction purple), the KPI named in
+        words (``label``, default the registry's) and the proportion in %.
+        """
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
+
+        from qoswb.metrics.registry import kpi_label
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
         curve = self.limits
-        ax.axhline(self.centre, color="0.3", lw=1)
+        ax.axhline(self.centre, color=palette.LINE, lw=1, label="all teams' average")
         for level, style in (("95", "--"), ("998", "-")):
             for side in ("lower", "upper"):
-                ax.plot(curve["denominator"], curve[f"{side}_{level}"], style, color="0.5", lw=1,
+                ax.plot(curve["denominator"], curve[f"{side}_{level}"], style, color=palette.LIMIT, lw=1,
                         label=f"{'95%' if level == '95' else '99.8%'} limits" if side == "lower" else None)
-        colours = {"better": "tab:blue", "worse": "tab:orange", "within": "0.2"}
         points = self.own()
-        for verdict, rows in points.groupby("verdict"):
-            ax.scatter(rows["denominator"], rows["value"], color=colours.get(verdict, "0.2"), zorder=3,
-                       label=verdict)
+        for verdict in [v for v in VERDICT_COLOURS if v in set(points["verdict"])]:
+            rows = points[points["verdict"] == verdict]
+            ax.scatter(rows["denominator"], rows["value"], color=VERDICT_COLOURS[verdict], zorder=3,
+                       edgecolor="white", lw=0.4, label=VERDICT_WORDS[verdict])
         for _, row in points[points["verdict"] != "within"].iterrows():
             ax.annotate(str(row["label"]), (row["denominator"], row["value"]), fontsize=8,
                         xytext=(3, 3), textcoords="offset points", **PLAIN)
-        ax.set_xlabel("volume (denominator)")
-        ax.set_ylabel(label or self.kpi, **PLAIN)
-        ax.set_title(f"{self.kpi}: funnel plot ({self.description})", **PLAIN)
-        ax.legend(fontsize=8, frameon=False)
+        name = label or kpi_label(self.kpi)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("cases in the period (denominator)")
+        ax.set_ylabel(name, **PLAIN)
+        ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)
+        ax.legend(fontsize=7, frameon=False)
         return ax
-
 
 
 def _select(table: pd.DataFrame, kpi: str, period) -> pd.DataFrame:

@@ -32,7 +32,7 @@ import pandas as pd
 from qoswb import escape
 from qoswb.errors import DataError, ParameterError
 from qoswb.escape import PLAIN
-from qoswb.metrics.plotting import kpi_label
+from qoswb.metrics.registry import kpi_label
 from qoswb.palette import tint
 from qoswb.verdicts import Assurance, Variation
 

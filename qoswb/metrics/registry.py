@@ -30,8 +30,6 @@ import pandas as pd
 
 from qoswb.errors import ParameterError, did_you_mean
 
-#: kinds of chart that take a numerator and a denominator (proportions)
-PROPORTION_CHARTS = frozenset({"p", "pp", "np"})
 _COLUMNS = ["label", "unit", "polarity", "chart", "needs", "survey_column", "description"]
 
 
@@ -120,6 +118,26 @@ def kpi_info(name: str) -> Kpi:
         return REGISTRY[name]
     except (KeyError, TypeError):
         raise ParameterError(f"unknown KPI {name!r}{did_you_mean(str(name), list(REGISTRY))}") from None
+
+
+def kpi_label(kpi: str) -> str:
+    """The KPI's name as a reader says it (its ``label``); a KPI the registry does not know, made readable.
+
+    >>> kpi_label("first_response_median"), kpi_label("wait_days")
+    ('First response median', 'Wait days')
+    """
+    known = REGISTRY.get(kpi)
+    return known.label if known else str(kpi).replace("_", " ").capitalize()
+
+
+def kpi_unit(kpi: str) -> str:
+    """The KPI's unit ("proportion", "minutes" ...), "" for a KPI the registry does not know.
+
+    >>> kpi_unit("first_response_median"), kpi_unit("wait_days")
+    ('minutes', '')
+    """
+    known = REGISTRY.get(kpi)
+    return known.unit if known else ""
 
 
 def names() -> tuple[str, ...]:

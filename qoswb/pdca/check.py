@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
+from qoswb.spc.kinds import get as chart_kind
 
 VERDICTS = ("improved", "no evidence yet", "worse")
 KINDS = {"proportion": "z", "time": "mannwhitney", "score": "welch"}
@@ -532,7 +533,7 @@ def check_change(kpi: pd.DataFrame, changed_on, *, baseline_from=None, polarity=
     sign = _polarity(polarity if polarity is not None else (_table_polarity(kpi) or None))
     if kind is None:
         kind = str(kpi["chart"].iloc[0]) if "chart" in kpi.columns and len(kpi) else "i"
-    proportion = kind in ("p", "np", "pp")
+    proportion = chart_kind(kind).family == "binomial"
     notes = []
     frame = kpi.sort_values(x)
     if "value" not in frame.columns:

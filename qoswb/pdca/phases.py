@@ -21,6 +21,7 @@ import pandas as pd
 from qoswb.errors import DataError, ParameterError
 from qoswb.pdca.check import CheckResult, evaluate
 from qoswb.pdca.dates import as_timestamp
+from qoswb.spc.kinds import KINDS, get as chart_kind
 
 
 def split_at(kpi: pd.DataFrame, changed_on, x: str = "period") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -67,7 +68,7 @@ def kpi_chart(kpi: pd.DataFrame, kind: str | None = None, *, x: str = "period",
         kind = str(kpi["chart"].iloc[0])
     if polarity is None:
         polarity = _table_polarity(kpi) or None
-    counts = kind in ("p", "np", "u", "pp", "up")
+    counts = chart_kind(kind).input == "counts"  # numerator out of denominator
     y, n = ("numerator", "denominator") if counts else ("value", None)
     if "value" in kpi.columns:
         kpi = kpi.loc[kpi["value"].notna().to_numpy()]
@@ -125,7 +126,7 @@ def check_kind(kpi: pd.DataFrame) -> str:
     'proportion'
     """
     chart = set(kpi["chart"]) if "chart" in kpi.columns else set()
-    if chart and chart <= {"p", "np", "pp"}:
+    if chart and all(c in KINDS and KINDS[c].family == "binomial" for c in chart):  # cases out of n
         return "proportion"
     if "unit" in kpi.columns and set(kpi["unit"]) == {"minutes"}:
         return "time"

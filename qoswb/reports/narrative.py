@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.escape import PLAIN
-from qoswb.metrics.plotting import kpi_label
+from qoswb.metrics.registry import kpi_label
 from qoswb.verdicts import Assurance, Variation
 
 

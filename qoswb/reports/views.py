@@ -449,20 +449,6 @@ def funnel_note(f) -> str:
             "plain binomial limits.")
 
 
-def plot_funnel(f, ax):
-    """Draw funnel ``f`` on ``ax`` with the KPI's name and unit on its axes (not its code)."""
-    from matplotlib.ticker import PercentFormatter
-
-    from qoswb.escape import PLAIN
-
-    name = nv.label(f.kpi)
-    f.plot(ax=ax, label=name)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("cases in the period (denominator)")
-    ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)
-    return ax
-
-
 def glossary(view) -> list[str]:
     """The glossary lines of a report: its terms and every rule its readings name (in words)."""
     texts = [*view.readings["now"], *(t for ts in view.readings["earlier"] for t in ts)]

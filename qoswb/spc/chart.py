@@ -153,7 +153,7 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
 
     y, n = t.y, t.n
     checks = []  # (values that must be >= low, low, column, what is wrong)
-    if spec.name in ("p", "np", "pp", "c", "u", "up", "g"):
+    if spec.statistic in ("proportion", "count", "rate"):  # the points count cases
         checks.append((lambda: y < 0, y, 0, y_name, "negative counts"))
     if spec.name == "t":
         checks.append((lambda: y <= 0, y, np.nextafter(0, 1), y_name,
@@ -164,7 +164,7 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
         checks.append((lambda: n < 0, n, 0, n_name, "negative sizes"))
         checks.append((lambda: (n == 0) & (y > 0), n, np.nextafter(0, 1), n_name,
                        "size 0 with a positive count"))
-        if spec.name in ("p", "np", "pp"):
+        if spec.family == "binomial":  # cases out of n
             checks.append((lambda: y > n, None, None, y_name, "counts above n"))
     with np.errstate(invalid="ignore"):
         for bad, values, low, col, what in checks:

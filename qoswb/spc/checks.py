@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ParameterError
+from .kinds import KINDS
 from .limits import Points, segment_count, segment_sum
 
 MIN_BASELINE = 15
@@ -144,7 +145,7 @@ def pearson_dispersion(y, n, segment, kind: str, use, *, centre=None, start=None
             centre = sums.sum(y, known) / (sums.count(known) if n is None else sums.sum(n, known))
         # few fresh point-sized arrays: in a p chart their page faults cost more than the arithmetic
         c = sums.expand(centre)
-        if kind in BINOMIAL_KINDS:
+        if KINDS[kind].family == "binomial":
             expected = np.multiply(n, c)
             var = np.multiply(expected, np.subtract(1, c, out=c), out=c)
             z2 = np.subtract(y, expected, out=expected)

@@ -10,8 +10,8 @@ most n) follows qcc and qicharts2: never for individuals or X̄.
 
 >>> sorted(KINDS)[:4]
 ['c', 'cusum', 'ewma', 'g']
->>> KINDS["p"].input
-'counts'
+>>> KINDS["p"].input, KINDS["p"].statistic, KINDS["u"].family
+('counts', 'proportion', 'poisson')
 """
 
 from dataclasses import dataclass
@@ -40,6 +40,9 @@ class Kind:
     has_n: bool = False
     confidence: bool = False
     when: str = ""
+    # what a point is, for people and for checks: "proportion", "count", "rate", "time" or "value"
+    statistic: str = "value"
+    family: str = ""  # the counts' model: "binomial" (cases with a property out of n), "poisson", ""
 
 
 def _symmetric(p, stat, cl, sigma_pt, L, low=None, high=None, seg_centre=None, seg_sigma=None):
@@ -295,20 +298,28 @@ _ALL = [
     Kind("s", "S chart", "subgroups", _s, has_n=True, sigma_methods=_SUBGROUP_METHODS,
          when="spread of subgroups, beside X-bar (S)"),
     Kind("p", "P chart", "counts", _p, has_n=True,
+         statistic="proportion", family="binomial",
          when="share of cases with a property (SLA met, reopened) out of n"),
     Kind("np", "NP chart", "counts", _np, has_n=True,
+         statistic="count", family="binomial",
          when="number of cases with a property when n is (nearly) constant"),
     Kind("c", "C chart", "values", _c,
+         statistic="count", family="poisson",
          when="count of events in equal areas of opportunity (complaints per week)"),
     Kind("u", "U chart", "counts", _u, has_n=True,
+         statistic="rate", family="poisson",
          when="events per unit when the exposure varies (incidents per 1,000 calls)"),
     Kind("pp", "Laney P' chart", "counts", _pp, params=("screen_mr",), has_n=True,
+         statistic="proportion", family="binomial",
          when="a P chart whose limits are too narrow because n is large (over-dispersion)"),
     Kind("up", "Laney U' chart", "counts", _up, params=("screen_mr",), has_n=True,
+         statistic="rate", family="poisson",
          when="a U chart over-dispersed because exposures are large"),
     Kind("g", "G chart", "values", _g, confidence=True,
+         statistic="count",
          when="rare events: cases between consecutive events"),
     Kind("t", "T chart", "values", _t, params=("screen_mr",), confidence=True,
+         statistic="time",
          when="rare events: time between consecutive events"),
     Kind("cusum", "CUSUM chart", "either", _cusum, rule_scope="limits",
          params=("target", "k", "h", "head_start", "sd", "screen_mr"), sigma_methods=_TIME_WEIGHTED,

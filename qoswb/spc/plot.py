@@ -1,10 +1,24 @@
-"""Drawing a ``ControlChart``: one Axes (``plot``) or small multiples per group (``facet``).
+"""Drawing control charts: one function, :func:`draw_chart`, that every chart in qoswb goes through.
 
-Statistics are never recomputed here: everything drawn comes from
-``ControlChart.frame``. matplotlib and seaborn are imported on first use.
-Signals are coloured as NHS Making Data Count does: blue for improvement,
-orange for concern (when ``polarity`` says which way is better), purple when
-the direction is unknown.
+``ControlChart.plot`` and ``.facet``, the KPI charts (``KpiCharts.plot``), the
+report templates and the workshop's figures all draw with it, so a chart looks
+the same wherever a reader meets it: points coloured by their verdict
+(:mod:`qoswb.verdicts`, NHS Making Data Count's colours from :mod:`qoswb.palette`),
+a key for the colours shown, the centre line and limits stepped per phase,
+incomplete periods hollow, change dates marked, the y-axis in the KPI's unit
+and concise date ticks that do not overlap.
+
+Statistics are never recomputed here: everything drawn comes from the chart's
+tidy frame. matplotlib and seaborn are imported on first use. Seaborn-style:
+an Axes in (made when not given), the same Axes out.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"x": pd.date_range("2025-01-06", periods=4, freq="7D"), "y": [5.0, 6, 5, 9],
+...                       "cl": 5.5, "lcl": 2.0, "ucl": 8.5, "signal": [False, False, False, True],
+...                       "direction": [0, 0, 0, 1]})
+>>> ax = draw_chart(frame, polarity=-1, unit="minutes")
+>>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+('minutes', ['common cause', 'special cause deteriorating'])
 """
 
 import numpy as np
@@ -13,30 +27,202 @@ from .. import palette
 from ..errors import ParameterError
 from ..escape import PLAIN
 
-# Making Data Count's colours, defined once in qoswb.palette
+# Making Data Count's colours, defined once in qoswb.palette (names kept for callers)
 IMPROVING, DETERIORATING, NEUTRAL = palette.IMPROVEMENT, palette.CONCERN, palette.NEITHER
 LINE, LIMIT = palette.LINE, palette.LIMIT
+INCOMPLETE = "incomplete period"  # the key's words for a hollow point
 
 
 def _x_values(x):
-    """Numbers or dates matplotlib can place; other labels become positions."""
+    """Numbers or dates matplotlib can place; other labels become positions (and their labels)."""
     import pandas as pd
 
-    s = pd.Series(x)
-    if s.dtype.kind in "iufM" or str(s.dtype).startswith("datetime64"):
+    s = pd.Series(x).reset_index(drop=True)
+    if s.dtype.kind in "iufM" or isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.to_numpy(), None
     return np.arange(len(s)), [str(v) for v in s]
 
 
-def _signal_colours(f, polarity):
-    if polarity is None:
-        return np.full(len(f), NEUTRAL, dtype=object)
-    better = f["direction"].to_numpy() * polarity
-    return np.where(better > 0, IMPROVING, np.where(better < 0, DETERIORATING, NEUTRAL))
+def _verdicts(f, polarity):
+    """Each point's verdict: a signal's direction (the chart's, else its side of the centre) read
+    through the KPI's polarity; no signal, common cause."""
+    from ..verdicts import Variation
+
+    if "direction" in f:
+        direction = f["direction"].to_numpy(float)
+    else:
+        direction = np.sign(f["y"].to_numpy(float) - f["cl"].to_numpy(float))
+    return Variation.of(direction, polarity or 0, f["signal"].to_numpy(bool))
 
 
-def plot_chart(cc, ax=None, group=None, title=None):
-    """Draw ``cc`` (one group of it, if it has several) and return the matplotlib Axes.
+def format_axes(ax, unit: str = "", dates: bool = True) -> None:
+    """Concise date ticks that do not overlap, and the y-axis in the KPI's unit (proportions in %).
+
+    ``unit``: the KPI registry's unit ("proportion", "minutes", "interactions" ...).
+
+    >>> import matplotlib.pyplot as plt, pandas as pd
+    >>> _, ax = plt.subplots()
+    >>> _ = ax.plot(pd.date_range("2024-01-01", periods=80, freq="7D"), range(80))
+    >>> format_axes(ax, "minutes"); ax.get_ylabel()
+    'minutes'
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import PercentFormatter
+
+    if dates:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if unit == "proportion":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif unit:
+        ax.set_ylabel(unit_words(unit), fontsize=8, **PLAIN)
+
+
+def unit_words(unit: str) -> str:
+    """A KPI unit as an axis reads it: interactions are "cases", a proportion a "%".
+
+    >>> unit_words("interactions"), unit_words("proportion"), unit_words("minutes")
+    ('cases', '%', 'minutes')
+    """
+    return {"interactions": "cases", "proportion": "%"}.get(unit, unit)
+
+
+def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=None, changes=(),
+               legend: bool = True):
+    """Draw one control chart from its tidy frame on ``ax`` (made if not given); returns the Axes.
+
+    ``data``: one series, one row per point: ``x`` (or ``period``), ``y``,
+    ``cl``, ``lcl``, ``ucl``, ``signal``; optional ``direction`` (which way a
+    signal points), ``phase`` (limits stepped per phase, phases named),
+    ``complete`` (False: drawn hollow), ``polarity`` (when not given),
+    ``cusum_upper``/``cusum_lower`` (both sums drawn).
+    ``polarity``: +1 higher is better, -1 lower is better, 0/None neither.
+    ``unit``: the KPI's unit on the y-axis ("proportion" in %).
+    ``title``: data text, drawn as typed. ``changes``: (date, label) pairs
+    marked by a dotted line. ``legend=False`` leaves the key out (small
+    multiples share one: :func:`figure_legend`).
+
+    >>> import pandas as pd
+    >>> ax = draw_chart(pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2, 1], "cl": 1.3, "lcl": 0.0,
+    ...                                "ucl": 3.0, "signal": False}), title="Calls")
+    >>> ax.get_title()
+    'Calls'
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.4))
+    x = x or ("x" if "x" in data else "period")
+    missing = [c for c in (x, "y", "cl", "lcl", "ucl", "signal") if c not in data]
+    if missing:
+        raise ParameterError(f"draw_chart: the frame has no column {', '.join(map(repr, missing))}")
+    f = data.reset_index(drop=True)
+    if polarity is None and "polarity" in f and len(f):
+        polarity = int(f["polarity"].iloc[0])
+    xs, labels = _x_values(f[x])
+    _lines(ax, f, xs)
+    _points(ax, f, xs, polarity)
+    _changes(ax, changes)
+    if labels is not None:
+        step = max(1, len(labels) // 12)
+        ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right", **PLAIN)
+    format_axes(ax, unit, dates=labels is None and np.issubdtype(np.asarray(xs).dtype, np.datetime64))
+    ax.set_xlabel("")
+    ax.margins(x=0.02)
+    if title is not None:
+        ax.set_title(title, fontsize=10, **PLAIN)  # data text: a "$" is a dollar sign
+    if legend and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    return ax
+
+
+def _values(f):
+    return ["cusum_upper", "cusum_lower"] if "cusum_upper" in f else ["y"]
+
+
+def _lines(ax, f, xs) -> None:
+    """The values joined, and the centre line and limits stepped within each phase (named when several)."""
+    phase = f["phase"].astype(str).to_numpy() if "phase" in f else np.zeros(len(f), dtype=str)
+    starts = np.flatnonzero(np.r_[True, phase[1:] != phase[:-1]]) if len(f) else np.array([], int)
+    ends = np.r_[starts[1:], len(f)]
+    for s, e in zip(starts, ends):
+        sl = slice(s, e)
+        for col in _values(f):
+            ax.plot(xs[sl], f[col].to_numpy(float)[sl], color=LINE, lw=1, zorder=2)
+        ax.step(xs[sl], f["cl"].to_numpy(float)[sl], where="mid", color="#2b2b2b", lw=1.2, zorder=1)
+        for col in ("lcl", "ucl"):
+            ax.step(xs[sl], f[col].to_numpy(float)[sl], where="mid", color=LIMIT, lw=1.0, ls="--", zorder=1)
+        if len(starts) > 1:
+            ax.annotate(phase[s], (xs[s], 1.0), xycoords=("data", "axes fraction"), va="bottom",
+                        fontsize=8, color="#555555", **PLAIN)
+            if s > 0:
+                ax.axvline(xs[s], color="#bbbbbb", lw=0.8)
+
+
+def _points(ax, f, xs, polarity) -> None:
+    """Each complete point in its verdict's colour (one key entry per colour), incomplete ones hollow."""
+    complete = f["complete"].astype(bool).to_numpy() if "complete" in f else np.ones(len(f), bool)
+    verdicts = _verdicts(f, polarity)
+    cols = _values(f)
+    y = f[cols[0]].to_numpy(float)
+    if len(cols) > 1:  # CUSUM: a signal marks the sum that crossed its decision interval
+        low = f["cusum_lower"].to_numpy(float)
+        y = np.where(low < f["lcl"].to_numpy(float), low, y)
+        ax.scatter(xs, low, color=LINE, s=9, zorder=3)
+    for verdict in sorted(dict.fromkeys(verdicts[complete])):
+        at = complete & (verdicts == verdict)
+        ax.scatter(xs[at], y[at], color=verdict.colour, s=18 if verdict.is_special else 12, zorder=3,
+                   label=verdict.label, edgecolor="white" if verdict.is_special else "none", lw=0.4)
+    if (~complete).any():
+        ax.scatter(xs[~complete], y[~complete], facecolors="none", edgecolors=LINE, s=18, zorder=3,
+                   label=INCOMPLETE)
+
+
+def _changes(ax, changes) -> None:
+    """A dotted line at each change date, its label (data text) along it."""
+    import pandas as pd
+
+    for when, label in changes:
+        at = pd.Timestamp(when)
+        ax.axvline(at, color=palette.CHANGE, lw=1.2, ls=":", zorder=1)
+        ax.annotate(label, (at, 1), xycoords=("data", "axes fraction"), rotation=90, va="top", ha="right",
+                    fontsize=7, color=palette.CHANGE, **PLAIN)
+
+
+def figure_legend(fig, ncol: int = 5, y: float = 1.0) -> None:
+    """One key above small multiples: each point colour (and hollow point) any of its axes shows."""
+    seen = {}
+    for ax in fig.axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(text, handle)
+    if seen:
+        fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=min(ncol, len(seen)), fontsize=8,
+                   frameon=False, bbox_to_anchor=(0.5, y))
+
+
+def _one_group(cc, group):
+    f = cc.frame
+    if "group" not in f.columns:
+        return f, None
+    groups = f["group"].unique()
+    if group is None and len(groups) > 1:
+        raise ParameterError(f"this chart has {len(groups)} groups: pass group= "
+                             f"(one of {', '.join(map(str, groups[:5]))}, ...) or use .facet()")
+    group = groups[0] if group is None else group
+    f = f[f["group"] == group]
+    if f.empty:
+        raise ParameterError(f"group {group!r} is not in this chart")
+    return f, group
+
+
+def _unit(cc, unit):
+    """A p chart's values are proportions: shown in % unless told otherwise."""
+    return unit if unit is not None else ("proportion" if cc.spec.statistic == "proportion" else "")
+
+
+def plot_chart(cc, ax=None, group=None, title=None, unit=None, changes=(), legend=True):
+    """Draw ``cc`` (one group of it, if it has several) with :func:`draw_chart`; returns the Axes.
 
     >>> from qoswb.spc import chart
     >>> ax = chart("i", [3.0, 4, 3, 5, 4, 3, 9]).plot()
@@ -46,62 +232,17 @@ def plot_chart(cc, ax=None, group=None, title=None):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    f = cc.frame
-    if "group" in f.columns:
-        groups = f["group"].unique()
-        if group is None and len(groups) > 1:
-            raise ParameterError(f"this chart has {len(groups)} groups: pass group= "
-                                 f"(one of {', '.join(map(str, groups[:5]))}, ...) or use .facet()")
-        group = groups[0] if group is None else group
-        f = f[f["group"] == group]
-        if f.empty:
-            raise ParameterError(f"group {group!r} is not in this chart")
+    f, group = _one_group(cc, group)
+    label = cc.spec.title if group is None else f"{cc.spec.title}: {group}"
     with sns.axes_style("whitegrid"):
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 3.6))
-        _draw(ax, f.reset_index(drop=True), cc)
-    label = cc.spec.title if group is None else f"{cc.spec.title}: {group}"
-    ax.set_title(title if title is not None else label, **PLAIN)
-    return ax
+        return draw_chart(f, ax, polarity=cc.polarity, unit=_unit(cc, unit),
+                          title=title if title is not None else label, changes=changes, legend=legend)
 
 
-def _draw(ax, f, cc):
-    xs, labels = _x_values(f["x"])
-    value_cols = (["cusum_upper", "cusum_lower"] if cc.kind == "cusum" else ["y"])
-    phase = f["phase"].astype(str).to_numpy()
-    starts = np.flatnonzero(np.r_[True, phase[1:] != phase[:-1]])
-    ends = np.r_[starts[1:], len(f)]
-    for s, e in zip(starts, ends):
-        sl = slice(s, e)
-        for col in value_cols:
-            ax.plot(xs[sl], f[col].to_numpy(float)[sl], color=LINE, lw=1.2, marker="o", ms=3.5,
-                    zorder=2)
-        ax.step(xs[sl], f["cl"].to_numpy(float)[sl], where="mid", color="#2b2b2b", lw=1.3, zorder=1)
-        for col in ("lcl", "ucl"):
-            ax.step(xs[sl], f[col].to_numpy(float)[sl], where="mid", color=LIMIT, lw=1.0,
-                    ls="--", zorder=1)
-        if len(starts) > 1:
-            ax.annotate(phase[s], (xs[s], 1.0), xycoords=("data", "axes fraction"),
-                        va="bottom", fontsize=8, color="#555555", **PLAIN)
-            if s > 0:
-                ax.axvline(xs[s], color="#bbbbbb", lw=0.8)
-    sig = f["signal"].to_numpy()
-    if sig.any():
-        colours = _signal_colours(f, cc.polarity)[sig]
-        y = f[value_cols[0]].to_numpy(float)
-        if cc.kind == "cusum":  # mark the sum that crossed its decision interval
-            low = f["cusum_lower"].to_numpy(float)
-            y = np.where(low < f["lcl"].to_numpy(float), low, y)
-        ax.scatter(xs[sig], y[sig], c=list(colours), s=36, zorder=3, edgecolor="white", lw=0.6)
-    if labels is not None:
-        step = max(1, len(labels) // 12)
-        ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right", **PLAIN)
-    ax.set_xlabel("")
-    ax.margins(x=0.02)
-
-
-def facet_chart(cc, col_wrap=4, groups=None, height=2.4, aspect=1.8, sharey=False):
-    """Small multiples, one panel per group; returns the matplotlib Figure.
+def facet_chart(cc, col_wrap=4, groups=None, height=2.4, aspect=1.8, sharey=False, unit=None):
+    """Small multiples, one panel per group, one key for their colours; returns the matplotlib Figure.
 
     >>> import pandas as pd
     >>> from qoswb.spc import chart
@@ -120,12 +261,14 @@ def facet_chart(cc, col_wrap=4, groups=None, height=2.4, aspect=1.8, sharey=Fals
     cols = max(1, min(col_wrap, len(groups)))
     rows = int(np.ceil(len(groups) / cols))
     with sns.axes_style("whitegrid"):
-        fig, axes = plt.subplots(rows, cols, figsize=(cols * height * aspect, rows * height),
+        fig, axes = plt.subplots(rows, cols, figsize=(cols * height * aspect, rows * height + 0.6),
                                  squeeze=False, sharey=sharey)
         for ax, g in zip(axes.ravel(), groups):
-            plot_chart(cc, ax=ax, group=g, title=str(g) if g is not None else None)
+            plot_chart(cc, ax=ax, group=g, title=str(g) if g is not None else None, unit=unit, legend=False)
         for ax in axes.ravel()[len(groups):]:
             fig.delaxes(ax)
-    fig.suptitle(cc.spec.title, **PLAIN)
-    fig.tight_layout()
+    inches = fig.get_figheight()  # the title, then the key under it: 0.6 in reserved above the panels
+    fig.suptitle(cc.spec.title, y=1 - 0.05 / inches, va="top", **PLAIN)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / inches))
+    figure_legend(fig, y=1 - 0.3 / inches)
     return fig

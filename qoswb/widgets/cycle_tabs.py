@@ -15,7 +15,7 @@ import warnings
 
 from qoswb.errors import QoswbError
 from qoswb.widgets import figures
-from qoswb.widgets.explorer import chart_title
+from qoswb.widgets.explorer import chart_title, kpi_unit
 from qoswb.widgets.figures import FigureView
 from qoswb.widgets.inputs import download_link, text_box
 
@@ -158,7 +158,7 @@ class CheckTab:
             chart = check_chart(series, changed_on, first, kind)
         marks = [(first, "baseline from"), (changed_on, "change")]
         return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
-                                    changes=marks)
+                                    changes=marks, unit=kpi_unit(cycle["kpi"]))
 
 
 def verdict_html(verdict: str, reading: str, details: dict) -> str:

@@ -22,23 +22,13 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import QoswbError
+from qoswb.metrics.registry import kpi_label, kpi_unit  # (the workshop's and plan's too)
 from qoswb.widgets import figures
 from qoswb.widgets.source import DRILL_BY, Source
 
 CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
 GRAINS = (("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
 DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
-
-
-def kpi_label(kpi: str) -> str:
-    """The KPI's name for readers (from :mod:`qoswb.metrics.registry`), else its id.
-
-    >>> kpi_label("sla_response"), kpi_label("my_own_kpi")
-    ('SLA attainment (first response)', 'my_own_kpi')
-    """
-    from qoswb.metrics.registry import KPIS
-
-    return str(KPIS["label"].get(kpi, kpi))
 
 
 def chart_title(team: str, kpi: str) -> str:
@@ -326,7 +316,7 @@ class Explorer:
             self.signal_list.options = []
             return
         self.last_chart = chart
-        self.chart_view.show(figures.chart_svg(chart, chart_title(s["team"], s["kpi"])))
+        self.chart_view.show(figures.chart_svg(chart, chart_title(s["team"], s["kpi"]), unit=kpi_unit(s["kpi"])))
         notes = "".join(f"<br><small>{html.escape(n)}</small>" for n in self.notes)
         self.reading_html.value = f"<p>{html.escape(self.reading())}{notes}</p>"
         self.signal_list.options = [

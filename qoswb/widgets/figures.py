@@ -22,7 +22,6 @@ import io
 
 import pandas as pd
 
-from qoswb.escape import PLAIN
 
 
 def _figure(size):
@@ -79,50 +78,19 @@ class FigureView:
         return self.image.layout.display != "none"
 
 
-def draw_chart(cc, ax, changes=()) -> None:
-    """A control chart on ``ax`` through ``ControlChart.plot``, with change dates marked.
-
-    Until :mod:`qoswb.spc` has its plotting module, a plain drawing of the chart's
-    frame stands in (points, centre, limits, signals in red): no statistic is
-    recomputed here.
-    """
-    try:
-        cc.plot(ax=ax)
-    except ImportError:
-        frame = cc.frame
-        x = frame["x"]
-        ax.plot(x, frame["y"], marker="o", ms=3, lw=1, color="#34495e")
-        ax.step(x, frame["cl"], where="mid", color="#1e8449", lw=1)
-        for limit in ("lcl", "ucl"):
-            ax.step(x, frame[limit], where="mid", color="#c0392b", lw=1, ls="--")
-        signal = frame["signal"].to_numpy(bool)
-        ax.scatter(x[signal], frame["y"][signal], color="#c0392b", zorder=3, s=25)
-        if pd.api.types.is_datetime64_any_dtype(x):
-            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-            locator = AutoDateLocator(maxticks=8)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    for when, label in changes:
-        ax.axvline(pd.Timestamp(when), color="#8e44ad", lw=1.5, ls=":")
-        ax.annotate(label, (pd.Timestamp(when), 1), xycoords=("data", "axes fraction"),
-                    rotation=90, va="top", ha="right", fontsize=7, color="#8e44ad", **PLAIN)
-
-
-def chart_figure(cc, title: str = "", changes=(), size=(9, 3.4)):
-    """The control chart on a new Figure; ``changes`` (date, label) pairs drawn as lines."""
+def chart_figure(cc, title: str = "", changes=(), size=(9, 3.4), unit=None):
+    """The control chart on a new Figure, drawn by ``ControlChart.plot`` (qoswb's one chart drawing):
+    ``changes`` (date, label) pairs marked by dotted lines, the y-axis in ``unit`` (the KPI's)."""
     figure = _figure(size)
     ax = figure.subplots()
-    figure.subplots_adjust(left=0.07, right=0.98, top=0.9, bottom=0.14)  # no second draw
-    draw_chart(cc, ax, changes)
-    if title:
-        ax.set_title(title, fontsize=10, **PLAIN)
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14)  # no second draw
+    cc.plot(ax=ax, title=title or None, changes=changes, unit=unit)
     return figure
 
 
-def chart_svg(cc, title: str = "", changes=()) -> bytes:
+def chart_svg(cc, title: str = "", changes=(), unit=None) -> bytes:
     """The control chart as SVG (see :func:`chart_figure`)."""
-    return svg_bytes(chart_figure(cc, title, changes))
+    return svg_bytes(chart_figure(cc, title, changes, unit=unit))
 
 
 def fishbone_svg(causes, problem: str) -> bytes:

@@ -36,7 +36,7 @@ from qoswb.pdca.history import EditConflict
 from qoswb.pdca.model import CYCLE_STAGES
 from qoswb.widgets import figures
 from qoswb.widgets.cycle_tabs import ActTab, CheckTab, DoTab
-from qoswb.widgets.explorer import Explorer, chart_title, kpi_label
+from qoswb.widgets.explorer import Explorer, chart_title, kpi_label, kpi_unit
 from qoswb.widgets.history import HistoryTab
 from qoswb.widgets.plan import PlanTab
 from qoswb.widgets.session import SessionBar
@@ -306,7 +306,7 @@ class Workshop:
                 chart = kpi_chart(series, kind)
         marks = [(c["changed_on"], c["what"][:30]) for c in changes]
         return figures.chart_figure(chart, chart_title(cycle["team"], cycle["kpi"]),
-                                    changes=marks)
+                                    changes=marks, unit=kpi_unit(cycle["kpi"]))
 
     # ---- widgets ---------------------------------------------------------------------
     def _refresh_picker(self) -> None:
