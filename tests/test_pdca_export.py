@@ -187,8 +187,9 @@ def test_fishbone_draws_every_cause_with_roots_marked():
               {"category": "suppliers", "text": "Courier late", "votes": 0, "is_root": False}]
     ax = fishbone(causes, "Slow", ax=Figure(figsize=(11, 5.5)).subplots())  # the app's size
     texts = {t.get_text(): t for t in ax.texts}
-    assert r"Lunch \$5 breaks (3)" in texts  # "$" escaped: no mathtext
-    assert texts[r"Lunch \$5 breaks (3)"].get_color() == ROOT_COLOUR
+    # drawn as typed (qoswb.escape.PLAIN: no mathtext), not escaped as "\$"
+    assert "Lunch $5 breaks (3)" in texts and not texts["Lunch $5 breaks (3)"].get_parse_math()
+    assert texts["Lunch $5 breaks (3)"].get_color() == ROOT_COLOUR
     assert "Courier late" in texts and "SUPPLIERS" in texts  # a category beyond the defaults
     assert {"PEOPLE", "PROCESS", "POLICY", "PLACE", "TECHNOLOGY", "CUSTOMER"} <= set(texts)
     ax.figure.savefig(io.BytesIO(), format="png")  # renders: no mathtext error on "$"
@@ -199,12 +200,12 @@ def test_pareto_sorts_and_accumulates():
 
     from qoswb.pdca.fishbone import pareto
 
-    ax = pareto({"login": 25, "billing": 50, "delivery": 15, "other things": 10}, top=3,
+    ax = pareto({"login": 25, "billing": 50, "delivery": 15, "other things": 5, "fax": 5}, top=3,
                 ax=Figure().subplots())
     heights = [bar.get_height() for bar in ax.patches]
     assert heights == [50, 25, 15, 10]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["billing", "login", "delivery",
-                                                             "other"]
+                                                             "other (2\ncategories)"]
     line = ax.right_ax.lines[0]
     assert list(line.get_ydata()) == pytest.approx([50, 75, 90, 100])
     marked = pareto({"login": 25, "billing": 50}, baseline={"billing": 30, "login": 45},

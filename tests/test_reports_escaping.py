@@ -103,9 +103,9 @@ def dollar_texts(figure):
 
 
 def test_pareto_labels_and_title_are_drawn_as_typed():
-    from qoswb.reports.narrative import pareto, pareto_plot
+    from qoswb.pareto import count, draw_pareto, pareto_table
 
-    ax = pareto_plot(pareto([MATH, MATH, "b"]), title=f"{MATH}: cases")
+    ax = draw_pareto(pareto_table(count([MATH, MATH, "b"])), title=f"{MATH}: cases", wrap=80)
     texts = dollar_texts(ax.figure)
     assert {t.get_text() for t in texts} == {MATH, f"{MATH}: cases"}
     assert not any(t.get_parse_math() for t in texts)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from qoswb.reports.narrative import behind, earlier, episodes, fmt, label, pareto, reading, worst
+from qoswb.reports.narrative import behind, earlier, episodes, fmt, label, reading, worst
 from qoswb.verdicts import Assurance, Variation
 
 NONE = Assurance.NO_TARGET
@@ -65,13 +65,6 @@ def test_worst_prefers_deterioration_then_missed_targets_then_distance():
     assert worst(m.assign(assurance=NONE)) == "fcr"
     assert worst(m.assign(assurance=NONE).iloc[[0, 2, 3]]) == "reopen_rate"
     assert worst(m.iloc[[0]]) is None
-
-
-def test_pareto_orders_pools_and_accumulates():
-    table = pareto(["b", "a", "a", "c", "a", "b", "d", None], top=3)
-    assert table["label"].tolist() == ["a", "b", "(none)", "other"] or table["label"].tolist()[:2] == ["a", "b"]
-    assert table["count"].sum() == 8 and table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
-    assert table["count"].tolist() == sorted(table["count"].tolist()[:-1], reverse=True) + [table["count"].iloc[-1]]
 
 
 def test_behind_counts_the_bad_cases_of_each_kpi():

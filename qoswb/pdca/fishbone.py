@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import textwrap
 
-import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError
+from qoswb.escape import PLAIN
 from qoswb.pdca.model import CATEGORIES
 
 ROOT_COLOUR = "#c0392b"  # root causes stand out in red
@@ -25,8 +25,8 @@ BONE_COLOUR = "#34495e"
 
 
 def _plain(text, width: int) -> str:
-    """User text made safe for matplotlib ("$" would start mathtext) and wrapped."""
-    text = " ".join(str(text).split()).replace("$", r"\$")
+    """User text on one line per ``width`` characters (drawn as typed: PLAIN, no mathtext)."""
+    text = " ".join(str(text).split())
     return "\n".join(textwrap.wrap(text, width)) or " "
 
 
@@ -83,7 +83,7 @@ def _fit(ax, renderer, obstacles, placed, x, y, text, fits, **style):
         return (inside and not any(line.intersects_bbox(box, filled=False) for line in lines)
                 and not any(box.overlaps(other) for other in placed))
 
-    artist = ax.text(x, y, " ", **style)
+    artist = ax.text(x, y, " ", **style, **PLAIN)
     words = " ".join(str(text).split())
     candidates = [(size, _plain(words, width)) for size, width in fits]
     size, width = fits[-1]
@@ -139,7 +139,7 @@ def fishbone(causes, problem: str = "", categories=None, *, ax=None, max_causes:
                 arrowprops={"arrowstyle": "-|>", "lw": 2.5, "color": BONE_COLOUR})
     ax.text(length + 0.2, 0, _plain(problem or "Problem", 22), va="center", ha="left",
             fontsize=11, fontweight="bold",
-            bbox={"boxstyle": "round", "fc": "#fdebd0", "ec": BONE_COLOUR})
+            bbox={"boxstyle": "round", "fc": "#fdebd0", "ec": BONE_COLOUR}, **PLAIN)
     spacing = (length - 1.5) / max(half, 1)
     ends = [1.0 + spacing * (i // 2 + 0.8) for i in range(len(bones))]
     segments = [[(0.0, 0.0), (length, 0.0)]] + [
@@ -179,62 +179,13 @@ def fishbone(causes, problem: str = "", categories=None, *, ax=None, max_causes:
 
 def pareto(counts, *, baseline=None, ax=None, top: int = 10, title: str = "",
            label: str = "cases"):
-    """Draw a Pareto chart: bars largest first and the cumulative share as a line.
-
-    Parameters
-    ----------
-    counts : Series, dict or DataFrame
-        Counts by category (a Series or dict), or a frame whose first column is the
-        category and second the count.
-    baseline : Series or dict, optional
-        What each category would count if it kept its baseline share (drawn as a
-        black tick on its bar), to see what grew.
-    top : int
-        Categories shown; the rest are summed into "other".
-    title, label : str
-        Axes title and the count axis label.
-
-    Returns the Axes (the cumulative line is on ``ax.right_ax``).
+    """Draw a Pareto chart of ``counts`` by category: :func:`qoswb.pareto.pareto_table` drawn by
+    :func:`qoswb.pareto.draw_pareto` (``baseline``: expected counts, drawn as ticks; ``top``
+    categories named, the rest pooled). Returns the Axes (the cumulative line on ``ax.right_ax``).
 
     >>> ax = pareto(pd.Series({"billing": 40, "login": 25}))   # doctest: +SKIP
     """
-    if isinstance(counts, dict):
-        counts = pd.Series(counts, dtype=float)
-    elif isinstance(counts, pd.DataFrame):
-        if counts.shape[1] < 2:
-            raise DataError("pareto: a frame needs a category column and a count column")
-        counts = counts.set_index(counts.columns[0])[counts.columns[1]]
-    counts = pd.to_numeric(pd.Series(counts), errors="coerce")
-    if counts.isna().any() or (counts < 0).any():
-        bad = counts.index[(counts.isna() | (counts < 0)).to_numpy()][0]
-        raise DataError(f"pareto: the count for {bad!r} is not a count")
-    counts = counts.sort_values(ascending=False, kind="stable")
-    expected = None if baseline is None else pd.Series(baseline, dtype=float).reindex(
-        counts.index).fillna(0.0)
-    if len(counts) > top:
-        counts = pd.concat([counts.iloc[:top], pd.Series({"other": counts.iloc[top:].sum()})])
-        if expected is not None:
-            expected = pd.concat([expected.iloc[:top],
-                                  pd.Series({"other": expected.iloc[top:].sum()})])
-    ax = _new_axes(ax, (8, 4.5))
-    positions = np.arange(len(counts))
-    ax.bar(positions, counts.to_numpy(), color="#5d8aa8")
-    if expected is not None:
-        ax.scatter(positions, expected.to_numpy(), marker="_", s=600, color="black", zorder=3,
-                   label="at baseline share")
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_xticks(positions, [_plain(name, 14) for name in counts.index], rotation=30,
-                  ha="right", fontsize=8)
-    ax.set_ylabel(_plain(label, 30))
-    total = counts.sum()
-    right = ax.twinx()
-    if total > 0:
-        right.plot(positions, counts.cumsum().to_numpy() / total * 100, color=ROOT_COLOUR,
-                   marker="o")
-    right.axhline(80, color="grey", ls=":", lw=1)
-    right.set_ylim(0, 105)
-    right.set_ylabel("cumulative %")
-    if title:
-        ax.set_title(_plain(title, 60))
-    ax.right_ax = right
-    return ax
+    from qoswb.pareto import draw_pareto, pareto_table
+
+    table = pareto_table(counts, top=top, baseline=baseline)
+    return draw_pareto(table, _new_axes(ax, (8, 4.5)), title=title, label=label)

@@ -27,7 +27,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from qoswb.escape import PLAIN
 from qoswb.metrics.registry import kpi_label
 from qoswb.verdicts import Assurance, Variation
 
@@ -354,40 +353,3 @@ def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_
         end = end.tz_localize(resolved.dt.tz) if resolved.dt.tz is not None else end
         return "cases still open at the end of the period", tickets[resolved.isna() | (resolved >= end)]
     return "cases opened", tickets
-
-
-def pareto(values, top: int = 8):
-    """Counts of ``values`` largest first, the rest pooled as "other", with cumulative shares.
-
-    >>> pareto(["a", "b", "a", "c", "a", "b"], top=2)["label"].tolist()
-    ['a', 'b', 'other']
-    """
-    import pandas as pd
-
-    counts = pd.Series(values, dtype="string").fillna("(none)").value_counts()
-    if len(counts) > top:
-        counts = pd.concat([counts.iloc[:top], pd.Series({"other": counts.iloc[top:].sum()})])
-    out = pd.DataFrame({"label": counts.index.astype(str), "count": counts.to_numpy()})
-    total = out["count"].sum()
-    out["share"] = out["count"] / total if total else 0.0
-    out["cumulative_share"] = out["share"].cumsum()
-    return out
-
-
-def pareto_plot(table, title: str = "", ax=None):
-    """Bars largest first and the cumulative share line (right axis); returns the Axes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
-    # positions, not a categorical axis: its labels are data text, drawn as typed (PLAIN)
-    positions = np.arange(len(table))
-    ax.bar(positions, table["count"], color="#4b9cd3")
-    ax.set_ylabel("cases")
-    ax.set_xticks(positions, table["label"].astype(str), rotation=30, ha="right", fontsize=8, **PLAIN)
-    twin = ax.twinx()
-    twin.plot(positions, 100 * table["cumulative_share"], color="0.3", marker="o", ms=3)
-    twin.set_ylim(0, 105)
-    twin.set_ylabel("cumulative %")
-    ax.set_title(title, fontsize=10, **PLAIN)
-    return ax

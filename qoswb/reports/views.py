@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
+from qoswb.pareto import count, pareto_table
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
 from qoswb.reports.quality import columns, data_quality  # noqa: F401 - views.data_quality: its old home
@@ -337,11 +338,11 @@ def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
         from qoswb.metrics import tag_themes
 
         themes = tag_themes(cases[cases["comment"].notna()])
-        return Behind(kpi, what + " (by theme)", nv.pareto(themes["theme"], top) if len(themes) else None)
+        return Behind(kpi, what + " (by theme)", pareto_table(count(themes["theme"]), top=top) if len(themes) else None)
     if "category" not in cases.columns:
         where = "the volume comes" if kpi == "volume" else "these cases come"
         return Behind(kpi, what, None, f"Map a category column to see where {where} from.")
-    return Behind(kpi, what + " (by category)", nv.pareto(cases["category"], top))
+    return Behind(kpi, what + " (by category)", pareto_table(count(cases["category"]), top=top))
 
 
 def comments_missing(view: TeamView) -> str | None:

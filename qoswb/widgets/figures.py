@@ -105,11 +105,11 @@ def fishbone_svg(causes, problem: str) -> bytes:
 
 def pareto_svg(table: pd.DataFrame, by: str, title: str = "") -> bytes:
     """A drill-down table (:meth:`Source.drilldown`) as a Pareto chart with baseline ticks."""
-    from qoswb.pdca.fishbone import pareto
+    from qoswb.pareto import draw_pareto, pareto_table
 
     figure = _figure((7, 3.6))
-    counts = table.set_index(by)["count"]
-    pareto(counts, baseline=table.set_index(by)["expected"], ax=figure.subplots(),
-           title=title, label="cases")
+    rows = table.set_index(by)
+    draw_pareto(pareto_table(rows["count"], top=10, baseline=rows["expected"]), figure.subplots(),
+                title=title, label="cases")
     figure.set_layout_engine("tight")
     return svg_bytes(figure)
