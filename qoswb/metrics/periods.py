@@ -28,31 +28,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import DataError, ParameterError
+from qoswb.errors import DataError
+from qoswb.grains import grain
 
-_FREQ_ALIASES = {
-    "D": "D", "day": "D", "daily": "D",
-    "W": "W", "W-MON": "W", "week": "W", "weekly": "W",
-    "M": "M", "MS": "M", "ME": "M", "month": "M", "monthly": "M",
-    "Q": "Q", "QS": "Q", "QE": "Q", "quarter": "Q", "quarterly": "Q",
-}
 # 1970-01-01 was a Thursday: shifting by 3 days makes week codes start on Mondays.
 _MONDAY_SHIFT = 3
 _DAY_NS = 86_400_000_000_000
 
 
 def normalise_freq(freq: str) -> str:
-    """One of "D", "W" (weeks starting Monday), "M", "Q" for the accepted spellings.
+    """One of "D", "W" (weeks starting Monday), "M", "Q" for the accepted spellings (:mod:`qoswb.grains`).
 
     >>> normalise_freq("weekly")
     'W'
     """
-    try:
-        return _FREQ_ALIASES[freq]
-    except (KeyError, TypeError):
-        raise ParameterError(
-            f"freq={freq!r} is not a period length; use one of 'D', 'W' (weeks from Monday), 'M', 'Q'"
-        ) from None
+    return grain(freq).freq
 
 
 def check_tz(values: pd.Series, column: str) -> None:

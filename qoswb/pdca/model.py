@@ -40,12 +40,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from qoswb.grains import FREQS
+
 # The values the workshop offers; the store refuses others so that reports and
 # filters can rely on them.
 CYCLE_STAGES = ("plan", "do", "check", "act", "closed")
 DECISIONS = ("adopt", "adapt", "abandon")
-# The period a cycle's KPI is counted in (as qoswb.metrics.kpis' freq): day, week, month, quarter.
-GRAINS = ("D", "W", "M", "Q")
+# The period a cycle's KPI is counted in (as qoswb.metrics.kpis' freq): day, week, month, quarter,
+# stored as their codes (migration 0003), from qoswb.grains
+GRAINS = FREQS
 ACTION_STATUSES = ("open", "doing", "done", "dropped")
 # Service flavour of Ishikawa's 6M: the default bones of a fishbone.
 CATEGORIES = ("people", "process", "policy", "place", "technology", "customer")

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from qoswb.grains import GRAINS
 from qoswb.metrics.registry import kpi_label
 from qoswb.verdicts import Assurance, Variation
 
@@ -59,18 +60,8 @@ def fmt(value: float, unit: str = "") -> str:
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _day(ts) -> str:
-    return f"{ts.day} {ts.strftime('%B')}"
-
-
 def _when(ts, grain: str) -> str:
-    if grain == "week":
-        return f"the week of {_day(ts)}"
-    if grain == "quarter":
-        return f"Q{ts.quarter} {ts.year}"
-    if grain == "day":
-        return _day(ts)
-    return ts.strftime("%B %Y")
+    return GRAINS[grain].period_words(ts)
 
 
 def _run_start(side: np.ndarray, end: int) -> int:

@@ -47,9 +47,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from qoswb import grains
 from qoswb.errors import ParameterError, did_you_mean
 
-GRAINS = {"month": "M", "quarter": "Q", "week": "W"}
+# the grains a report batch runs by (qoswb.grains: name -> code)
+GRAINS = {g.name: g.freq for g in grains.GRAINS.values() if g.reports}
 KEYS = {"templates", "template", "data", "teams", "periods", "grain", "kpis", "targets", "sla",
         "output", "timeout", "workers", "retries", "title", "preload"}
 # modules nearly every report imports: loaded in each kernel while it waits for its job

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
+from qoswb.grains import GRAINS
 from qoswb.pareto import count, pareto_table
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
@@ -49,11 +50,6 @@ def _local(ts, like):
     ts = pd.Timestamp(ts)
     tz = getattr(like.dtype, "tz", None)
     return ts.tz_localize(tz) if tz is not None else ts
-
-
-# How far a chart period runs from its start, by the grain of the cached KPI table: weeks for
-# case data, the batch's grain for aggregates (the grains of qoswb.reports.params.GRAINS).
-STEP = {"week": {"days": 7}, "month": {"months": 1}, "quarter": {"months": 3}}
 
 
 def _empty(columns):
@@ -89,7 +85,8 @@ def charts_as_of(table, period_end, grain="week", targets=None):
     if rows.empty:
         raise DataError(f"no KPI data before {period_end} to chart (the data starts "
                         f"{table['period'].min() if len(table) else 'nowhere'})")
-    closes = rows["period"] + pd.DateOffset(**STEP[grain])
+    # how far a chart period runs: a week for case data, the batch's grain for aggregates
+    closes = rows["period"] + pd.DateOffset(**GRAINS[grain].step)
     rows = rows.assign(complete=rows["complete"].astype(bool) & (closes <= end).to_numpy())
     with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
         warnings.simplefilter("ignore")

@@ -21,13 +21,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from qoswb import grains
 from qoswb.errors import QoswbError
 from qoswb.metrics.registry import kpi_label, kpi_unit  # (the workshop's and plan's too)
 from qoswb.widgets import figures
 from qoswb.widgets.source import DRILL_BY, Source
 
 CHART_KINDS = ("auto", "i", "run", "p", "pp", "c", "u", "ewma", "cusum")
-GRAINS = (("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"))
+GRAINS = tuple((g.name, g.freq) for g in grains.GRAINS.values())  # the grain menu: words, codes
 DRILL_ROWS = 8  # rows of the drill-down table shown under the Pareto
 
 
