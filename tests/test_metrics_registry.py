@@ -41,6 +41,23 @@ def test_a_registered_kpi_is_computed_described_and_charted(new_kpi):
     assert set(drawn.summary["kpi"]) == {"resolved_in_2h"}
 
 
+def test_a_rate_kpi_is_charted_from_its_numerator_and_denominator():
+    # a u chart takes counts out of an exposure (KINDS["u"].input == "counts"): the charts must pass both,
+    # as for a p chart, whatever kind the registry names
+    register(Kpi("reopens_per_case", "Reopens per case", "reopens per case", -1, "u", _within_two_hours,
+                 needs=("resolved_at",)))
+    try:
+        table = kpis(cases(), kpis=["reopens_per_case"])
+        drawn = charts(table)
+    finally:
+        unregister("reopens_per_case")
+    frame = drawn.frame[drawn.frame["team"] == "A"]
+    week = table[(table["team"] == "A") & (table["period"] == W1)].iloc[0]
+    assert frame["chart"].iloc[0] == "u"
+    point = frame[frame["period"] == W1].iloc[0]
+    assert point["n"] == week["denominator"] and point["y"] == pytest.approx(week["numerator"] / week["denominator"])
+
+
 def test_a_registered_kpi_whose_columns_are_absent_is_left_out_with_a_note():
     register(Kpi("by_channel", "Channel share", "proportion", 0, "p", lambda g: g.share(None, None),
                  needs=("channel",)))

@@ -102,14 +102,15 @@ def _dispersion(codes: np.ndarray, rows: pd.DataFrame, use: np.ndarray, kind: st
     """Pearson dispersion ratio and χ² p-value per series (``codes`` 0..n-1), over the complete
     points ``use``: proportions from their numerators and denominators, counts from their values."""
     from qoswb.spc.checks import pearson_dispersion
+    from qoswb.spc.kinds import KINDS
 
     def column(name):
         return rows[name].to_numpy(dtype=float, na_value=np.nan)
 
-    if kind == "p":
-        found = pearson_dispersion(column("numerator"), column("denominator"), codes, "p", use)
+    if KINDS[kind].input == "counts":  # numerators out of denominators
+        found = pearson_dispersion(column("numerator"), column("denominator"), codes, kind, use)
     else:
-        found = pearson_dispersion(column("value"), None, codes, "c", use)
+        found = pearson_dispersion(column("value"), None, codes, kind, use)
     return found.ratio, found.p_value()
 
 

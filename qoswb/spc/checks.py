@@ -34,6 +34,8 @@ ALPHA = 0.01
 AUTOCORRELATION_KINDS = ("i", "t")
 DISPERSION_KINDS = ("p", "np", "u")  # the charts checked; pearson_dispersion also takes "c"
 BINOMIAL_KINDS, POISSON_KINDS = ("p", "np"), ("u", "c")
+LANEY = {"p": "pp", "np": "pp", "u": "up"}  # the chart that allows for over-dispersion
+MODEL_NAMES = {"binomial": "binomial", "poisson": "Poisson"}
 
 
 class SPCWarning(UserWarning):
@@ -244,8 +246,8 @@ def run_checks(p: Points, kind: str, centre) -> dict:
     messages = {
         "too_few_points": f"fewer than {MIN_BASELINE} points behind the limits: treat them as provisional",
         "autocorrelation": "lag-1 autocorrelation (Ljung-Box p < 0.01): individuals limits may mislead",
-        "overdispersion": (f"over-dispersion against the {'Poisson' if kind == 'u' else 'binomial'} "
-                           f"model: consider the Laney chart {'up' if kind == 'u' else 'pp'!r}"),
+        "overdispersion": (f"over-dispersion against the {MODEL_NAMES.get(KINDS[kind].family)} "
+                           f"model: consider the Laney chart {LANEY.get(kind)!r}"),
     }
     for key, text in messages.items():
         if key in out and out[key].any():
