@@ -63,6 +63,9 @@ def test_no_code_rule_id_or_raw_p_value_is_shown_and_every_rule_named_has_a_glos
     codes = [k for k in KPIS.index if "_" in k]  # a one-word code (volume, fcr) may be a word
     shown = [c for c in codes if re.search(rf"\b{c}\b", text)]
     assert shown == [], shown
+    # nor the data's column codes (the comments table, the SLA targets' sentence)
+    columns = ["answered_at", "sla_minutes", "opened_at", "first_response_at", "resolved_at", "csat", "nps"]
+    assert [c for c in columns if re.search(rf"\b{c}\b", text)] == []
     ids = [r for r in RULES if re.search(rf"\b{r}\b", text)]
     assert ids == [], ids
     assert not re.search(r"\bp\s*=", text) and "team_report" not in text and "portfolio_report" not in text

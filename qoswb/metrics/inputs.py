@@ -200,16 +200,19 @@ def sla_targets(frame: pd.DataFrame, sla, clock: str, notes: list | None = None)
 
 
 def sla_text(sla) -> str:
-    """The SLA targets in words, for a report to state the targets it used.
+    """The SLA targets in words, for a report to state the targets it used (a reader, not a
+    programmer: no column codes such as ``sla_minutes``).
 
     >>> sla_text({"first_response": 60, "resolution": {"P1": 240, "P2": 480}})
     'first response: 60 min; resolution: P1 240 min, P2 480 min'
     >>> sla_text(None)
-    "each interaction's own target (sla_minutes), for first response and resolution alike"
+    "each case's own target, in minutes, as the data gives it, for first response and resolution alike"
+    >>> sla_text({"first_response": "target_min"})
+    "first response: each case's own target (the data's column “target_min”); resolution: no target"
     """
     clocks = split_sla(sla)
     if clocks is None:
-        return "each interaction's own target (sla_minutes), for first response and resolution alike"
+        return "each case's own target, in minutes, as the data gives it, for first response and resolution alike"
 
     def minutes(value) -> str:
         return f"{value:g} min" if isinstance(value, numbers.Real) else str(value)
@@ -222,7 +225,7 @@ def sla_text(sla) -> str:
         if isinstance(spec, pd.DataFrame):
             return f"a table of targets by {', '.join(c for c in spec.columns if c != 'minutes')}"
         if isinstance(spec, str):
-            return f"each interaction's {spec}"
+            return f"each case's own target (the data's column “{spec}”)"
         return minutes(spec)
 
     return "; ".join(f"{clock.replace('_', ' ')}: {text(clocks.get(clock))}" for clock in SLA_CLOCKS)

@@ -371,6 +371,25 @@ def comments(view: TeamView, n: int = 8, seed: int = 0):
     return pd.concat([low, rest])[cols].reset_index(drop=True)
 
 
+# the survey answers' columns as a report's comments table heads them (the canonical columns of DESIGN.md)
+COMMENT_HEADERS = {"answered_at": "Answered on", "csat": "CSAT (1–5)", "nps": "Would recommend (0–10)",
+                   "ces": "Effort (1–7)", "comment": "Comment"}
+
+
+def comments_table(said):
+    """:func:`comments` for people: columns headed in words, the answer's date as a date.
+
+    >>> import pandas as pd
+    >>> said = pd.DataFrame({"answered_at": pd.to_datetime(["2025-05-06 10:30"]), "csat": [2.0], "comment": ["Slow"]})
+    >>> comments_table(said).to_dict("records")
+    [{'Answered on': '6 May 2025', 'CSAT (1–5)': 2.0, 'Comment': 'Slow'}]
+    """
+    out = said.rename(columns=COMMENT_HEADERS)
+    if "answered_at" in said:
+        out[COMMENT_HEADERS["answered_at"]] = [f"{t.day} {t:%b %Y}" if t == t else "" for t in said["answered_at"]]
+    return out
+
+
 @dataclasses.dataclass
 class PortfolioView:
     """Every team's period: chart points up to the period's end, matrix, KPI table of the period."""
