@@ -36,14 +36,17 @@ class Grain:
     reports: bool
     aliases: tuple = ()
 
-    def period_words(self, start) -> str:
-        """A period (its start, a Timestamp) in words: "the week of 3 March", "March 2025", "Q1 2025".
+    def period_words(self, start, year: bool = False) -> str:
+        """A period (its start, a Timestamp) in words: "the week of 3 March", "March 2025", "Q1 2025";
+        ``year=True`` (a report's title) gives days and weeks their year too.
 
         >>> import pandas as pd
         >>> [GRAINS[g].period_words(pd.Timestamp("2025-03-03")) for g in GRAINS]
         ['3 March', 'the week of 3 March', 'March 2025', 'Q1 2025']
+        >>> GRAINS["week"].period_words(pd.Timestamp("2025-03-03"), year=True)
+        'the week of 3 March 2025'
         """
-        day = f"{start.day} {start.strftime('%B')}"
+        day = f"{start.day} {start.strftime('%B')}" + (f" {start.year}" if year else "")
         return {"D": day, "W": f"the week of {day}", "M": start.strftime("%B %Y"),
                 "Q": f"Q{(start.month - 1) // 3 + 1} {start.year}"}[self.freq]
 

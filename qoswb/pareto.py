@@ -95,11 +95,12 @@ def draw_pareto(table: pd.DataFrame, ax=None, *, title: str = "", label: str = "
 
     >>> ax = draw_pareto(pareto_table({"billing": 40, "login": 25}), title="Late cases")
     >>> [t.get_text() for t in ax.get_xticklabels()], ax.right_ax.get_ylabel()
-    (['billing', 'login'], 'cumulative %')
+    (['billing', 'login'], 'cumulative share')
     """
     import textwrap
 
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.2))
@@ -117,7 +118,8 @@ def draw_pareto(table: pd.DataFrame, ax=None, *, title: str = "", label: str = "
     right.plot(positions, 100 * table["cumulative_share"].to_numpy(float), color=palette.LINE, marker="o", ms=3)
     right.axhline(80, color=palette.LIMIT, ls=":", lw=1)
     right.set_ylim(0, 105)
-    right.set_ylabel("cumulative %")
+    right.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    right.set_ylabel("cumulative share")
     if title:
         ax.set_title(title, fontsize=10, **PLAIN)
     ax.right_ax = right

@@ -144,3 +144,19 @@ def test_units_and_a_key_for_every_colour_shown():
     keys = [t.get_text() for t in fig.legends[0].get_texts()]
     assert keys == ["common cause", "special cause deteriorating", "incomplete period"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize("low, high", [(0.75, 0.9), (0.955, 0.99), (0.001, 0.004), (0.2, 0.95)])
+def test_a_percent_tick_says_exactly_where_it_is(low, high):
+    # "88%" at 0.875 (matplotlib's default steps with whole-number labels) misplaces the reader by half a point
+    from qoswb.spc.plot import percent_axis
+
+    fig, ax = plt.subplots(figsize=(4, 2.4))
+    ax.plot([0, 1], [low, high])
+    percent_axis(ax.yaxis)
+    fig.canvas.draw()
+    shown = [(at, t.get_text()) for at, t in zip(ax.get_yticks(), ax.get_yticklabels()) if low <= at <= high]
+    assert len(shown) >= 2
+    for at, text in shown:
+        assert text.endswith("%") and float(text[:-1]) == pytest.approx(100 * at), (at, text)
+    plt.close(fig)

@@ -231,9 +231,9 @@ class Funnel:
         words (``label``, default the registry's) and the proportion in %.
         """
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import PercentFormatter
 
         from qoswb.metrics.registry import kpi_label
+        from qoswb.spc.plot import percent_axis
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.5))
@@ -252,7 +252,7 @@ class Funnel:
             ax.annotate(str(row["label"]), (row["denominator"], row["value"]), fontsize=8,
                         xytext=(3, 3), textcoords="offset points", **PLAIN)
         name = label or kpi_label(self.kpi)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        percent_axis(ax.yaxis)
         ax.set_xlabel("cases in the period (denominator)")
         ax.set_ylabel(name, **PLAIN)
         ax.set_title(f"{name}: teams against their volume", fontsize=10, **PLAIN)

@@ -101,16 +101,19 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
 
 
 def _background(verdict) -> str:
-    return f"background-color: {tint(verdict.colour, 0.6)}" if getattr(verdict, "colour", "") else ""
+    # the variation on one line, the assurance under it: narrow columns that never break a verdict
+    colour = f"background-color: {tint(verdict.colour, 0.6)}; " if getattr(verdict, "colour", "") else ""
+    return colour + "white-space: pre-line"
 
 
 def matrix_style(m: pd.DataFrame):
-    """A pandas Styler: groups as rows, KPIs as columns, cells "variation · assurance" coloured as in MDC.
+    """A pandas Styler: groups as rows, KPIs as columns, cells "variation" over "assurance" (where a
+    target is set) coloured as in MDC.
 
     Blue is improvement, orange concern, grey common cause (Making Data Count colours).
     """
     by = list(m.columns[: list(m.columns).index("kpi")])
-    text = [v.short if a is Assurance.NO_TARGET else f"{v.short} · {a}"
+    text = [v.short if a is Assurance.NO_TARGET else f"{v.short}\n{a}"
             for v, a in zip(m["variation"], m["assurance"])]
     m = m.assign(kpi=m["kpi"].map(kpi_label))  # people read the KPIs' names, not their codes
     wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
@@ -119,7 +122,7 @@ def matrix_style(m: pd.DataFrame):
     wide.columns.name = None
     # team names and KPI names are data text: escaped in the cells' index and header
     return escape.table(wide, index=True).apply(lambda _: colours, axis=None).set_caption(
-        "Variation · assurance (latest complete period)")
+        "Variation, and under it assurance where a target is set (latest complete period)")
 
 
 def matrix_plot(m: pd.DataFrame, ax=None):

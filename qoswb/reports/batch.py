@@ -14,6 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from qoswb import grains
 from qoswb.errors import ParameterError
 from qoswb.reports import cache as data_cache
 from qoswb.reports.execute import remove_partials
@@ -114,11 +115,13 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
                      "data (run without --resume to remake every report from the same data)")
     manifest.batch["pending"] = [j["id"] for j in todo]
     label_periods = [p.label for p in periods]
+    when = grains.GRAINS[params.grain]  # the index heads its columns in words: "May 2025"
+    headings = {p.label: when.period_words(dt.date.fromisoformat(p.start), year=True) for p in periods}
 
     def publish():
         """The manifest and an index that agrees with it (incomplete while jobs are pending)."""
         manifest.write()
-        return write_index(manifest, teams, label_periods, params.title)
+        return write_index(manifest, teams, label_periods, params.title, headings)
 
     publish()
     bar = runner.progress(len(todo), enabled=progress)
@@ -126,7 +129,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
 
     def finished(job, result):
         entry = manifest.record(job, result)
-        write_index(manifest, teams, label_periods, params.title)
+        write_index(manifest, teams, label_periods, params.title, headings)
         if entry["status"] != "ok":
             failures.append(entry)
             bar.set_postfix(failed=len(failures), refresh=False)

@@ -157,14 +157,17 @@ def data_counts(summaries: dict | None) -> str:
     return "; ".join(parts)
 
 
-def write_index(manifest: Manifest, teams: list[str], periods: list[str], title: str) -> Path:
-    """Write ``index.html``: a row per team (and the portfolio), a column per period."""
+def write_index(manifest: Manifest, teams: list[str], periods: list[str], title: str,
+                headings: dict | None = None) -> Path:
+    """Write ``index.html``: a row per team (and the portfolio), a column per period, headed by
+    ``headings[label]`` (the period in words) where given, else its label."""
+    headings = headings or {}
     by_cell: dict[tuple, list] = {}
     for r in manifest.records.values():
         by_cell.setdefault((r["team"], r["period"]), []).append(r)
     rows = [(None, "Portfolio (all teams)")] if any(k[0] is None for k in by_cell) else []
     rows += [(team, team) for team in teams]
-    head = "".join(f"<th>{html.escape(p)}</th>" for p in periods)
+    head = "".join(f"<th>{html.escape(headings.get(p, p))}</th>" for p in periods)
     body = []
     for team, label in rows:
         cells = []
@@ -190,7 +193,7 @@ def write_index(manifest: Manifest, teams: list[str], periods: list[str], title:
         f"<p>{ok} report(s) ok, {len(failed)} failed · generated {generated} · "
         f"<a href='{MANIFEST}'>manifest.json</a></p>{incomplete}"
         + (f"<p class='data'>Data: {html.escape(data)}</p>" if data else "")
-        + f"<table><tr><th>team</th>{head}</tr>{''.join(body)}</table>"
+        + f"<table><tr><th>Team</th>{head}</tr>{''.join(body)}</table>"
         + (f"<h2>Failures</h2><ul>{failures}</ul>" if failed else "")
         + "</body></html>")
     path = manifest.output / INDEX

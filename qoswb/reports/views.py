@@ -271,14 +271,21 @@ def earlier_signals(view):
     return pd.DataFrame(rows, columns=["team", "kpi", "reading"])
 
 
+def headline_words(verdict) -> str:
+    """How the headline says a special cause of KPIs: "deteriorating", "higher than usual" (a KPI
+    with no better direction, such as volume: "1 higher" would leave the reader guessing)."""
+    return {Variation.HIGHER: "higher than usual", Variation.LOWER: "lower than usual",
+            Variation.SPECIAL_CAUSE: "with a special cause"}.get(verdict, verdict.short)
+
+
 def headline(matrix_rows) -> str:
-    """A one-line status for the index page, e.g. "2 deteriorating, 1 improving · 1 target missed".
+    """A one-line status for the index page, e.g. "2 KPIs deteriorating, 1 KPI improving · 1 target missed".
 
     >>> import pandas as pd
     >>> from qoswb.verdicts import Assurance, Variation
-    >>> headline(pd.DataFrame({"variation": [Variation.DETERIORATING, Variation.COMMON_CAUSE],
+    >>> headline(pd.DataFrame({"variation": [Variation.DETERIORATING, Variation.HIGHER],
     ...                        "assurance": [Assurance.FAIL, Assurance.NO_TARGET]}))
-    '1 deteriorating · 1 target consistently missed'
+    '1 KPI deteriorating, 1 KPI higher than usual · 1 target consistently missed'
     """
     v, a = matrix_rows["variation"], matrix_rows["assurance"]
     parts = []
@@ -286,7 +293,7 @@ def headline(matrix_rows) -> str:
                     Variation.SPECIAL_CAUSE):
         count = int(v.eq(verdict).sum())
         if count:
-            parts.append(f"{count} {verdict.short}")
+            parts.append(f"{count} KPI{'s' if count > 1 else ''} {headline_words(verdict)}")
     status = ", ".join(parts) or "common cause only"
     missed = int(a.eq(Assurance.FAIL).sum())
     return status + (f" · {missed} target{'s' if missed > 1 else ''} {Assurance.FAIL}" if missed else "")

@@ -67,16 +67,30 @@ def format_axes(ax, unit: str = "", dates: bool = True) -> None:
     'minutes'
     """
     import matplotlib.dates as mdates
-    from matplotlib.ticker import PercentFormatter
 
     if dates:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if unit == "proportion":
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        percent_axis(ax.yaxis)
     elif unit:
         ax.set_ylabel(unit_words(unit), fontsize=8, **PLAIN)
+
+
+def percent_axis(axis) -> None:
+    """Proportions shown in %, ticked at whole steps (1, 2, 5 or 10 points), so no tick is rounded:
+    a tick at 0.875 would read "88%".
+
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots(); _ = ax.plot([0, 1], [0.75, 0.9]); percent_axis(ax.yaxis)  # not 88% for 0.875
+    >>> ax.figure.canvas.draw(); [t.get_text() for t in ax.get_yticklabels()][1:4]
+    ['75%', '80%', '85%']
+    """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{round(100 * x, 6):g}%"))  # 80%, 2.5%: no ".0"
 
 
 def unit_words(unit: str) -> str:
@@ -191,11 +205,16 @@ def _changes(ax, changes) -> None:
 
 
 def figure_legend(fig, ncol: int = 5, y: float = 1.0) -> None:
-    """One key above small multiples: each point colour (and hollow point) any of its axes shows."""
+    """One key above small multiples: each point colour (and hollow point) any of its axes shows,
+    in the verdicts' order."""
+    from ..verdicts import Variation
+
     seen = {}
     for ax in fig.axes:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(text, handle)
+    order = [v.label for v in Variation] + [INCOMPLETE]  # the verdicts in their order, hollow last
+    seen = dict(sorted(seen.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     if seen:
         fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=min(ncol, len(seen)), fontsize=8,
                    frameon=False, bbox_to_anchor=(0.5, y))
