@@ -61,6 +61,19 @@ def test_change_dates_are_marked_with_their_label_drawn_as_typed():
     plt.close(ax.figure)
 
 
+def test_a_target_is_a_line_in_the_key_and_the_small_multiples_key_keeps_the_verdicts_order():
+    fig, axes = plt.subplots(1, 2, figsize=(8, 2.4))
+    draw_chart(weekly(30), axes[0], unit="proportion", target=0.9, legend=False)
+    draw_chart(weekly(30, polarity=-1), axes[1], unit="proportion", legend=False)  # the drop improves
+    target = [line for line in axes[0].lines if line.get_color() == palette.TARGET]
+    assert len(target) == 1 and list(target[0].get_ydata()) == [0.9, 0.9]
+    assert axes[0].get_ylim()[1] >= 0.9  # the target is in view, however far from the points
+    figure_legend(fig)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "common cause", "special cause improving", "special cause deteriorating", "target", "incomplete period"]
+    plt.close(fig)
+
+
 def test_a_frame_without_the_chart_columns_is_a_clear_error():
     with pytest.raises(ParameterError, match="no column 'ucl'"):
         draw_chart(pd.DataFrame({"x": [1, 2], "y": [1.0, 2], "cl": 1.5, "lcl": 0.0, "signal": False}))

@@ -103,7 +103,7 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
 def _background(verdict) -> str:
     # the variation on one line, the assurance under it: narrow columns that never break a verdict
     colour = f"background-color: {tint(verdict.colour, 0.6)}; " if getattr(verdict, "colour", "") else ""
-    return colour + "white-space: pre-line"
+    return colour + "white-space: pre"
 
 
 def matrix_style(m: pd.DataFrame):

@@ -31,6 +31,7 @@ from ..escape import PLAIN
 IMPROVING, DETERIORATING, NEUTRAL = palette.IMPROVEMENT, palette.CONCERN, palette.NEITHER
 LINE, LIMIT = palette.LINE, palette.LIMIT
 INCOMPLETE = "incomplete period"  # the key's words for a hollow point
+TARGET = "target"  # and for the target's line
 
 
 def _x_values(x):
@@ -103,7 +104,7 @@ def unit_words(unit: str) -> str:
 
 
 def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=None, changes=(),
-               legend: bool = True):
+               target=None, legend: bool = True):
     """Draw one control chart from its tidy frame on ``ax`` (made if not given); returns the Axes.
 
     ``data``: one series, one row per point: ``x`` (or ``period``), ``y``,
@@ -114,8 +115,9 @@ def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=No
     ``polarity``: +1 higher is better, -1 lower is better, 0/None neither.
     ``unit``: the KPI's unit on the y-axis ("proportion" in %).
     ``title``: data text, drawn as typed. ``changes``: (date, label) pairs
-    marked by a dotted line. ``legend=False`` leaves the key out (small
-    multiples share one: :func:`figure_legend`).
+    marked by a dotted line. ``target``: the KPI's target, a red line (in the
+    key). ``legend=False`` leaves the key out (small multiples share one:
+    :func:`figure_legend`).
 
     >>> import pandas as pd
     >>> ax = draw_chart(pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2, 1], "cl": 1.3, "lcl": 0.0,
@@ -138,6 +140,8 @@ def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=No
     _lines(ax, f, xs)
     _points(ax, f, xs, polarity)
     _changes(ax, changes)
+    if target is not None and np.isfinite(target):
+        ax.axhline(target, color=palette.TARGET, lw=1, zorder=1, label=TARGET)
     if labels is not None:
         step = max(1, len(labels) // 12)
         ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right", **PLAIN)
@@ -213,7 +217,7 @@ def figure_legend(fig, ncol: int = 5, y: float = 1.0) -> None:
     for ax in fig.axes:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(text, handle)
-    order = [v.label for v in Variation] + [INCOMPLETE]  # the verdicts in their order, hollow last
+    order = [v.label for v in Variation] + [TARGET, INCOMPLETE]  # the verdicts in their order, hollow last
     seen = dict(sorted(seen.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     if seen:
         fig.legend(seen.values(), seen.keys(), loc="upper center", ncol=min(ncol, len(seen)), fontsize=8,
