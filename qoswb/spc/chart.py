@@ -458,7 +458,12 @@ class ControlChart:
         return summarise(self)
 
     def plot(self, ax=None, **kwargs):
-        """Draw the chart on a matplotlib Axes (made if not given) and return the Axes."""
+        """Draw the chart on a matplotlib Axes (made if not given) and return the Axes.
+
+        Drawn by :func:`qoswb.spc.plot.draw_chart`, as every chart in qoswb: ``group=``
+        (one of several), ``title=``, ``unit=`` (the y-axis; p charts in % by default),
+        ``changes=`` ((date, label) pairs), ``legend=False``.
+        """
         from .plot import plot_chart
 
         return plot_chart(self, ax=ax, **kwargs)

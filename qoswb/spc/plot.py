@@ -284,14 +284,14 @@ def facet_chart(cc, col_wrap=4, groups=None, height=2.4, aspect=1.8, sharey=Fals
     cols = max(1, min(col_wrap, len(groups)))
     rows = int(np.ceil(len(groups) / cols))
     with sns.axes_style("whitegrid"):
-        fig, axes = plt.subplots(rows, cols, figsize=(cols * height * aspect, rows * height + 0.6),
+        fig, axes = plt.subplots(rows, cols, figsize=(cols * height * aspect, rows * height + 0.5),
                                  squeeze=False, sharey=sharey)
         for ax, g in zip(axes.ravel(), groups):
             plot_chart(cc, ax=ax, group=g, title=str(g) if g is not None else None, unit=unit, legend=False)
         for ax in axes.ravel()[len(groups):]:
             fig.delaxes(ax)
-    inches = fig.get_figheight()  # the title, then the key under it: 0.6 in reserved above the panels
-    fig.suptitle(cc.spec.title, y=1 - 0.05 / inches, va="top", **PLAIN)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / inches))
-    figure_legend(fig, y=1 - 0.3 / inches)
+    inches = fig.get_figheight()  # the title, then the key under it: half an inch above the panels
+    fig.suptitle(cc.spec.title, y=1 - 0.03 / inches, va="top", **PLAIN)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / inches))
+    figure_legend(fig, y=1 - 0.27 / inches)
     return fig
