@@ -176,12 +176,15 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
         source = pa.array(np.full(n, spec["value"], dtype=object if isinstance(spec["value"], str) else None))
     else:
         return _expression(table, name, spec["expr"], ctype, decimal, timezone)
+    guessed = None
     if ctype in ("timestamp", "date") and fmt is None and _is_text(source):  # dd/mm/yyyy, mm/dd/yyyy...
-        fmt = guess_format(source, label(name, spec), name)
-    return parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+        fmt = guessed = guess_format(source, label(name, spec), name)
+    parsed = parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+    parsed.format = guessed
+    return parsed
 
 
-def _operand(column, ref: str, decimal, timezone):
+def operand(column, ref: str, decimal, timezone):
     """(kind, Parsed) of one source column an expression reads: numbers, or timestamps (as float
     seconds since 1970) when more of its values read as timestamps than as numbers."""
     number = parse(column, "number", decimal=decimal)
@@ -194,7 +197,7 @@ def _operand(column, ref: str, decimal, timezone):
         return "number", Parsed(*as_number)
     micros = pc.cast(pc.cast(stamp.values, pa.timestamp(UNIT, "UTC")), pa.int64())
     seconds = np.asarray(pc.divide(pc.cast(micros, pa.float64()), 1e6).to_numpy(zero_copy_only=False), float)
-    return "timestamp", Parsed(seconds, stamp.missing, stamp.bad)
+    return "timestamp", Parsed(seconds, stamp.missing, stamp.bad, format=fmt)
 
 
 def _timestamps(seconds, missing, bad) -> Parsed:
@@ -216,7 +219,7 @@ def _expression(table, name, expr, ctype, decimal, timezone=None) -> Parsed:
     column is read as numbers, or as timestamps when more of its values read so; a duration given
     to a number column counts minutes."""
     expression = parse_expression(expr, name)
-    operands = {r: _operand(table[r], r, decimal, timezone) for r in expression.columns}
+    operands = {r: operand(table[r], r, decimal, timezone) for r in expression.columns}
     missing = np.zeros(table.num_rows, bool)
     bad = np.zeros(table.num_rows, bool)
     for _, p in operands.values():

@@ -65,3 +65,17 @@ def guess_format(arr, label: str, name: str | None = None) -> str | None:
         raise DataError(f"column {label}: its dates (e.g. {example!r}) read as day/month and as month/day "
                         f"alike; give its format in the mapping, e.g. formats: {{{name or label}: {fmt!r}}}")
     return fmt
+
+
+_WORDS = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%H": "HH", "%M": "MM", "%S": "SS"}
+
+
+def in_words(fmt: str) -> str:
+    """A strptime format as a person writes it.
+
+    >>> in_words("%d/%m/%Y %H:%M")
+    'dd/mm/yyyy HH:MM'
+    """
+    for code, word in _WORDS.items():
+        fmt = fmt.replace(code, word)
+    return fmt

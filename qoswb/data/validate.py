@@ -40,6 +40,7 @@ class Parsed:
     # its values are null, so nothing downstream computes with them
     extreme: np.ndarray | None = None
     unnamed: np.ndarray | None = None  # values a recode (values:) does not name
+    format: str | None = None  # the timestamp format recognised in the column's text (none given)
 
 
 INT64_LIMIT = 2.0 ** 63
