@@ -173,8 +173,8 @@ def _collapse(kind, raw, parsed, labels, found, m, opts, timezone) -> _Collapsed
     else:
         case = cols.build(raw.table, "id", {"column": log.case}, "string", missing=m.missing)
         case_label = f"case ({log.case!r})"
-    keys = {o: cols.operand(blank(raw.table[o], m.missing), repr(o), opts.get("decimal"), timezone)[1]
-            for o in log.order}
+    keys = {o: cols.operand(blank(raw.table[o], m.missing), o, opts.get("decimal"), timezone,
+                            fmt=m.timestamp_format, setting="timestamp_format")[1] for o in log.order}
     cases = events.group(case.values, [p.values for p in keys.values()])
     values = {name: events.take(p.values, found[name].get("take", "last"), cases) for name, p in parsed.items()}
     collapsed = {name: Parsed(v, _mask(pc.is_null(v)), np.zeros(cases.count, bool)) for name, v in values.items()}

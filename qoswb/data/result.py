@@ -44,9 +44,11 @@ def counts(summary: dict) -> str:
     def many(count, word):
         return f"{count:,} {word}{'' if count == 1 else 's'}"
 
-    return (f"{many(s['rows_read'], 'event')} read in {many(cases['read'], 'case')}: "
-            f"{many(cases['accepted'], 'case')} accepted ({many(inside, 'event')}), "
-            f"{many(cases['rejected'], 'case')} rejected; {many(s['rejected'], 'event')} rejected")
+    # a team's own counts know its accepted cases, not which rejected events were its cases
+    read = f" in {many(cases['read'], 'case')}" if "read" in cases else ""
+    rejected = f", {many(cases['rejected'], 'case')} rejected" if "rejected" in cases else ""
+    return (f"{many(s['rows_read'], 'event')} read{read}: {many(cases['accepted'], 'case')} accepted "
+            f"({many(inside, 'event')}){rejected}; {many(s['rejected'], 'event')} rejected")
 
 
 @dataclass

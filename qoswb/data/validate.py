@@ -162,6 +162,19 @@ def _strptime(text, fmt: str):
     return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
 
 
+def _on_distinct(text, parse_text):
+    """``parse_text(text)``, computed once per distinct value when values repeat (an event log
+    repeats its case's opening time on every event): the strict strptime is the costly part."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if len(text) < 10_000:
+        return parse_text(text)
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) * 2 > len(text):
+        return parse_text(text)
+    return pc.take(parse_text(encoded.dictionary), encoded.indices)
+
+
 def _iso_parse(text):
     """Naive local timestamps and UTC instants from ISO 8601 text (fast path first)."""
     try:
@@ -236,7 +249,7 @@ def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
         return Parsed(values, missing, np.zeros(len(arr), bool), beyond)
     text, missing = _text(arr)
     if fmt and "%z" not in fmt:
-        naive, instants = _strptime(text, fmt), None
+        naive, instants = _on_distinct(text, lambda values: _strptime(values, fmt)), None
     elif fmt:
         naive = pa.nulls(len(text), pa.timestamp(UNIT))
         instants = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True).cast(pa.timestamp(UNIT, "UTC"))

@@ -16,7 +16,7 @@ are an error too.
 >>> minutes_by_priority(priority, {"Hihg": 480}, "sla (resolution)")
 Traceback (most recent call last):
 ...
-qoswb.errors.ParameterError: sla (resolution): no interaction has priority 'Hihg' (did you mean 'High'?); the data's priorities: '1 - Critical', '2 - High', '3 - Moderate'
+qoswb.errors.ParameterError: sla (resolution): no interaction has priority 'Hihg' (did you mean 'High' or '2 - High'?); the data's priorities: '1 - Critical', '2 - High', '3 - Moderate'
 """
 
 import re
