@@ -232,3 +232,13 @@ def test_an_order_whose_dates_read_both_ways_asks_for_timestamp_format(tmp_path)
     r = load_interactions(write_log(tmp_path, rows), {"preset": "servicenow_events",
                                                       "timestamp_format": "%d/%m/%Y %H:%M"})
     assert str(r.data["opened_at"].iloc[0]) == "2016-02-29 01:16:00+00:00" and not any("order" in n for n in r.notes)
+
+
+def test_a_dataframe_event_log_ordered_by_numbers_and_an_empty_one():
+    mapping = {"id": "n", "team": "g", "opened_at": "o", "events": {"order": "t"}}  # case: the id's column
+    frame = pd.DataFrame({"n": ["a", "a", "b"], "g": ["x", "y", "z"],
+                          "o": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]), "t": [2, 1, 1]})
+    r = load_interactions(frame, mapping)
+    assert r.data[["id", "team", "events"]].values.tolist() == [["a", "x", 2], ["b", "z", 1]]
+    empty = load_interactions(frame.iloc[:0], mapping)
+    assert empty.summary["cases"] == {"read": 0, "accepted": 0, "rejected": 0} and len(empty.data) == 0

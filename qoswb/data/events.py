@@ -137,7 +137,7 @@ def group(case, keys: list) -> Cases:
     sorted_codes = code[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(order) else \
         np.zeros(0, np.int64)
-    ends = np.r_[starts[1:], len(order)] - 1
+    ends = np.r_[starts[1:], len(order)].astype(np.int64)[: len(starts)] - 1
     first = np.empty(count, np.int64)
     last = np.empty(count, np.int64)
     first[sorted_codes[starts]] = order[starts]

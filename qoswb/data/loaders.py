@@ -21,6 +21,12 @@ first reason, so those counts add up to ``summary["rejected"]``):
 8. duplicate key (``id``; ``team`` + ``period`` for aggregates): a row is rejected when an
    earlier row with the same key was accepted, so the first good one is kept.
 
+An event log (``events: {case: number, order: sys_updated_at}`` in the mapping)
+is read and typed event by event, so checks 1, 3 and 4 name the event's line and
+reject its whole case (as does an empty or unreadable ``order``); its cases are
+then collapsed to one row each and checks 2 and 5-7 run on those rows (see
+:mod:`qoswb.data.events`). Every event of a rejected case is a rejected row.
+
 Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal``
 (``","`` for 1.234,5), ``sheet`` (Excel), ``table`` / ``query`` (DuckDB, SQL),
 ``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
