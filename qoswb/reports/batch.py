@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qoswb.errors import ParameterError
 from qoswb.reports import cache as data_cache
-from qoswb.reports.execute import remove_partials
+from qoswb.files import remove_partials
 from qoswb.reports.folder import MANIFEST, claim
 from qoswb.reports.index import INDEX, Manifest, write_index
 from qoswb.reports.jobs import expand

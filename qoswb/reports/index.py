@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from qoswb.redact import hide_passwords
-from qoswb.reports.execute import write_atomically
+from qoswb.files import write_atomically
 from qoswb.reports.folder import MANIFEST
 from qoswb.reports.jobs import inside
 
