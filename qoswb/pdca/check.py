@@ -1,22 +1,12 @@
-"""The Check step: did the change work? Before against after, with a test, an effect and a verdict.
+"""The Check step on a KPI series: did the change work?
 
-:func:`evaluate` compares the periods before a change with those after it and
-answers in the room's words: *improved*, *worse* or *no evidence yet* — and, when
-there are too few data, how many more periods are needed to tell (a power
-analysis with statsmodels). Proportions (SLA attainment, FCR, reopen rate) get the
-two-proportion z-test and a confidence interval of the difference (Newcombe's
-hybrid score interval by default); times get the Mann–Whitney test with the
-Hodges–Lehmann shift and its (Moses) confidence interval, because waiting times
-are skewed; scores get Welch's t-test with the mean difference and Cohen's d.
-
-The same on the KPI table, with the run-rule view (limits recomputed before and
-after the change), is in :mod:`qoswb.pdca.phases`.
-
->>> import numpy as np
->>> rng = np.random.default_rng(1)
->>> before, after = rng.normal(10, 2, 40), rng.normal(7, 2, 40)   # minutes: lower is better
->>> evaluate(before, after, kind="score", polarity=-1).verdict
-'improved'
+:func:`check_change` takes the periods of a team × KPI series and the date of the
+change, and reads it as an improvement team would: a baseline (the stable stretch
+since the last confirmed shift, or the periods the room chose), the run rules on the
+after-periods against the baseline's limits, and a level-shift test that allows for
+autocorrelated periods (:mod:`qoswb.pdca.steptest`). It waits, and says how long, until
+there are enough periods on both sides. Raw observations before and after are compared
+by :func:`qoswb.pdca.compare.evaluate`.
 """
 
 from __future__ import annotations
@@ -29,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
+<<<<<<< HEAD
 from qoswb.spc.kinds import get as chart_kind
 
 VERDICTS = ("improved", "no evidence yet", "worse")
@@ -370,6 +361,9 @@ def reading(result: CheckResult) -> str:
 
 
 # ---- the Check of a change on a KPI series: baseline, run rules, a test for autocorrelated data
+=======
+from qoswb.pdca.compare import _fmt, _polarity, _verdict
+>>>>>>> main
 
 MIN_AFTER = 6      # periods after the change before a verdict (and the run rules) can be read
 MIN_BASELINE = 12  # periods in the stable stretch before the change (fewer: the test gets liberal)
