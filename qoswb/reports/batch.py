@@ -14,12 +14,8 @@ import hashlib
 import os
 from pathlib import Path
 
-<<<<<<< HEAD
 from qoswb import grains
-from qoswb.errors import ParameterError
-=======
 from qoswb.errors import ParameterError, did_you_mean
->>>>>>> main
 from qoswb.reports import cache as data_cache
 from qoswb.files import remove_partials
 from qoswb.reports.folder import MANIFEST, claim
