@@ -89,6 +89,11 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
         raise ParameterError(f"{mapping.origin}: {', '.join(unknown)}{hint} not canonical {kind} column(s); "
                              f"a mapping goes canonical name: your column, with canonical names "
                              f"{', '.join(schema)}")
+    timed = [n for n, c in schema.items() if c.type in ("timestamp", "date")]
+    for name in mapping.formats:
+        if name not in timed:  # a misspelt key would leave its column to be guessed, or rejected
+            raise ParameterError(f"{mapping.origin}: formats: {name} is not a timestamp column of {kind}"
+                                 f"{did_you_mean(str(name), timed)}; its timestamps: {', '.join(timed)}")
     by_norm = {}
     for h in header:
         by_norm.setdefault(normalise(h), h)

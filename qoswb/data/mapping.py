@@ -11,8 +11,9 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
       category: {columns: [Type, Subtype], sep: " / "}   # several columns joined
       sla_minutes: {value: 480}                          # a constant
     formats:                      # strptime formats; without one, ISO 8601, dd/mm/yyyy or mm/dd/yyyy
-                                  #   is recognised per column (see qoswb.data.timeformats)
+                                  #   (24-hour or AM/PM) is recognised per column (qoswb.data.timeformats)
       opened_at: "%d/%m/%Y %H:%M"
+      resolved_at: ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M"]   # several: each value takes the first that reads it
     timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
     timezone: Europe/London       # of naive timestamps (UTC when not given)
     timestamp_range: {from: 2015-01-01, until: 2030-12-31}   # plausible timestamps and periods;
@@ -97,8 +98,9 @@ class Mapping:
                                  f"until ({bounds[1]:%Y-%m-%d})")
         return tuple(bounds)
 
-    def format_for(self, canonical: str) -> str | None:
-        """The timestamp format of one canonical column (its own, else the default)."""
+    def format_for(self, canonical: str):
+        """The timestamp format of one canonical column (its own, else the default): a strptime
+        format, a tuple of them tried in turn, or None (recognised from the values)."""
         spec = self.columns.get(canonical, {})
         return spec.get("format") or self.formats.get(canonical) or self.timestamp_format
 
@@ -206,6 +208,15 @@ def read_mapping(mapping=None) -> Mapping:
         raise ParameterError(f"{origin}: 'timestamp_range' should be a mapping with from and/or until, "
                              f"e.g. {{from: 2015-01-01, until: 2030-12-31}}, not {timestamp_range!r}")
     specs = {name: _spec(name, value, origin) for name, value in columns.items()}
+    from qoswb.data.timeformats import check_format
+
+    formats = {name: check_format(fmt, f"{origin}: formats: {name}") for name, fmt in formats.items()}
+    for name, spec in specs.items():
+        if "format" in spec:
+            spec["format"] = check_format(spec["format"], f"{origin}: column '{name}': format")
+    timestamp_format = raw.get("timestamp_format")
+    if timestamp_format is not None:
+        timestamp_format = check_format(timestamp_format, f"{origin}: timestamp_format")
     events = None
     if raw.get("events") is not None:
         from qoswb.data.events import read_events
@@ -217,8 +228,8 @@ def read_mapping(mapping=None) -> Mapping:
                              f"(events: {{case: ..., order: ...}})")
     return Mapping(
         columns=specs,
-        formats=dict(formats),
-        timestamp_format=raw.get("timestamp_format"),
+        formats=formats,
+        timestamp_format=timestamp_format,
         timezone=raw.get("timezone"),
         options={k: raw[k] for k in READ_OPTIONS if k in raw},
         kind=raw.get("kind"),
