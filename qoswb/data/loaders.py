@@ -66,6 +66,10 @@ from qoswb.data.validate import UNIT, Parsed
 from qoswb.errors import DataError, ParameterError
 
 LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra")
+# canonical values each rejected row carries as mapped (``mapped_team``...), so a report can tell
+# whose row it is whatever the source calls the column (a survey answer's team comes by its id)
+MAPPED = ("id", "team")
+MAPPED_PREFIX = "mapped_"
 _TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
@@ -349,6 +353,7 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
         return values.filter(keep) if not keeping.all() else values
 
     index = np.flatnonzero(rejected)
+    mapped = _mapped(parsed, log, index)
     as_read = reread().table if (reread is not None and len(index)) else raw.table
     frame = _as_read(as_read.take(pa.array(index, pa.int64())))
     del as_read
@@ -374,6 +379,8 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
     joined, first = _reasons(checks, index)
     frame["source_row"] = raw.source_rows[index]
     frame["reason"] = pd.array(joined, dtype="str")
+    for name, column in mapped.items():
+        frame[name] = column
     counts = pd.Series(first, dtype=object).value_counts()
     if raw.bad_rows:
         bad = pd.DataFrame(raw.bad_rows, columns=["source_row", "row_text", "reason"])
@@ -388,6 +395,26 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
                              "rejected": len(frame)}
         summary["cases"] = {"read": log.cases.count, "accepted": len(data), "rejected": log.cases.count - len(data)}
     return LoadResult(data, frame, summary, notes)
+
+
+def _mapped(parsed: dict, log, index: np.ndarray) -> dict:
+    """``mapped_id``, ``mapped_team`` of the rejected rows ``index``: the canonical value as mapped
+    and typed (null where empty or unreadable). An event takes its case's value (the case's row
+    is what is rejected), an event with no case its own."""
+    out = {}
+    rows = pa.array(index, pa.int64())
+    for name in MAPPED:
+        if name not in parsed:
+            continue
+        values = _combine(parsed[name].values).take(rows)
+        if log is not None and name in log.values and len(index):
+            code = log.cases.code[index]
+            has = code >= 0
+            if has.any():
+                of_case = _combine(log.values[name]).take(pa.array(np.where(has, code, 0)))
+                values = pc.if_else(pa.array(has), of_case, values)
+        out[MAPPED_PREFIX + name] = values.to_pandas().to_numpy()
+    return out
 
 
 def _as_read(table: pa.Table) -> pd.DataFrame:

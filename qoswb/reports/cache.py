@@ -9,7 +9,8 @@ writes ``<output>/_cache/``:
   counted as ``summaries["surveys"]["unmatched"]``) — or ``aggregates.parquet``;
 - ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
   it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
-- ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
+- ``rejected.parquet``: rows rejected at load (``table``, ``team``, ``source_row``, ``reason``): the team
+  as mapped (:data:`qoswb.data.loaders.MAPPED`), a survey answer's its interaction's, null when unreadable;
 - ``meta.json``: the load summaries, teams, first and last timestamps, and the
   key of what the cache was made from (:mod:`qoswb.reports.cachekey`: so
   ``--resume`` reuses a cache of the same data, never a stale one); database
@@ -34,7 +35,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from qoswb.data.linking import link_surveys
+from qoswb.data.linking import link_surveys, rating_rejected
 from qoswb.errors import DataError, ParameterError
 from qoswb.redact import hide_passwords, safe_url
 from qoswb.reports import cachekey
@@ -83,7 +84,7 @@ def _load(data: dict):
         frames = {"interactions": demo.interactions, "surveys": demo.surveys}
         summaries = {name: {"source": "demo", "rows_read": len(frame), "accepted": len(frame),
                             "rejected": 0, "rejected_by_reason": {}} for name, frame in frames.items()}
-        return frames, summaries, []
+        return frames, summaries, {}
     import qoswb.data as qd
 
     source, mapping = data["source"], data.get("mapping")
@@ -96,19 +97,42 @@ def _load(data: dict):
     result = loader(source, mapping=mapping, **options)
     frames = {data["kind"]: result.data}
     summaries = {data["kind"]: result.summary}
-    rejected = [result.rejected.assign(table=data["kind"])]
+    rejected = {data["kind"]: result.rejected}
     if data.get("surveys"):
         spec = data["surveys"]
         options = {k: spec[k] for k in ("table", "query", "timezone") if spec.get(k)}
         surveys = qd.load_surveys(spec["source"], mapping=spec.get("mapping"), **options)
         frames["surveys"] = surveys.data
         summaries["surveys"] = surveys.summary
-        rejected.append(surveys.rejected.assign(table="surveys"))
-    rejected = [r for r in rejected if len(r)]
-    if rejected:
-        keep = [c for c in ("table", "team", "source_row", "reason") if c in rejected[0]]
-        rejected = [pd.concat([r.reindex(columns=keep) for r in rejected], ignore_index=True)]
+        rejected["surveys"] = surveys.rejected
     return frames, summaries, rejected
+
+
+def _whose(rejected: dict, frames: dict):
+    """The rejected rows of every table in one frame (table, team, source_row, reason), each with
+    its canonical team: an interaction's or aggregate's as mapped (whatever the source calls the
+    column), a survey answer's its interaction's, accepted or rejected; None when nothing was rejected."""
+    import pandas as pd
+
+    from qoswb.data.linking import team_by_id
+
+    parts = []
+    for table, frame in rejected.items():
+        if not len(frame):
+            continue
+        if table == "surveys":
+            ids = frame["mapped_id"] if "mapped_id" in frame else pd.Series(index=frame.index, dtype="string")
+            teams = team_by_id(frames.get("interactions", pd.DataFrame()), rejected.get("interactions"))
+            team = teams.reindex(ids.astype("string").to_numpy()).to_numpy()
+        else:
+            team = frame["mapped_team"].to_numpy() if "mapped_team" in frame else None
+        parts.append(pd.DataFrame({"table": table, "team": team, "source_row": frame["source_row"].to_numpy(),
+                                   "reason": frame["reason"].to_numpy()}))
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True)
+    out["team"] = out["team"].astype("str")  # one type, null where unreadable, for the Parquet file
+    return out
 
 
 def derived(frames: dict, kind: str, kpis: list | None = None, sla=None) -> dict:
@@ -155,11 +179,14 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
                         f"row(s) read, {summary.get('rejected', 0)} rejected: see 'qoswb validate')")
     if "surveys" in frames and "interactions" in frames:  # answers rating no interaction: counted
         frames["surveys"], unmatched = link_surveys(frames["surveys"], frames["interactions"])
-        summaries["surveys"]["unmatched"] = len(unmatched)
+        of_rejected = int(rating_rejected(unmatched, rejected.get("interactions")).sum())
+        summaries["surveys"]["unmatched"] = len(unmatched) - of_rejected  # rate no interaction at all
+        summaries["surveys"]["rate_rejected"] = of_rejected  # rate an interaction rejected at load
+    refused = _whose(rejected, frames)
     frames.update(derived(frames, data["kind"], kpis, sla))
     kpis = frames.get("kpis")
-    if rejected:
-        frames["rejected"] = rejected[0]
+    if refused is not None:
+        frames["rejected"] = refused
     time_column = "period" if data["kind"] == "aggregates" else "opened_at"
     info = {"key": cachekey.key(parts), "key_parts": parts, "kind": data["kind"],
             "source": safe_url(data["source"]), "grain": grain,
