@@ -141,7 +141,8 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
             raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
     parsed = {name: parsed[name] for name in found}  # back in the schema's order, for the checks
-    notes = list(raw.notes) + _notes(kind, found, raw, timezone) + _format_notes(parsed, labels)
+    notes = list(raw.notes) + _notes(kind, found, raw, timezone) + _format_notes(parsed, labels) \
+        + _unreadable_notes(raw.table, found, parsed, labels, schema, m)
     used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
     extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
     if m.events is not None:  # an event log: checks on each event and on each case's row (see data.events)
@@ -237,7 +238,9 @@ def _check_timezone(timezone, origin):
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ParameterError(f"{origin}: unknown timezone {timezone!r} (use a name like 'Europe/London')") from exc
+        hint = cols.did_you_mean(str(timezone), sorted(zoneinfo.available_timezones())) or \
+            " (use a name like 'Europe/London')"
+        raise ParameterError(f"{origin}: unknown timezone {timezone!r}{hint}") from exc
 
 
 def _outside(values, earliest, latest) -> np.ndarray:
@@ -440,6 +443,34 @@ def _format_notes(parsed: dict, labels: dict) -> list:
             by_format.setdefault(p.format, []).append(labels[name])
     return [f"{', '.join(names)}: read as {in_words(fmt)} (recognised; give formats: in the mapping to set "
             "another)" for fmt, names in by_format.items()]
+
+
+def _unreadable_notes(table, found, parsed, labels, schema, m) -> list:
+    """One note per column with unparseable values: how many, an example as read and, for
+    timestamps, the formats that would read them. The rows' reasons stay the same text for the same
+    cause (so they group); the example is said once, here."""
+    from qoswb.data.timeformats import shown, suggest
+
+    out = []
+    for name, p in parsed.items():
+        count = int(p.bad.sum())
+        refs = cols.references(found[name], [], name)
+        if not count or len(refs) != 1:
+            continue
+        bad = table[refs[0]].filter(pa.array(p.bad))
+        example = str(bad[0].as_py()).strip()
+        line = f"unparseable {labels[name]}: {count:,} value(s), e.g. {example[:60]!r}"
+        if schema[name].type in ("timestamp", "date") and "column" in found[name]:
+            current = m.format_for(name) or p.format
+            current = () if current is None else (current,) if isinstance(current, str) else tuple(current)
+            extra = suggest(pc.unique(bad.slice(0, 20_000)).cast(pa.string()).to_pylist()[:200])
+            extra = () if extra is None else (extra,) if isinstance(extra, str) else extra
+            if extra or not current:  # else the others read with its format: a wrong value, not a format
+                wanted = tuple(dict.fromkeys((*current, *extra)))
+                advice = shown(wanted if len(wanted) > 1 else wanted[0]) if wanted else "'...'"
+                line += f": give formats: {{{name}: {advice}}} in the mapping (a list is tried in turn)"
+        out.append(line)
+    return out
 
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:
