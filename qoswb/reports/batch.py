@@ -77,7 +77,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     notes: list[str] = []
     if params.data is not None:
         cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis,
-                                     sla=params.sla, notes=notes)
+                                     sla=params.sla, notes=notes, origin=params.origin)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)

@@ -135,24 +135,32 @@ def _whose(rejected: dict, frames: dict):
     return out
 
 
-def derived(frames: dict, kind: str, kpis: list | None = None, sla=None) -> dict:
+def derived(frames: dict, kind: str, kpis: list | None = None, sla=None, origin: str | None = None) -> dict:
     """The KPI table of every team, computed once: ``{"kpis": ...}``, or ``{}`` when
-    :mod:`qoswb.metrics` is not installed (templates then say so). ``sla``: the SLA targets."""
+    :mod:`qoswb.metrics` is not installed (templates then say so). ``sla``: the SLA targets;
+    ``origin``: the parameters file that gave them, named in an error about them (a priority in
+    ``sla:`` that the data does not have is only known once the data is read)."""
     try:
         from qoswb.metrics import kpis as compute
     except ImportError:
         return {}
-    if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
-        return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
-    return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ, sla=sla)}
+    try:
+        if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
+            return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
+        return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ, sla=sla)}
+    except ParameterError as exc:
+        if origin is None:
+            raise
+        raise ParameterError(f"{origin}: {exc}") from None
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          kpis: list | None = None, notes: list | None = None, sla=None) -> Path:
+          kpis: list | None = None, notes: list | None = None, sla=None, origin: str | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data (see :mod:`qoswb.reports.cachekey`)
     is kept as it is; when one is there but cannot be reused, why is added to ``notes``.
+    ``origin``: the parameters file, named in an error about its ``kpis`` or ``sla``.
     """
     folder = Path(output) / CACHE
     # the SLA targets shape the cached KPIs; as JSON reads them back, so {1: 30} compares equal next run
@@ -183,7 +191,7 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
         summaries["surveys"]["unmatched"] = len(unmatched) - of_rejected  # rate no interaction at all
         summaries["surveys"]["rate_rejected"] = of_rejected  # rate an interaction rejected at load
     refused = _whose(rejected, frames)
-    frames.update(derived(frames, data["kind"], kpis, sla))
+    frames.update(derived(frames, data["kind"], kpis, sla, origin))
     kpis = frames.get("kpis")
     if refused is not None:
         frames["rejected"] = refused
@@ -197,7 +205,9 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
             "tables": sorted(frames),
             # what each report states about the KPIs: the SLA targets used, and the KPIs left out and why
             "sla": None if kpis is None else kpis.attrs.get("sla"),
-            "kpi_notes": [] if kpis is None else list(kpis.attrs.get("notes", []))}
+            "kpi_notes": [] if kpis is None else list(kpis.attrs.get("notes", [])),
+            # what each report says about the figures it shows (rows they do not count)
+            "kpi_caveats": [] if kpis is None else list(kpis.attrs.get("caveats", []))}
     folder.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder.parent)
     tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.parent))
