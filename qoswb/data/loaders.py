@@ -109,7 +109,7 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
     if unknown:
         raise ParameterError(f"unknown option(s) {', '.join(unknown)}{cols.did_you_mean(unknown[0], LOAD_OPTIONS)}; "
                              f"expected some of {', '.join(LOAD_OPTIONS)}")
-    m = read_mapping(mapping)
+    m = read_mapping(mapping, setting="mapping=")
     if m.kind and m.kind != kind:
         raise ParameterError(f"{m.origin} is a mapping for {m.kind}, not {kind}")
     opts = {**m.options, **options}

@@ -157,10 +157,11 @@ def _spec(name: str, value, origin: str) -> dict:
                          f"or a dict, not {value!r}")
 
 
-def read_mapping(mapping=None) -> Mapping:
-    """Read a mapping from None, a dict, a YAML file path or a :class:`Mapping`.
+def read_mapping(mapping=None, setting: str = "mapping") -> Mapping:
+    """Read a mapping from None, a dict, a YAML file path, a preset's name or a :class:`Mapping`.
 
-    Raises :class:`~qoswb.errors.ParameterError` naming the key that is wrong.
+    Raises :class:`~qoswb.errors.ParameterError` naming the key that is wrong; ``setting``
+    names where the mapping was given (``--mapping`` on the command line), for a file that is not there.
 
     >>> read_mapping(None).columns
     {}
@@ -178,7 +179,7 @@ def read_mapping(mapping=None) -> Mapping:
         origin, mapping = f"preset {mapping}", presets.load(mapping)
     elif isinstance(mapping, (str, Path)):
         origin = str(mapping)
-        mapping = _read_yaml(Path(mapping))
+        mapping = _read_yaml(Path(mapping), setting)
     if not isinstance(mapping, dict):
         raise ParameterError(f"{origin}: a mapping is a dict (or YAML mapping), not {type(mapping).__name__}")
     raw = dict(mapping)
@@ -269,13 +270,21 @@ def _missing(values, origin: str) -> tuple:
     return tuple(str(v).strip() for v in values)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path, setting: str = "mapping") -> dict:
     import yaml
 
     from qoswb.yamlsafe import safe_load
 
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        from qoswb.data import presets
+
+        here = path.parent if path.parent.is_dir() else None
+        near = [str(path.parent / p.name) if str(path.parent) != "." else p.name
+                for p in (here.iterdir() if here else []) if p.suffix in (".yaml", ".yml")]
+        raise ParameterError(f"{setting}: no mapping file {path}{_did_you_mean(str(path), [*near, *presets.names()])}; "
+                             f"a mapping is a YAML file or a preset's name ({', '.join(presets.names())})") from exc
     except OSError as exc:
         raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
