@@ -148,10 +148,10 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
     if m.events is not None:  # an event log: checks on each event and on each case's row (see data.events)
         log = _collapse(kind, raw, parsed, labels, found, m, opts, timezone)
         notes += log.notes
-        return _assemble(kind, raw, parsed, log.checks, extra, notes, reread, log)
+        return _assemble(kind, raw, parsed, log.checks, extra, notes, reread, log, m.missing)
     checks = _required(kind, parsed, labels) + _reading(parsed, labels) + _row_checks(kind, parsed, labels,
                                                                                       m.plausible())
-    return _assemble(kind, raw, parsed, checks, extra, notes, reread)
+    return _assemble(kind, raw, parsed, checks, extra, notes, reread, missing=m.missing)
 
 
 @dataclass
@@ -330,9 +330,13 @@ def _reasons(checks: list, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return joined, first
 
 
-def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) -> LoadResult:
+def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None, missing=()) -> LoadResult:
     """Build the result; empties ``parsed`` and ``raw.table`` on the way to keep the peak low.
-    ``log``: an event log's cases (the data is then one row per accepted case)."""
+    ``log``: an event log's cases (the data is then one row per accepted case); ``missing``: the
+    mapping's cell values meaning no value, blanked in the kept columns too (rejected rows keep them
+    as read)."""
+    from qoswb.data.recode import blank
+
     n = raw.table.num_rows
     rejected = np.zeros(n, bool)
     for mask, _ in checks:
@@ -363,7 +367,7 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
 
     arrays = {name: kept(values[name]) for name in SCHEMAS[kind] if name in values}
     for name in extra:
-        column = kept(source(name))
+        column = blank(kept(source(name)), missing)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         arrays[name if name not in arrays else f"{name} (source)"] = column
