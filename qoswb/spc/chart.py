@@ -16,6 +16,7 @@ from ..errors import DataError, ParameterError
 from . import kinds as kinds_mod
 from . import rules as rules_mod
 from .checks import run_checks
+from .frame import from_columns
 from .inputs import Tidy, tidy
 from .limits import Points
 
@@ -430,7 +431,7 @@ class ControlChart:
         cols["direction"] = self._direction()
         cols["baseline"] = p.base
         cols.update(r.extra)
-        return pd.DataFrame(cols, copy=False)
+        return from_columns(cols)
 
     def _direction(self) -> np.ndarray:
         """Which way each signal points (+1 up, -1 down; 0 no signal). When the rules on a

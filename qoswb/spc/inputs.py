@@ -97,30 +97,38 @@ def _column(data, key, name):
 
 
 def _codes(values, name):
-    """Integer codes per row and the labels, groups in order of first appearance.
+    """Integer codes per row, the labels (groups in order of first appearance) and,
+    when each group's rows are already together, the first row of each group
+    (else None).
 
     When each group's rows are already together (the usual output of a
     groupby), the codes come from comparing neighbours, cheaper than hashing
-    every value. A categorical column keeps its category order. Missing
-    labels are a DataError.
+    every value, and they are 0, 1, 2, ... down the rows. A categorical column
+    keeps its category order. Missing labels are a DataError.
+
+    >>> codes, labels, starts = _codes(pd.Series(["b", "b", "a"]), "team")
+    >>> codes.tolist(), labels.tolist(), starts.tolist()
+    ([0, 0, 1], ['b', 'a'], [0, 2])
     """
     s = values if isinstance(values, pd.Series) else pd.Series(values)
+    starts = None
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy().astype(np.int64)
         labels = s.cat.categories
     else:
-        codes, labels = _contiguous_codes(s)
+        codes, labels, starts = _contiguous_codes(s)
         if codes is not None:
-            return codes, labels  # missing labels never make a contiguous block
+            return codes, labels, starts  # missing labels never make a contiguous block
         codes, labels = pd.factorize(s, sort=False)
         codes = codes.astype(np.int64, copy=False)
     if (codes < 0).any():
         raise DataError(f"column {name!r} is missing on rows {_where(np.flatnonzero(codes < 0))}")
-    return codes, labels
+    return codes, labels, starts
 
 
 def _contiguous_codes(s: pd.Series):
-    """Codes by neighbour comparison when every label occupies one block of rows, else None.
+    """(codes, labels, first row of each block) by neighbour comparison when every label
+    occupies one block of rows, else (None, None, None).
 
     The blocks are contiguous when no label comes back later: proved at once
     when the block labels ascend (the usual output of a sort or groupby), else
@@ -128,7 +136,7 @@ def _contiguous_codes(s: pd.Series):
     """
     n = len(s)
     if n < 2:
-        return None, None
+        return None, None, None
     arr = s.array
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":  # never missing
         v = s.to_numpy()
@@ -140,20 +148,30 @@ def _contiguous_codes(s: pd.Series):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        a = pa.chunked_array(arr._pa_array)
+        a = arr._pa_array if isinstance(arr._pa_array, pa.ChunkedArray) else pa.chunked_array(arr._pa_array)
         if a.null_count:
-            return None, None
+            return None, None, None
         change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
         starts = _starts(np.asarray(pc.indices_nonzero(change)))
-        first = a.take(pa.array(starts))
+        first = a.take(starts)
         k = len(first)
         ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
         labels = pd.Index(pd.array(first, dtype=s.dtype))
     else:
-        return None, None
+        return None, None, None
     if not ascending and not labels.is_unique:  # a label comes back later
-        return None, None
-    return np.repeat(np.arange(len(starts)), np.diff(starts, append=n)), labels
+        return None, None, None
+    return np.repeat(np.arange(len(starts)), _lengths(starts, n)), labels, starts
+
+
+def _lengths(starts, n):
+    """Rows of each block, from the blocks' first rows and the number of rows (``np.diff``
+    with ``append=n``, without its Python overhead)."""
+    out = np.empty(len(starts), dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=out[:-1])
+    if len(out):
+        out[-1] = n - starts[-1]
+    return out
 
 
 def _categorical(codes, labels):
@@ -212,7 +230,10 @@ def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
 
 def _sorted(input_kind, y, n, x, group, phase, index):
     N = len(y)
-    gcode, glabels = _codes(group, "group") if group is not None else (None, None)
+    gcode = glabels = None
+    gstart = np.zeros(1, dtype=np.int64) if N else None  # first row of each group, when known
+    if group is not None:
+        gcode, glabels, gstart = _codes(group, "group")
     if glabels is not None and not isinstance(glabels, pd.Index):
         glabels = pd.Index(glabels)
     xarr = xkey = None
@@ -220,21 +241,33 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         xs = x if isinstance(x, pd.Series) else pd.Series(x)
         xarr = xs.array
         kind = xs.dtype.kind if isinstance(xs.dtype, np.dtype) else ""
-        if kind in ("f", "M"):  # NumPy floats and datetimes: a direct check, cheaper than isna()
-            missing = np.isnat(xs.to_numpy()) if kind == "M" else np.isnan(xs.to_numpy())
+        strictly = False
+        if kind in ("i", "u", "f", "M") and gstart is not None:
+            # the usual case: groups together, x rising inside each; then no x can be
+            # missing but a group's first (NaN and NaT rise above nothing)
+            xkey = xs.to_numpy()
+            strictly = _rising_within(xkey, gstart)
+        if strictly:
+            first_x = xkey[gstart]
+            missing_at = gstart[np.isnat(first_x) if kind == "M" else np.isnan(first_x)] \
+                if kind in ("f", "M") else gstart[:0]
+        elif kind in ("f", "M"):  # NumPy floats and datetimes: a direct check, cheaper than isna()
+            missing_at = np.flatnonzero(np.isnat(xs.to_numpy()) if kind == "M" else np.isnan(xs.to_numpy()))
         else:
-            missing = xs.isna().to_numpy()
-        if missing.any():
-            raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(missing))}")
+            missing_at = np.flatnonzero(xs.isna().to_numpy())
+        if len(missing_at):
+            raise DataError(f"column 'x' is missing on rows {_where(missing_at)}")
         try:
             xkey = xs.to_numpy() if kind in ("i", "u", "f", "M") else pd.factorize(xs, sort=True)[0]
         except TypeError as exc:
             raise DataError(f"column 'x' mixes values that cannot be ordered: {exc}") from None
         keys = (xkey,) if gcode is None else (xkey, gcode)
-        strictly = _strictly_sorted(xkey, gcode)  # the usual case: nothing to sort or check
+        if gstart is None:  # groups not known to be together: by their codes
+            strictly = _strictly_sorted(xkey, gcode)
         order = None if strictly or _is_sorted(keys) else np.lexsort(keys)
     else:
-        order = None if gcode is None or _is_sorted((gcode,)) else np.argsort(gcode, kind="stable")
+        order = None if gcode is None or gstart is not None or _is_sorted((gcode,)) else \
+            np.argsort(gcode, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
     row = order
     gs = None if gcode is None else take(gcode)
@@ -248,18 +281,23 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         if (pcode < 0).any():
             raise DataError(f"column 'phase' is missing on rows {_where(np.flatnonzero(pcode < 0))}")
         pcode = take(pcode)
-    new = np.zeros(N, dtype=bool)
-    if N:
-        new[0] = True
-    if gs is not None:
-        new[1:] |= gs[1:] != gs[:-1]
-    if pcode is not None:
-        new[1:] |= pcode[1:] != pcode[:-1]
-    start = np.flatnonzero(new)
-    if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
-        seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
+    if pcode is None and gs is not None and gstart is not None:
+        # groups together with codes 0, 1, ... down the rows: sorting (by x inside
+        # each group) moved no group, so they are the segments as they stand
+        start, seg = gstart, gs
     else:
-        seg = np.repeat(np.arange(len(start)), np.diff(start, append=N))
+        new = np.zeros(N, dtype=bool)
+        if N:
+            new[0] = True
+        if gs is not None:
+            new[1:] |= gs[1:] != gs[:-1]
+        if pcode is not None:
+            new[1:] |= pcode[1:] != pcode[:-1]
+        start = np.flatnonzero(new)
+        if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
+            seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
+        else:
+            seg = np.repeat(np.arange(len(start)), _lengths(start, N))
     out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
                group=None if gs is None else _categorical(gs, glabels),
                phase=None if pcode is None else plabels.take(pcode), row=row)
@@ -300,6 +338,21 @@ def _strictly_sorted(x, gcode):
         return False
     flat = np.flatnonzero(~rises)  # few: the group starts (and any unsorted x)
     return bool((gcode[flat + 1] > gcode[flat]).all())
+
+
+def _rising_within(x, start):
+    """``x`` strictly increasing inside each block of rows (first rows ``start``), which is
+    what ``_strictly_sorted`` checks when the group codes ascend block by block; a NaN or
+    NaT never rises, nor does a value equal to the previous one.
+
+    >>> _rising_within(np.array([1, 2, 0, 5]), np.array([0, 2])), _rising_within(np.array([1, 1]), np.array([0]))
+    (True, False)
+    """
+    if len(x) < 2:
+        return True
+    rises = x[1:] > x[:-1]
+    rises[start[1:] - 1] = True  # a group's first row need not rise above the last one's
+    return bool(rises.all())
 
 
 def _is_sorted(keys):
