@@ -18,7 +18,7 @@ from . import rules as rules_mod
 from .checks import run_checks
 from .frame import from_columns
 from .inputs import Tidy, tidy
-from .limits import Points
+from .limits import Points, block_lengths
 
 _COMMON_PARAMS = ("exclude",)
 
@@ -91,12 +91,13 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
         if season is not None:
             points.extra["season"] = season
     result = spec.compute(points, options)
+    points.extra.pop("season", None)  # read by the model only: not kept with the chart
     flags, ways = _signals(rule_ids, result, points)
     if not options.y_neg:
         _floor_at_zero(result, t)
     # checked on what the limits model: the residuals when there is an expectation
-    checked = points if "expected" not in result.extra else dataclasses.replace(
-        points, y=points.y - result.extra["expected"])
+    checked = points if result.residuals is None else dataclasses.replace(points, y=result.residuals)
+    result.residuals = None  # read by the checks only: not kept with the chart
     checks = run_checks(checked, spec.name, result.seg_centre)
     return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity, ways)
 
@@ -211,7 +212,7 @@ def _points(spec, t: Tidy, freeze, excluded) -> Points:
         base &= has_cases
         base &= t.n < np.inf
     if freeze is not None:
-        pos = np.arange(len(t.seg)) - np.repeat(t.start, np.diff(np.append(t.start, len(t.seg))))
+        pos = np.arange(len(t.seg)) - np.repeat(t.start, block_lengths(t.start, len(t.seg)))
         base &= pos < freeze
     if excluded is not None:
         base &= ~excluded
@@ -277,6 +278,9 @@ def _blocks(start, total, size):
     >>> list(_blocks(np.array([0, 4, 6, 9]), 12, 4))
     [(0, 4, 0, 1), (4, 6, 1, 2), (6, 12, 2, 4)]
     """
+    if total <= size:  # most charts: one block
+        yield 0, total, 0, len(start)
+        return
     cut = np.unique(np.searchsorted(start, np.arange(size, total, size), side="right") - 1)
     segs = [0, *cut[cut > 0].tolist(), len(start)]
     ends = [*start[segs[1:-1]].tolist(), total]
@@ -327,6 +331,7 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
         ctx = rules_mod.Context(seg=seg[at] - first if first else seg[at], stat=stat[at],
                                 cl=cl[at], z=z, beyond=out, nseg=int(seg[hi - 1]) - first + 1,
                                 start=start[s0:s1] - lo if lo else start[s0:s1],
+                                lengths=p.lengths[s0:s1] if everything else None,
                                 excluded=None if excluded is None else excluded[at])
         got = rules_mod.evaluate(rule_ids, ctx)
         return got, rules_mod.pointing(rule_ids, ctx, got, None if direction is None else direction[at])
@@ -404,16 +409,16 @@ class ControlChart:
         self.spec = spec
         self.rules = rule_ids
         self.polarity = polarity
-        self._t, self._points, self._result, self._flags, self._checks = t, points, result, flags, checks
-        self._ways = ways
-        self.frame = self._frame()
+        self._t, self._points, self._result, self._checks = t, points, result, checks
+        # the rules' flags and ways live on in the frame's columns only (not kept twice)
+        self.frame = self._frame(flags, ways)
 
     def __repr__(self):
         groups = "" if self._t.group is None else f", {len(np.unique(self._t.seg))} series"
         return (f"<ControlChart {self.kind!r}: {len(self.frame)} points{groups}, "
                 f"{int(self.frame['signal'].sum())} signals>")
 
-    def _frame(self) -> pd.DataFrame:
+    def _frame(self, flags, ways) -> pd.DataFrame:
         t, r, p = self._t, self._result, self._points
         N = len(r.stat)
         cols = {}
@@ -425,19 +430,18 @@ class ControlChart:
         if self.spec.has_n or (t.n is not None and self.spec.input == "either"):  # subgroup CUSUM, EWMA
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
-        labels, signal, _ = _rule_labels(self.rules, self._flags, N)
+        labels, signal, _ = _rule_labels(self.rules, flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
-        cols["direction"] = self._direction()
+        cols["direction"] = self._direction(*ways)
         cols["baseline"] = p.base
         cols.update(r.extra)
         return from_columns(cols)
 
-    def _direction(self) -> np.ndarray:
+    def _direction(self, up, down) -> np.ndarray:
         """Which way each signal points (+1 up, -1 down; 0 no signal). When the rules on a
         point disagree (a falling trend above the mean), improvement wins, as in Making
         Data Count's tool; with no polarity, the point's side of the centre decides."""
-        up, down = self._ways
         direction = up.view(np.int8) - down.view(np.int8)
         both = up & down
         if both.any():

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
+from .limits import block_lengths
 
 
 @dataclass
@@ -161,17 +162,7 @@ def _contiguous_codes(s: pd.Series):
         return None, None, None
     if not ascending and not labels.is_unique:  # a label comes back later
         return None, None, None
-    return np.repeat(np.arange(len(starts)), _lengths(starts, n)), labels, starts
-
-
-def _lengths(starts, n):
-    """Rows of each block, from the blocks' first rows and the number of rows (``np.diff``
-    with ``append=n``, without its Python overhead)."""
-    out = np.empty(len(starts), dtype=np.int64)
-    np.subtract(starts[1:], starts[:-1], out=out[:-1])
-    if len(out):
-        out[-1] = n - starts[-1]
-    return out
+    return np.repeat(np.arange(len(starts)), block_lengths(starts, n)), labels, starts
 
 
 def _categorical(codes, labels):
@@ -297,7 +288,7 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
             seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
         else:
-            seg = np.repeat(np.arange(len(start)), _lengths(start, N))
+            seg = np.repeat(np.arange(len(start)), block_lengths(start, N))
     out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
                group=None if gs is None else _categorical(gs, glabels),
                phase=None if pcode is None else plabels.take(pcode), row=row)
