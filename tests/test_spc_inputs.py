@@ -61,3 +61,27 @@ def test_x_that_does_not_rise_inside_a_group_is_sorted_or_named():
     df.loc[2, "x"] = 3.0  # a repeat inside a group: named by its input row
     with pytest.raises(DataError, match=r"x repeats inside a series .* on rows 2;"):
         tidy("values", df, y="y", n=None, x="x", group="team", phase=None)
+
+
+@pytest.mark.parametrize("labels", [
+    ["t01", "t01", "t02", "t02", "u02", "u02", "u03"],  # one width: differences in first and last byte
+    ["a", "a", "bb", "bb", "c", "ccc", "ccc"],  # widths differ
+    ["é1", "é1", "é2", "e2", "e2", "e3", "e3"],  # several bytes a letter
+    ["", "", "x", "x", "", "y", "y"],  # empty labels
+])
+@pytest.mark.parametrize("form", ["string", "large_string", "sliced", "chunked"])
+def test_label_changes_are_arrows_comparison(labels, form):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from qoswb.spc.inputs import _changes
+
+    kind = pa.string() if form == "string" else pa.large_string()
+    if form == "sliced":  # offsets that do not start at 0
+        a = pa.chunked_array([pa.array(["zz", "zzz"] + labels, type=kind).slice(2)])
+    elif form == "chunked":
+        a = pa.chunked_array([pa.array(labels[:3], type=kind), pa.array(labels[3:], type=kind)])
+    else:
+        a = pa.chunked_array([pa.array(labels, type=kind)])
+    want = np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, len(a) - 1))))
+    assert _changes(a).tolist() == want.tolist() == [i for i in range(6) if labels[i + 1] != labels[i]]

@@ -152,8 +152,7 @@ def _contiguous_codes(s: pd.Series):
         a = arr._pa_array if isinstance(arr._pa_array, pa.ChunkedArray) else pa.chunked_array(arr._pa_array)
         if a.null_count:
             return None, None, None
-        change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
-        starts = _starts(np.asarray(pc.indices_nonzero(change)))
+        starts = _starts(_changes(a))
         first = a.take(starts)
         k = len(first)
         ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
@@ -163,6 +162,37 @@ def _contiguous_codes(s: pd.Series):
     if not ascending and not labels.is_unique:  # a label comes back later
         return None, None, None
     return np.repeat(np.arange(len(starts)), block_lengths(starts, n)), labels, starts
+
+
+def _changes(a):
+    """Rows i where label i + 1 differs from label i, for a pyarrow array of text without nulls.
+
+    Labels of one width (team codes, IDs) are compared as one run of bytes against
+    itself shifted by a label, in NumPy: faster than Arrow's comparison label by label.
+
+    >>> import pyarrow as pa
+    >>> _changes(pa.chunked_array([["ab", "ab", "ac", "bc"]])).tolist(), _changes(pa.chunked_array([["a", "bc", "bc"]])).tolist()
+    ([1, 2], [0])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(a)
+    if a.num_chunks == 1 and (pa.types.is_large_string(a.type) or pa.types.is_string(a.type)):
+        chunk = a.chunk(0)
+        large = pa.types.is_large_string(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                                offset=chunk.offset * (8 if large else 4))
+        width = int(offsets[1] - offsets[0])
+        if width and offsets[-1] - offsets[0] == width * n and (offsets[1:] - offsets[:-1] == width).all():
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=width * n, offset=int(offsets[0]))
+            rows = np.flatnonzero(data[width:] != data[:-width])  # byte j: of rows j // width and the next
+            rows //= width
+            first = np.empty(len(rows), dtype=bool)
+            first[:1] = True
+            np.not_equal(rows[1:], rows[:-1], out=first[1:])
+            return rows[first]
+    return np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, n - 1))))
 
 
 def _categorical(codes, labels):
@@ -235,9 +265,11 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         strictly = False
         if kind in ("i", "u", "f", "M") and gstart is not None:
             # the usual case: groups together, x rising inside each; then no x can be
-            # missing but a group's first (NaN and NaT rise above nothing)
+            # missing but a group's first (a NaN or NaT never rises above the point before
+            # it). Datetimes are compared as their int64 counts, several times faster:
+            # NaT, the smallest count, still never rises above anything
             xkey = xs.to_numpy()
-            strictly = _rising_within(xkey, gstart)
+            strictly = _rising_within(xkey.view(np.int64) if kind == "M" else xkey, gstart)
         if strictly:
             first_x = xkey[gstart]
             missing_at = gstart[np.isnat(first_x) if kind == "M" else np.isnan(first_x)] \
