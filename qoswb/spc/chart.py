@@ -168,11 +168,18 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
                        "size 0 with a positive count"))
         if spec.name in ("p", "np", "pp"):
             checks.append((lambda: y > n, None, None, y_name, "counts above n"))
+    lowest = {}  # each array's minimum, taken once (n serves two checks)
+
+    def least(values):
+        if id(values) not in lowest:
+            lowest[id(values)] = values.min()
+        return lowest[id(values)]
+
     with np.errstate(invalid="ignore"):
         for bad, values, low, col, what in checks:
             # a minimum at or above ``low`` clears the check in one pass (a NaN
             # minimum does not: then the rows are looked at one by one)
-            if values is not None and (len(values) == 0 or values.min() >= low):
+            if values is not None and (len(values) == 0 or least(values) >= low):
                 continue
             mask = bad()
             if mask.any():
@@ -207,17 +214,21 @@ def _excluded(exclude, data, t: Tidy):
 
 def _points(spec, t: Tidy, freeze, excluded) -> Points:
     base = np.isfinite(t.y)
+    every_n = False  # every size positive and finite (then base needs nothing from n)
     if t.n is not None:
-        has_cases = t.n > 0  # NaN n is not > 0
-        base &= has_cases
-        base &= t.n < np.inf
+        with np.errstate(invalid="ignore"):
+            every_n = len(t.n) > 0 and t.n.min() > 0 and t.n.max() < np.inf  # NaN fails both
+        if not every_n:
+            has_cases = t.n > 0  # NaN n is not > 0
+            base &= has_cases
+            base &= t.n < np.inf
     if freeze is not None:
         pos = np.arange(len(t.seg)) - np.repeat(t.start, block_lengths(t.start, len(t.seg)))
         base &= pos < freeze
     if excluded is not None:
         base &= ~excluded
     y = t.y
-    if spec.input == "counts" and not has_cases.all():
+    if spec.input == "counts" and not every_n and not has_cases.all():
         y = np.where(has_cases, y, np.nan)  # a period with no cases at all is a gap
     extra = {} if excluded is None else {"excluded": excluded}
     return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng, extra=extra)
@@ -365,18 +376,17 @@ def _rule_labels(rule_ids, flags, N):
     for rid in rule_ids:
         signal |= flags[rid]
     hit = np.flatnonzero(signal)
-    cats = ("",)
     uniq = inv = ()
     if len(hit):
         code = np.zeros(len(hit), dtype=np.int64)
         for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
             code |= flags[rid][hit].astype(np.int64) << i
         uniq, inv = _distinct(code, 1 << len(rule_ids))
-        cats += tuple(",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq)
+    dtype = _labels_dtype(tuple(rule_ids), tuple(np.asarray(uniq).tolist()))
     # codes in the small integer type pandas would convert them to anyway
-    cat_codes = np.zeros(N, dtype=np.int8 if len(cats) < 127 else np.int32)
+    cat_codes = np.zeros(N, dtype=np.int8 if len(dtype.categories) < 127 else np.int32)
     cat_codes[hit] = np.add(inv, 1)
-    labels = pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False)
+    labels = pd.Categorical.from_codes(cat_codes, dtype=dtype, validate=False)
     return labels, signal, hit
 
 
@@ -392,10 +402,17 @@ def _distinct(code, size):
 
 
 @functools.lru_cache(maxsize=256)
-def _labels_dtype(cats):
-    """The categorical dtype of a ``rules`` column (cached: building one checks its
-    categories, which costs more than the whole column for a small chart)."""
-    return pd.CategoricalDtype(list(cats))
+def _labels_dtype(rule_ids: tuple, codes: tuple):
+    """The categorical dtype of a ``rules`` column: "" and the rule combinations ``codes``
+    (one bit per rule of ``rule_ids``) as comma-separated ids. Cached: building one checks
+    its categories, which costs more than the whole column for a small chart.
+
+    >>> list(_labels_dtype(("we1", "we2", "we4"), (1, 5)).categories)
+    ['', 'we1', 'we1,we4']
+    """
+    names = ("",) + tuple(",".join(rid for i, rid in enumerate(rule_ids) if code >> i & 1)
+                          for code in codes)
+    return pd.CategoricalDtype(list(names))
 
 
 class ControlChart:
