@@ -90,8 +90,13 @@ class Context:
         key = ("head", k)
         if key not in self.cache:
             at = np.arange(k)[:, None] + self.start[None, :]
-            ok = np.arange(k)[:, None] < self.lengths[None, :]
-            self.cache[key] = (at, None) if ok.all() else (np.where(ok, at, 0), ok)
+            if "shortest" not in self.cache:  # the usual case is told by one pass over the segments
+                self.cache["shortest"] = int(self.lengths.min()) if len(self.lengths) else 0
+            if self.cache["shortest"] >= k:
+                self.cache[key] = (at, None)
+            else:
+                ok = np.arange(k)[:, None] < self.lengths[None, :]
+                self.cache[key] = (np.where(ok, at, 0), ok)
         return self.cache[key]
 
     def side(self):
