@@ -20,12 +20,11 @@
 15
 """
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, warn
 from .limits import Points, segment_count, segment_sum
 
 MIN_BASELINE = 15
@@ -253,6 +252,5 @@ def run_checks(p: Points, kind: str, centre) -> dict:
     for key, text in messages.items():
         if key in out and out[key].any():
             k = int(out[key].sum())
-            warnings.warn(f"{k} of {p.nseg} series: {text} (see ControlChart.summary())",
-                          SPCWarning, stacklevel=3)
+            warn(f"{k} of {p.nseg} series: {text} (see ControlChart.summary())", SPCWarning)
     return out
