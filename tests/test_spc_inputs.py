@@ -84,4 +84,21 @@ def test_label_changes_are_arrows_comparison(labels, form):
     else:
         a = pa.chunked_array([pa.array(labels, type=kind)])
     want = np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, len(a) - 1))))
-    assert _changes(a).tolist() == want.tolist() == [i for i in range(6) if labels[i + 1] != labels[i]]
+    from qoswb.spc.inputs import _one_width
+
+    assert _changes(a, _one_width(a)).tolist() == _changes(a).tolist() == want.tolist() == [i for i in range(6) if labels[i + 1] != labels[i]]
+
+
+@pytest.mark.parametrize("dtype", ["str", "string"])
+def test_labels_of_one_width_are_each_charts_own(dtype):
+    def groups(names):
+        df = pd.DataFrame({"team": pd.array(np.repeat(names, 3), dtype=dtype), "x": np.tile([1, 2, 3], 2),
+                           "y": np.arange(6.0)})
+        return tidy("values", df, y="y", n=None, x="x", group="team", phase=None).group
+
+    first, again, other = groups(["ab", "cd"]), groups(["ab", "cd"]), groups(["ab", "ce"])
+    assert list(first.categories) == list(again.categories) == ["ab", "cd"]
+    assert list(other.categories) == ["ab", "ce"] and list(other) == ["ab"] * 3 + ["ce"] * 3
+    assert first.categories.dtype == pd.array(["a"], dtype=dtype).dtype
+    first.categories.name = "renamed"
+    assert again.categories.name is None

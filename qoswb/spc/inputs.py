@@ -17,6 +17,7 @@ own limits. Everything that would make a silently wrong chart is a
 ([1.0, 2.0, 4.0], [0, 0, 0])
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,11 +180,13 @@ def _contiguous_codes(arr):
         a = arr._pa_array if isinstance(arr._pa_array, pa.ChunkedArray) else pa.chunked_array(arr._pa_array)
         if a.null_count:
             return None, None, None
-        starts = _starts(_changes(a))
-        first = a.take(starts)
-        k = len(first)
-        ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
-        labels = pd.Index(pd.array(first, dtype=arr.dtype))
+        table = _one_width(a)
+        starts = _starts(_changes(a, table))
+        if table is not None:  # the labels' bytes name them: built once for each set of labels
+            labels, ascending = _block_labels(arr.dtype, a.type, table[starts].tobytes(), table.shape[1])
+            labels = labels._view()  # a name set on one chart's labels stays on it
+        else:
+            labels, ascending = _labels_of(a.take(starts), arr.dtype)
     else:
         return None, None, None
     if not ascending and not labels.is_unique:  # a label comes back later
@@ -191,35 +194,71 @@ def _contiguous_codes(arr):
     return np.repeat(np.arange(len(starts)), block_lengths(starts, n)), labels, starts
 
 
-def _changes(a):
-    """Rows i where label i + 1 differs from label i, for a pyarrow array of text without nulls.
+def _one_width(a):
+    """The labels of a pyarrow text array (one chunk) as a (labels × width) matrix of their
+    bytes, a view, when every label has the same width (team codes, IDs); else None."""
+    import pyarrow as pa
 
-    Labels of one width (team codes, IDs) are compared as one run of bytes against
-    itself shifted by a label, in NumPy: faster than Arrow's comparison label by label.
+    if a.num_chunks != 1 or not (pa.types.is_large_string(a.type) or pa.types.is_string(a.type)):
+        return None
+    n, chunk = len(a), a.chunk(0)
+    large = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                            offset=chunk.offset * (8 if large else 4))
+    width = int(offsets[1] - offsets[0])
+    if not width or offsets[-1] - offsets[0] != width * n or not (offsets[1:] - offsets[:-1] == width).all():
+        return None
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=width * n, offset=int(offsets[0]))
+    return data.reshape(n, width)
+
+
+def _changes(a, table=None):
+    """Rows i where label i + 1 differs from label i, for a pyarrow array of text without nulls
+    (``table``: its ``_one_width`` matrix, when it has one).
+
+    Labels of one width are compared as one run of bytes against itself shifted by a
+    label, in NumPy: faster than Arrow's comparison label by label.
 
     >>> import pyarrow as pa
-    >>> _changes(pa.chunked_array([["ab", "ab", "ac", "bc"]])).tolist(), _changes(pa.chunked_array([["a", "bc", "bc"]])).tolist()
+    >>> a, b = pa.chunked_array([["ab", "ab", "ac", "bc"]]), pa.chunked_array([["a", "bc", "bc"]])
+    >>> _changes(a, _one_width(a)).tolist(), _changes(b).tolist()
     ([1, 2], [0])
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    n = len(a)
-    if a.num_chunks == 1 and (pa.types.is_large_string(a.type) or pa.types.is_string(a.type)):
-        chunk = a.chunk(0)
-        large = pa.types.is_large_string(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
-                                offset=chunk.offset * (8 if large else 4))
-        width = int(offsets[1] - offsets[0])
-        if width and offsets[-1] - offsets[0] == width * n and (offsets[1:] - offsets[:-1] == width).all():
-            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=width * n, offset=int(offsets[0]))
-            rows = np.flatnonzero(data[width:] != data[:-width])  # byte j: of rows j // width and the next
-            rows //= width
-            first = np.empty(len(rows), dtype=bool)
-            first[:1] = True
-            np.not_equal(rows[1:], rows[:-1], out=first[1:])
-            return rows[first]
-    return np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, n - 1))))
+    if table is None:
+        n = len(a)
+        return np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, n - 1))))
+    width = table.shape[1]
+    data = table.reshape(-1)
+    rows = np.flatnonzero(data[width:] != data[:-width])  # byte j: of rows j // width and the next
+    rows //= width
+    first = np.empty(len(rows), dtype=bool)
+    first[:1] = True
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    return rows[first]
+
+
+def _labels_of(first, dtype):
+    """The block labels (a pyarrow array) as an Index of ``dtype``, and whether they ascend."""
+    import pyarrow.compute as pc
+
+    k = len(first)
+    ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
+    return pd.Index(pd.array(first, dtype=dtype)), ascending
+
+
+@functools.lru_cache(maxsize=32)
+def _block_labels(dtype, arrow_type, raw: bytes, width: int):
+    """``_labels_of`` the labels whose bytes, one ``width`` each, are ``raw`` (cached by their
+    bytes: charts of the same teams, one after another, share them; the Index is immutable)."""
+    import pyarrow as pa
+
+    k = len(raw) // width
+    large = pa.types.is_large_string(arrow_type)
+    offsets = np.arange(k + 1, dtype=np.int64 if large else np.int32) * width
+    first = pa.Array.from_buffers(arrow_type, k, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
+    return _labels_of(pa.chunked_array([first]), dtype)
 
 
 def _categorical(codes, labels):
