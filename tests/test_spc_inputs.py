@@ -86,7 +86,8 @@ def test_label_changes_are_arrows_comparison(labels, form):
     want = np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, len(a) - 1))))
     from qoswb.spc.inputs import _one_width
 
-    assert _changes(a, _one_width(a)).tolist() == _changes(a).tolist() == want.tolist() == [i for i in range(6) if labels[i + 1] != labels[i]]
+    expected = [i for i in range(6) if labels[i + 1] != labels[i]]
+    assert _changes(a, _one_width(a)).tolist() == _changes(a).tolist() == want.tolist() == expected
 
 
 @pytest.mark.parametrize("dtype", ["str", "string"])

@@ -441,8 +441,10 @@ def _rising_within(x, start):
     what ``_strictly_sorted`` checks when the group codes ascend block by block; a NaN or
     NaT never rises, nor does a value equal to the previous one.
 
-    >>> _rising_within(np.array([1, 2, 0, 5]), np.array([0, 2])), _rising_within(np.array([1, 1]), np.array([0]))
-    (True, False)
+    >>> _rising_within(np.array([1, 2, 0, 5]), np.array([0, 2]))
+    True
+    >>> _rising_within(np.array([1, 1]), np.array([0]))
+    False
     """
     if len(x) < 2:
         return True
