@@ -119,3 +119,25 @@ def test_the_team_report_says_its_rejected_rows(tmp_path):
     assert "this team's 149 rows read, 146 accepted, 3 rejected at load" in page.text
     portfolio, _ = run_report("portfolio_report", {"teams": []}, cache, tmp_path)
     assert "1 rejected row(s) whose team is unknown" in portfolio.text
+
+
+def test_an_event_logs_rejected_events_carry_their_cases_team(tmp_path):
+    """ServiceNow's event log (UCI header): INC0000047's events are rejected for one unreadable value,
+    each with the group the case was at at its last update; INC0000050 has no group at its last update
+    and the event with no number has no case: no team for those."""
+    from test_data_events import event, write_log
+
+    rows = [event("INC0000047", 0, "29/2/2016 04:40", opened="29/2/2016 04:40", group="Service Desk"),
+            event("INC0000047", 1, "1/3/2016 08:00", opened="29/2/2016 04:40", group="Service Desk",
+                  resolved="31/2/2016 25:00"),
+            event("INC0000047", 2, "2/3/2016 10:00", opened="29/2/2016 04:40", group="Network"),
+            event("INC0000050", 0, "13/3/2016 10:00", opened="13/3/2016 10:00", group="Network"),
+            event("INC0000050", 1, "13/3/2016 11:00", opened="13/3/2016 10:00", group="?"),
+            event("?", 0, "16/3/2016 08:00", opened="16/3/2016 08:00", group="Network"),
+            event("INC0000060", 0, "16/3/2016 09:00", opened="16/3/2016 09:00", group="Network")]
+    result = load_interactions(write_log(tmp_path, rows), "servicenow_events")
+    bad = result.rejected.set_index("source_row")
+    assert bad.loc[[2, 3, 4], "mapped_team"].tolist() == ["Network"] * 3  # the case's, not each event's
+    assert bad.loc[[2, 3, 4], "mapped_id"].tolist() == ["INC0000047"] * 3
+    assert bad.loc[[5, 6], "mapped_team"].isna().all()
+    assert bad.loc[7, "mapped_team"] == "Network" and pd.isna(bad.loc[7, "mapped_id"])  # its own, no case
