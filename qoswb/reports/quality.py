@@ -77,7 +77,9 @@ def unknown_team_rows(cache, teams=None):
     """
     rejected = _rejected(cache)
     known = set(teams or rc.meta(cache)["teams"])
-    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+    unknown = rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+    # said in words, not as a NaN: the row's team was empty or could not be read
+    return unknown.assign(team=unknown["team"].astype(object).where(unknown["team"].notna(), "(none)"))
 
 
 def load_lines(summaries) -> list[str]:
