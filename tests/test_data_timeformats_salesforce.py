@@ -103,3 +103,17 @@ def test_unparseable_values_are_shown_once_with_the_formats_that_read_them():
 def test_a_mistyped_timezone_gets_a_suggestion():
     with pytest.raises(ParameterError, match=r"unknown timezone 'America/NewYork' \(did you mean 'America/New_York'"):
         load_interactions(cases(["10/14/2026 03:19 PM"]), {**MAPPING, "timezone": "America/NewYork"})
+
+
+def test_a_bad_format_stops_a_batch_before_its_output_folder_is_made(tmp_path, capsys):
+    from qoswb.reports.testing import make_parameters, make_template
+
+    cases(["10/14/2026 03:19 PM"]).to_csv(tmp_path / "cases.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text("columns: {id: Case Number, team: Owner Role, opened_at: Date/Time Opened}\n"
+                                          "formats: {opened_at: '%m/%d/%Y %I:%M %P'}\n")
+    make_template(tmp_path, "tiny")
+    path = make_parameters(tmp_path, templates=["tiny.ipynb"], data={"source": "cases.csv", "mapping": "mapping.yaml"},
+                           teams="all", periods=["2026-10"])
+    assert main(["batch", str(path)]) == 2
+    assert "mapping.yaml: formats: opened_at: '%m/%d/%Y %I:%M %P' has %P" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -262,9 +262,9 @@ def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None
 
 
 def check_files(params: "BatchParameters") -> None:
-    """Refuse a data source or mapping file that is not there, before a batch writes anything:
-    the message names the key and the nearest file name in its folder (``csat.cvs`` for
-    ``csat.csv``). Parsing stays free of the file system; running checks it."""
+    """Refuse a data source or mapping file that is not there, or a mapping that cannot be read,
+    before a batch writes anything: the message names the key and the nearest file name in its
+    folder (``csat.cvs`` for ``csat.csv``). Parsing stays free of the file system; running checks it."""
     data = params.data or {}
     for where, spec in (("data", data), ("data.surveys", data.get("surveys") or {})):
         for key in ("source", "mapping"):
@@ -272,6 +272,10 @@ def check_files(params: "BatchParameters") -> None:
             # a mapping file's path was made absolute when parsed; a preset's name was not
             if isinstance(value, str) and (key == "source" or Path(value).is_absolute()):
                 _must_exist(params.origin, f"{where}.{key}", value)
+        if spec.get("mapping") is not None:  # a mapping's own mistakes (a bad format) before anything is written
+            from qoswb.data.mapping import read_mapping
+
+            read_mapping(spec["mapping"], setting=f"{params.origin}: '{where}.mapping'")
 
 
 def _must_exist(origin: str, key: str, resolved: str) -> None:
