@@ -6,7 +6,8 @@ writes ``<output>/_cache/``:
 
 - ``interactions.parquet``, ``surveys.parquet`` (the answers that rate an interaction
   of the data, with its ``team``, so a team's slice is one filter; the others are
-  counted as ``summaries["surveys"]["unmatched"]``) — or ``aggregates.parquet``;
+  counted as ``summaries["surveys"]["rate_rejected"]`` when they rate an interaction
+  rejected at load, else ``["unmatched"]``) — or ``aggregates.parquet``;
 - ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
   it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
 - ``rejected.parquet``: rows rejected at load (``table``, ``team``, ``source_row``, ``reason``): the team
