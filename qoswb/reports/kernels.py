@@ -20,7 +20,6 @@ import functools
 import multiprocessing
 import os
 import re
-import signal
 import subprocess
 import threading
 import time

@@ -229,8 +229,11 @@ def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=No
     nanny_log = logging.getLogger("distributed.nanny")
     nanny_log.addHandler(deaths)
     # A worker that dies is retried by qoswb (its count in the manifest), not by the scheduler;
-    # workers that are not daemonic processes may fork kernels (multiprocessing's rule).
-    settings = dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.daemon": False})
+    # workers that are not daemonic processes may fork kernels (multiprocessing's rule); the
+    # statistical profiler (a stack sample of every thread each 10 ms) would take the GIL from
+    # the report's own work, and nobody reads its profiles here.
+    settings = dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.daemon": False,
+                                "distributed.worker.profile.enabled": False})
     cluster = client = None
     try:
         if scheduler in (None, "local"):
