@@ -5,6 +5,12 @@
 True
 """
 
+import os
+import sys
+import warnings
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 
 class QoswbError(Exception):
     """Base of every error qoswb raises on purpose; the CLI prints it as one line."""
@@ -106,3 +112,22 @@ def did_you_mean(name: str, choices, known: bool = True) -> str:
 
     choices = [str(c) for c in choices]
     return suggestion(str(name), choices) or (f"; known: {', '.join(choices)}" if choices and known else "")
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn with the caller's own line as the place: the first frame outside qoswb.
+
+    However deep inside qoswb the warning is raised, it points at the notebook cell or
+    script line that called qoswb (Python 3.12's ``skip_file_prefixes``, by hand).
+
+    >>> warn("2 survey answer(s) rate no interaction")   # doctest: +SKIP
+    <stdin>:1: UserWarning: 2 survey answer(s) rate no interaction
+    """
+    # the caller of the outermost qoswb frame: frames of other libraries (functools, pandas)
+    # between qoswb's own are skipped too
+    level, outermost, frame = 1, 1, sys._getframe(0)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            outermost = level
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=outermost + 1)

@@ -90,4 +90,4 @@ def test_validate_without_a_mapping_names_the_preset_that_fits(tmp_path, capsys,
 
 
 def test_a_header_of_no_vendor_matches_no_preset():
-    assert matching(["Case", "Team", "Opened"]) == [] and names() == ["freshdesk", "servicenow", "zendesk"]
+    assert matching(["Case", "Team", "Opened"]) == [] and names() == ["freshdesk", "servicenow", "servicenow_events", "zendesk"]

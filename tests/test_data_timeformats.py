@@ -59,3 +59,27 @@ def test_an_ambiguous_file_is_exit_2_in_validate(tmp_path, capsys):
     mapping.write_text("columns: {id: Ticket, team: Team, opened_at: Opened}\n")
     assert main(["validate", str(path), "--mapping", str(mapping)]) == 2
     assert "read as day/month and as month/day alike" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, fmt, expected", [
+    ("01/03/2016 09:05", "%d/%m/%Y %H:%M", "2016-03-01 09:05:00"),
+    ("1/3/2016 9:05", "%d/%m/%Y %H:%M", "2016-03-01 09:05:00"),     # leading zeros optional
+    ("29/2/2016 01:16", "%d/%m/%Y %H:%M", "2016-02-29 01:16:00"),
+    ("31/2/2016 10:00", "%d/%m/%Y %H:%M", None),                    # not rolled over to 2 March
+    ("29/2/2015 01:16", "%d/%m/%Y %H:%M", None),                    # 2015 has no 29 February
+    ("1/3/2016 24:00", "%d/%m/%Y %H:%M", None),
+    ("1/3/2016 9:05 x", "%d/%m/%Y %H:%M", None),                    # text left over
+    ("1/3/2016  9:05", "%d/%m/%Y %H:%M", None),
+    ("\uff11/3/2016 9:05", "%d/%m/%Y %H:%M", None),                 # a full-width digit
+    ("2016-03-01T09:05:07", "%Y-%m-%dT%H:%M:%S", "2016-03-01 09:05:07"),
+    ("2016-02-30", "%Y-%m-%d", None),
+    ("1 Mar 2016", "%d %b %Y", "2016-03-01 00:00:00"),              # a month name: checked by formatting again
+    ("31 Feb 2016", "%d %b %Y", None),
+])
+def test_strict_formats_take_each_number_as_written(text, fmt, expected):
+    import pyarrow as pa
+
+    from qoswb.data.validate import _strptime
+
+    (value,) = _strptime(pa.array([text]), fmt).to_pylist()
+    assert (None if value is None else str(value)) == expected

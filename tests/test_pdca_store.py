@@ -176,6 +176,10 @@ def test_remove_keeps_the_removed_row_in_history(tmp_path):
     (lambda s, c: s.new_cycle("Queue\x00 at lunch"), "cycle.title: holds a control character ('\\x00')"),
     (lambda s, c: s.update_cycle(c, notes="bell\x07"), "cycle.notes: holds a control character"),
     (lambda s, c: s.new_cycle("Queue", team=["A", "B"]), "cycle.team=['A', 'B']: expected text, not a list"),
+    # dates outside 1990 .. five years from today are typos ("2062" for "2026"), not plans
+    (lambda s, c: s.add_action(c, "x", due="2062-03-31"), "action.due='2062-03-31': expected a date from 1990-01-01"),
+    (lambda s, c: s.add_change(c, "x", "1926-04-01"), "change.changed_on='1926-04-01': expected a date from"),
+    (lambda s, c: s.add_change(c, "x", "20226-04-01"), "change.changed_on='20226-04-01': expected a date"),
 ])
 def test_bad_input_is_refused_with_the_field_named(tmp_path, call, message):
     store = Store(tmp_path / "pdca.sqlite")

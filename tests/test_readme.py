@@ -68,3 +68,16 @@ def test_preset_example_loads_a_zendesk_export(tmp_path):
     assert answers.data.set_index("id")["csat"].tolist()[:1] == [5] and answers.summary["accepted"] == 2
     assert answers.rejected["reason"].tolist() == ["csat ('Satisfaction Score') value not named in its recode "
                                                    "(values:)"]
+
+
+def test_event_log_example_loads_a_servicenow_event_log(tmp_path):
+    from test_data_events import EVENTS, write_log
+
+    (block,) = [b for b in _blocks("yaml") if b.startswith("# incidents-log.yaml")]
+    (tmp_path / "incidents-log.yaml").write_text(block)
+    result = data.load_interactions(write_log(tmp_path, EVENTS), mapping=tmp_path / "incidents-log.yaml")
+    (shown,) = [b for b in _blocks("bash") if "incidents-log.yaml" in b]
+    first = result.report().splitlines()[0]
+    assert first.split(": ", 1)[1] in shown                      # the summary README shows is the one printed
+    assert result.summary["cases"] == {"read": 4, "accepted": 2, "rejected": 2}
+    assert [n for n in result.notes if "dd/mm/yyyy HH:MM" in n][0] in shown

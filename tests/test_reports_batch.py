@@ -111,6 +111,15 @@ def test_only_runs_the_named_teams_and_keeps_the_others_records(tmp_path):
     assert main(["batch", str(params), "--only", "Nobody"]) == 2  # a clear error, not a silent no-op
 
 
+def test_only_with_a_mistyped_team_suggests_the_team(tmp_path, capsys):
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["Returns", "Billing"],
+                             periods=["2025-02"])
+    assert main(["batch", str(params), "--only", "Retruns", "--no-progress"]) == 2
+    message = capsys.readouterr().err
+    assert "--only: team 'Retruns' is not among the batch's teams (did you mean 'Returns'" in message
+
+
 def test_a_kernel_that_dies_is_retried(tmp_path):
     marker = tmp_path / "died-once"
     make_template(tmp_path, body=f"""import os

@@ -5,7 +5,8 @@ import re
 import nbformat
 import pytest
 
-from qoswb.reports.execute import offline_html, remote_references, remove_partials, run_job
+from qoswb.files import remove_partials
+from qoswb.reports.execute import offline_html, remote_references, run_job
 from qoswb.reports.kernels import Kernels
 from qoswb.reports.testing import make_template
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from qoswb.errors import ParameterError
 from qoswb.reports.params import load, parse, period, period_range
@@ -256,3 +257,22 @@ def test_a_preload_list_of_importable_modules_is_kept_and_nothing_imported(base)
             % (str(base), str(base)))
     said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert said.strip() == "['pyarrow.parquet', 'matplotlib.pyplot', 'os.path', 'qoswb.reports.views'] []"
+
+
+@pytest.mark.parametrize("key, data", [
+    ("data.source", {"source": "tickets.cvs"}),
+    ("data.surveys.source", {"source": "tickets.csv", "surveys": {"source": "csat.cvs"}}),
+    ("data.mapping", {"source": "tickets.csv", "mapping": "mappng.yaml"}),
+])
+def test_a_file_that_is_not_there_is_named_with_its_key_before_anything_runs(tmp_path, key, data, capsys):
+    from qoswb.cli import main
+
+    for name in ("tickets.csv", "csat.csv", "mapping.yaml"):
+        (tmp_path / name).write_text("id\n1\n")
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump({"title": "T", "templates": ["team_report"], "teams": ["A"],
+                                    "periods": ["2025-03"], "output": "out", "data": data}))
+    assert main(["batch", str(path), "--no-progress"]) == 2
+    message = capsys.readouterr().err.strip()
+    assert f"'{key}': no file" in message and "(did you mean" in message and "\n" not in message
+    assert not (tmp_path / "out").exists()  # refused before the output folder was made

@@ -176,25 +176,31 @@ def build(table: pa.Table, name: str, spec: dict, ctype: str, *, fmt=None, timez
         source = pa.array(np.full(n, spec["value"], dtype=object if isinstance(spec["value"], str) else None))
     else:
         return _expression(table, name, spec["expr"], ctype, decimal, timezone)
+    guessed = None
     if ctype in ("timestamp", "date") and fmt is None and _is_text(source):  # dd/mm/yyyy, mm/dd/yyyy...
-        fmt = guess_format(source, label(name, spec), name)
-    return parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+        fmt = guessed = guess_format(source, label(name, spec), name)
+    parsed = parse(source, ctype, fmt=fmt, timezone=timezone, decimal=decimal)
+    parsed.format = guessed
+    return parsed
 
 
-def _operand(column, ref: str, decimal, timezone):
-    """(kind, Parsed) of one source column an expression reads: numbers, or timestamps (as float
-    seconds since 1970) when more of its values read as timestamps than as numbers."""
+def operand(column, ref: str, decimal, timezone, fmt=None, setting=None):
+    """(kind, Parsed) of one source column an expression (or an event log's order) reads: numbers,
+    or timestamps (as float seconds since 1970) when more of its values read as timestamps than as
+    numbers. ``fmt``: their format, else recognised; ``setting``: where a format is given (for messages)."""
     number = parse(column, "number", decimal=decimal)
     as_number = (number.values.to_numpy(zero_copy_only=False), number.missing, number.bad)
     if not number.bad.any() and not pa.types.is_timestamp(column.type):
         return "number", Parsed(*as_number)
-    fmt = guess_format(column, repr(ref)) if _is_text(column) else None
+    guessed = None
+    if fmt is None and _is_text(column):
+        fmt = guessed = guess_format(column, repr(ref), setting=setting)
     stamp = parse(column, "timestamp", fmt=fmt, timezone=timezone)
     if stamp.bad.sum() >= number.bad.sum() and not pa.types.is_timestamp(column.type):
         return "number", Parsed(*as_number)
     micros = pc.cast(pc.cast(stamp.values, pa.timestamp(UNIT, "UTC")), pa.int64())
     seconds = np.asarray(pc.divide(pc.cast(micros, pa.float64()), 1e6).to_numpy(zero_copy_only=False), float)
-    return "timestamp", Parsed(seconds, stamp.missing, stamp.bad)
+    return "timestamp", Parsed(seconds, stamp.missing, stamp.bad, format=guessed)
 
 
 def _timestamps(seconds, missing, bad) -> Parsed:
@@ -216,7 +222,7 @@ def _expression(table, name, expr, ctype, decimal, timezone=None) -> Parsed:
     column is read as numbers, or as timestamps when more of its values read so; a duration given
     to a number column counts minutes."""
     expression = parse_expression(expr, name)
-    operands = {r: _operand(table[r], r, decimal, timezone) for r in expression.columns}
+    operands = {r: operand(table[r], r, decimal, timezone) for r in expression.columns}
     missing = np.zeros(table.num_rows, bool)
     bad = np.zeros(table.num_rows, bool)
     for _, p in operands.values():

@@ -21,6 +21,12 @@ first reason, so those counts add up to ``summary["rejected"]``):
 8. duplicate key (``id``; ``team`` + ``period`` for aggregates): a row is rejected when an
    earlier row with the same key was accepted, so the first good one is kept.
 
+An event log (``events: {case: number, order: sys_updated_at}`` in the mapping)
+is read and typed event by event, so checks 1, 3 and 4 name the event's line and
+reject its whole case (as does an empty or unreadable ``order``); its cases are
+then collapsed to one row each and checks 2 and 5-7 run on those rows (see
+:mod:`qoswb.data.events`). Every event of a rejected case is a rejected row.
+
 Options (also accepted from the mapping): ``delimiter``, ``encoding``, ``decimal``
 (``","`` for 1.234,5), ``sheet`` (Excel), ``table`` / ``query`` (DuckDB, SQL),
 ``timezone`` (of naive timestamps), ``keep_extra`` (keep the source's other
@@ -42,17 +48,21 @@ stops the load with a :class:`~qoswb.errors.DataError` naming the line (see
 (1, {"missing team ('Team')": 1})
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from qoswb.data import columns as cols
+from qoswb.data import events
 from qoswb.data.mapping import READ_OPTIONS, read_mapping
 from qoswb.data.result import LoadResult
 from qoswb.data.schema import IN_ORDER, KEYS, SCHEMAS
 from qoswb.data.sources import TypedReadFailed, is_delimited, read_csv, read_source, sniff_csv
-from qoswb.data.validate import UNIT
+from qoswb.data.timeformats import in_words
+from qoswb.data.validate import UNIT, Parsed
 from qoswb.errors import DataError, ParameterError
 
 LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra")
@@ -127,11 +137,71 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
             raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
     parsed = {name: parsed[name] for name in found}  # back in the schema's order, for the checks
-    checks = _checks(kind, parsed, labels, m.plausible())
-    notes = list(raw.notes) + _notes(kind, found, raw, timezone)
+    notes = list(raw.notes) + _notes(kind, found, raw, timezone) + _format_notes(parsed, labels)
     used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
     extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
+    if m.events is not None:  # an event log: checks on each event and on each case's row (see data.events)
+        log = _collapse(kind, raw, parsed, labels, found, m, opts, timezone)
+        notes += log.notes
+        return _assemble(kind, raw, parsed, log.checks, extra, notes, reread, log)
+    checks = _required(kind, parsed, labels) + _reading(parsed, labels) + _row_checks(kind, parsed, labels,
+                                                                                      m.plausible())
     return _assemble(kind, raw, parsed, checks, extra, notes, reread)
+
+
+@dataclass
+class _Collapsed:
+    """An event log collapsed: per-event ``checks``, the cases, and each canonical column per case."""
+
+    checks: list
+    cases: events.Cases
+    values: dict
+    accepted: np.ndarray  # per case
+    notes: list
+
+
+def _collapse(kind, raw, parsed, labels, found, m, opts, timezone) -> _Collapsed:
+    """Group the events into cases, take each column's value per case, and check: each event as it
+    was read (a value that cannot be read, or an empty or unreadable order, rejects its case) and
+    each case's row as a row is checked; every check is given back as a mask over the events."""
+    from qoswb.data.recode import blank
+
+    log = m.events
+    if "id" not in KEYS[kind] or kind not in ("interactions", "surveys"):
+        raise ParameterError(f"{m.origin}: events (an event log) is for interactions or surveys, not {kind}")
+    header = raw.table.column_names
+    for what, ref in (("case", log.case), *(("order", o) for o in log.order)):
+        if ref is not None and ref not in header:
+            raise DataError(f"{raw.name}: column {ref!r} (events: {what}) is not in the header"
+                            f"{cols.did_you_mean(ref, header)}")
+    if log.case is None or found["id"] == {"column": log.case}:  # cases named by the id, as usual
+        case, case_label = parsed["id"], labels["id"]
+    else:
+        case = cols.build(raw.table, "id", {"column": log.case}, "string", missing=m.missing)
+        case_label = f"case ({log.case!r})"
+    keys = {o: cols.operand(blank(raw.table[o], m.missing), o, opts.get("decimal"), timezone,
+                            fmt=m.timestamp_format, setting="timestamp_format")[1] for o in log.order}
+    cases = events.group(case.values, [p.values for p in keys.values()])
+    values = {name: events.take(p.values, found[name].get("take", "last"), cases) for name, p in parsed.items()}
+    collapsed = {name: Parsed(v, _mask(pc.is_null(v)), np.zeros(cases.count, bool)) for name, v in values.items()}
+
+    def each_event(case_checks):
+        return [(cases.to_events(mask), reason) for mask, reason in case_checks]
+
+    def whole_case(event_checks):  # a problem in one event rejects its case: every event says so
+        return [(cases.to_events(cases.any(mask)), f"{reason} (in an event of its case)")
+                for mask, reason in event_checks]
+
+    order = [(p.missing, f"missing order ({o!r})") for o, p in keys.items()]
+    order += [(p.bad, f"unparseable order ({o!r})") for o, p in keys.items()]
+    checks = [(case.missing, f"missing {case_label}")] + each_event(_required(kind, collapsed, labels)) \
+        + whole_case(order + _reading(parsed, labels)) \
+        + each_event(_row_checks(kind, collapsed, labels, m.plausible()))
+    rejected = np.zeros(len(cases.code), bool)
+    for mask, _ in checks:
+        rejected |= mask
+    notes = [f"order ({o!r}): read as {in_words(p.format)} (recognised)" for o, p in keys.items() if p.format]
+    return _Collapsed(checks, cases, values, ~cases.any(rejected), notes)
 
 
 def _reader_types(found: dict, schema: dict, mapping, opts: dict) -> dict:
@@ -176,21 +246,25 @@ def _outside(values, earliest, latest) -> np.ndarray:
     return _mask(pc.or_(pc.less(values, bounds[0]), pc.greater(values, bounds[1])))
 
 
-def _checks(kind: str, parsed: dict, labels: dict, plausible: tuple) -> list:
-    """(mask, reason) pairs in the documented order; masks are numpy bool arrays."""
+def _required(kind: str, parsed: dict, labels: dict) -> list:
+    """(mask, reason) pairs, masks numpy bool arrays: required values missing (check 2)."""
+    return [(p.missing, f"missing {labels[name]}") for name, p in parsed.items() if SCHEMAS[kind][name].required]
+
+
+def _reading(parsed: dict, labels: dict) -> list:
+    """Values that cannot be read: unparseable, not named in a recode, infinite or too large (3, 4)."""
+    out = [(p.bad, f"unparseable {labels[name]}") for name, p in parsed.items()]
+    out += [(p.unnamed, f"{labels[name]} value not named in its recode (values:)") for name, p in parsed.items()
+            if p.unnamed is not None]
+    out += [(p.extreme, f"{labels[name]} infinite or too large") for name, p in parsed.items()
+            if p.extreme is not None]
+    return out
+
+
+def _row_checks(kind: str, parsed: dict, labels: dict, plausible: tuple) -> list:
+    """Values read but implausible: timestamps out of range, values out of range, out of order (5-7)."""
     schema = SCHEMAS[kind]
     out = []
-    for name, p in parsed.items():
-        if schema[name].required:
-            out.append((p.missing, f"missing {labels[name]}"))
-    for name, p in parsed.items():
-        out.append((p.bad, f"unparseable {labels[name]}"))
-    for name, p in parsed.items():
-        if p.unnamed is not None:
-            out.append((p.unnamed, f"{labels[name]} value not named in its recode (values:)"))
-    for name, p in parsed.items():
-        if p.extreme is not None:
-            out.append((p.extreme, f"{labels[name]} infinite or too large"))
     earliest, latest = plausible
     for name, p in parsed.items():
         if schema[name].type in ("timestamp", "date"):
@@ -249,33 +323,47 @@ def _reasons(checks: list, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return joined, first
 
 
-def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResult:
-    """Build the result; empties ``parsed`` and ``raw.table`` on the way to keep the peak low."""
+def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) -> LoadResult:
+    """Build the result; empties ``parsed`` and ``raw.table`` on the way to keep the peak low.
+    ``log``: an event log's cases (the data is then one row per accepted case)."""
     n = raw.table.num_rows
     rejected = np.zeros(n, bool)
     for mask, _ in checks:
         rejected |= mask
-    dup, dup_reason = _duplicates(kind, parsed, rejected)
-    checks.append((dup, dup_reason))
-    rejected |= dup
-    keep = pa.array(~rejected)
+    if log is None:
+        dup, dup_reason = _duplicates(kind, parsed, rejected)
+        checks.append((dup, dup_reason))
+        rejected |= dup
+        values, keeping = {name: p.values for name, p in parsed.items()}, ~rejected
+
+        def source(name):
+            return raw.table[name]
+    else:
+        values, keeping = log.values, log.accepted
+
+        def source(name):  # the source's other columns: the case's last event's
+            return events.take(raw.table[name], "last", log.cases)
+    keep = pa.array(keeping)
 
     def kept(values):
-        return values.filter(keep) if rejected.any() else values
+        return values.filter(keep) if not keeping.all() else values
 
     index = np.flatnonzero(rejected)
     as_read = reread().table if (reread is not None and len(index)) else raw.table
     frame = _as_read(as_read.take(pa.array(index, pa.int64())))
     del as_read
 
-    arrays = {name: kept(parsed[name].values) for name in SCHEMAS[kind] if name in parsed}
+    arrays = {name: kept(values[name]) for name in SCHEMAS[kind] if name in values}
     for name in extra:
-        column = kept(raw.table[name])
+        column = kept(source(name))
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         arrays[name if name not in arrays else f"{name} (source)"] = column
+    if log is not None:
+        arrays.setdefault("events", kept(pa.array(log.cases.events())))  # events in each case
     # let go of what was read before converting, so arrow frees each column once it is in pandas
     parsed.clear()
+    values.clear()
     raw.table = None
     table = pa.table(arrays) if arrays else None
     arrays.clear()
@@ -295,6 +383,10 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None) -> LoadResul
     by_reason = {str(k): int(v) for k, v in counts.sort_values(ascending=False, kind="stable").items()}
     summary = {"source": raw.name, "kind": kind, "rows_read": n + len(raw.bad_rows), "accepted": len(data),
                "rejected": len(frame), "rejected_by_reason": by_reason}
+    if log is not None:  # rows are events; the data's rows are cases
+        summary["events"] = {"read": summary["rows_read"], "in_accepted_cases": int((~rejected).sum()),
+                             "rejected": len(frame)}
+        summary["cases"] = {"read": log.cases.count, "accepted": len(data), "rejected": log.cases.count - len(data)}
     return LoadResult(data, frame, summary, notes)
 
 
@@ -311,6 +403,16 @@ def _as_read(table: pa.Table) -> pd.DataFrame:
             except (pa.ArrowException, ValueError, OverflowError):
                 columns[name] = pc.cast(column, pa.string()).to_pandas()
         return pd.DataFrame(columns)
+
+
+def _format_notes(parsed: dict, labels: dict) -> list:
+    """One note per timestamp format recognised (no format given), naming its columns."""
+    by_format = {}
+    for name, p in parsed.items():
+        if p.format:
+            by_format.setdefault(p.format, []).append(labels[name])
+    return [f"{', '.join(names)}: read as {in_words(fmt)} (recognised; give formats: in the mapping to set "
+            "another)" for fmt, names in by_format.items()]
 
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:

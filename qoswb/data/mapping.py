@@ -20,6 +20,12 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
     delimiter: ";"                # reading options: delimiter, encoding, decimal,
     encoding: latin-1             #   sheet (Excel), table or query (DuckDB, SQL), multiline
     multiline: true               # quoted CSV values hold line breaks, even lines that look like records
+    events: {case: number, order: sys_updated_at}   # an event log: one row per change of a case,
+                                  #   collapsed to one row per case (see qoswb.data.events)
+
+In an event log a column takes its case's last event's value (by ``order``)
+unless it says otherwise: ``opened_at: {column: opened_at, take: first}``
+(``take``: last, first, min or max).
 
 A column may also be ``{expr: "attendances - breaches"}``: arithmetic and
 comparisons on numeric columns of the source and literals, nothing else (see
@@ -40,10 +46,10 @@ from qoswb.errors import ParameterError
 
 READ_OPTIONS = ("delimiter", "encoding", "decimal", "sheet", "table", "query", "multiline")
 TOP_KEYS = ("kind", "columns", "formats", "timestamp_format", "timezone", "timestamp_range", "description",
-            "preset", "missing", *READ_OPTIONS)
+            "preset", "missing", "events", *READ_OPTIONS)
 EARLIEST = "1990-01-01"  # default start of the plausible timestamps; the end is a year after today
 DURATION_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}  # seconds in each
-SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format", "values", "after", *DURATION_UNITS)
+SPEC_KEYS = ("column", "columns", "sep", "expr", "value", "format", "values", "after", "take", *DURATION_UNITS)
 
 
 @dataclass
@@ -59,6 +65,7 @@ class Mapping:
     origin: str = "mapping"
     timestamp_range: dict = field(default_factory=dict)  # {"from": ..., "until": ...} as given
     missing: tuple = ()  # cell values that mean no value ("N/A", "-")
+    events: object = None  # an event log's case and order (qoswb.data.events.EventLog), or None
 
     def plausible(self):
         """(earliest, latest) plausible timestamp as naive UTC ``datetime`` objects.
@@ -130,6 +137,10 @@ def _spec(name: str, value, origin: str) -> dict:
             if ways[0] != "column":
                 raise ParameterError(f"{origin}: column '{name}': values (a recode) goes with column")
             spec["values"] = check_values(spec["values"], f"{origin}: column '{name}'")
+        if "take" in spec:
+            from qoswb.data.events import check_take
+
+            check_take(spec["take"], f"{origin}: column '{name}'")
         if "columns" in spec:
             spec.setdefault("sep", " ")
         if "expr" in spec:  # checked now, so a bad one stops before any data is read
@@ -194,8 +205,18 @@ def read_mapping(mapping=None) -> Mapping:
     if not isinstance(timestamp_range, dict) or set(timestamp_range) - {"from", "until"}:
         raise ParameterError(f"{origin}: 'timestamp_range' should be a mapping with from and/or until, "
                              f"e.g. {{from: 2015-01-01, until: 2030-12-31}}, not {timestamp_range!r}")
+    specs = {name: _spec(name, value, origin) for name, value in columns.items()}
+    events = None
+    if raw.get("events") is not None:
+        from qoswb.data.events import read_events
+
+        events = read_events(raw["events"], origin)
+    taking = [name for name, spec in specs.items() if "take" in spec]
+    if taking and events is None:
+        raise ParameterError(f"{origin}: column '{taking[0]}': take goes with an event log "
+                             f"(events: {{case: ..., order: ...}})")
     return Mapping(
-        columns={name: _spec(name, value, origin) for name, value in columns.items()},
+        columns=specs,
         formats=dict(formats),
         timestamp_format=raw.get("timestamp_format"),
         timezone=raw.get("timezone"),
@@ -204,6 +225,7 @@ def read_mapping(mapping=None) -> Mapping:
         origin=origin,
         timestamp_range=dict(timestamp_range),
         missing=_missing(raw.get("missing"), origin),
+        events=events,
     )
 
 

@@ -27,6 +27,30 @@ def _printable(line: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
 
 
+def counts(summary: dict) -> str:
+    """Rows read, accepted and rejected in words; for an event log, events and cases.
+
+    >>> counts({"rows_read": 3, "accepted": 2, "rejected": 1})
+    '3 rows read, 2 accepted, 1 rejected'
+    >>> counts({"rows_read": 9, "accepted": 2, "rejected": 4, "events": {"in_accepted_cases": 5},
+    ...         "cases": {"read": 3, "accepted": 2, "rejected": 1}})
+    '9 events read in 3 cases: 2 cases accepted (5 events), 1 case rejected; 4 events rejected'
+    """
+    s = summary
+    if "cases" not in s:
+        return f"{s.get('rows_read', 0):,} rows read, {s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected"
+    cases, inside = s["cases"], s["events"]["in_accepted_cases"]
+
+    def many(count, word):
+        return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+    # a team's own counts know its accepted cases, not which rejected events were its cases
+    read = f" in {many(cases['read'], 'case')}" if "read" in cases else ""
+    rejected = f", {many(cases['rejected'], 'case')} rejected" if "rejected" in cases else ""
+    return (f"{many(s['rows_read'], 'event')} read{read}: {many(cases['accepted'], 'case')} accepted "
+            f"({many(inside, 'event')}){rejected}; {many(s['rejected'], 'event')} rejected")
+
+
 @dataclass
 class LoadResult:
     """The outcome of a load.
@@ -40,7 +64,13 @@ class LoadResult:
     ``accepted``, ``rejected`` and ``rejected_by_reason`` (each rejected row counted
     once, under its first reason, so the counts add up to ``rejected``). ``notes``:
     what the reader should know (optional columns absent, encoding guessed...).
-    Always ``rows_read == accepted + rejected``.
+    Always ``rows_read == accepted + rejected``, except for an event log
+    (``events:`` in the mapping, see :mod:`qoswb.data.events`): there a row read
+    is an event, ``data`` holds one row per accepted case (with ``events``, its
+    count of events), ``rejected`` the rejected events, and ``summary`` adds
+    ``events`` (``read``, ``in_accepted_cases``, ``rejected``) and ``cases``
+    (``read``, ``accepted``, ``rejected``): events read = events in accepted
+    cases + events rejected, cases read = accepted + rejected.
     """
 
     data: pd.DataFrame
@@ -62,8 +92,7 @@ class LoadResult:
           missing id: 1
         """
         s = self.summary
-        lines = [f"{s['source']}: {s['rows_read']:,} rows read, {s['accepted']:,} accepted, "
-                 f"{s['rejected']:,} rejected"]
+        lines = [f"{s['source']}: {counts(s)}"]
         lines += [f"  {reason}: {count:,}" for reason, count in s["rejected_by_reason"].items()]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(_printable(line) for line in lines)

@@ -40,9 +40,10 @@ def _sample(arr):
     return pc.unique(text)[:SAMPLE]
 
 
-def guess_format(arr, label: str, name: str | None = None) -> str | None:
+def guess_format(arr, label: str, name: str | None = None, setting: str | None = None) -> str | None:
     """The strptime format of text column ``arr``, or None when it is ISO 8601 (or unrecognised:
-    its values are then rejected as unparseable). ``label`` names the column in the error."""
+    its values are then rejected as unparseable). ``label`` names the column in the error;
+    ``setting``, the mapping key that would give its format (default ``formats: {name: ...}``)."""
     from qoswb.data.validate import _strptime
 
     sample = _sample(arr)
@@ -62,6 +63,21 @@ def guess_format(arr, label: str, name: str | None = None) -> str | None:
     (first, (read, fmt)), *rest = sorted(best.items(), key=lambda item: -item[1][0])
     if rest and rest[0][1][0] == read:
         example = sample.filter(pc.is_valid(_strptime(sample, fmt)))[0].as_py()
+        setting = f"{setting}: {fmt!r}" if setting else f"formats: {{{name or label}: {fmt!r}}}"
         raise DataError(f"column {label}: its dates (e.g. {example!r}) read as day/month and as month/day "
-                        f"alike; give its format in the mapping, e.g. formats: {{{name or label}: {fmt!r}}}")
+                        f"alike; give its format in the mapping, e.g. {setting}")
+    return fmt
+
+
+_WORDS = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%H": "HH", "%M": "MM", "%S": "SS"}
+
+
+def in_words(fmt: str) -> str:
+    """A strptime format as a person writes it.
+
+    >>> in_words("%d/%m/%Y %H:%M")
+    'dd/mm/yyyy HH:MM'
+    """
+    for code, word in _WORDS.items():
+        fmt = fmt.replace(code, word)
     return fmt

@@ -40,6 +40,7 @@ class Parsed:
     # its values are null, so nothing downstream computes with them
     extreme: np.ndarray | None = None
     unnamed: np.ndarray | None = None  # values a recode (values:) does not name
+    format: str | None = None  # the timestamp format recognised in the column's text (none given)
 
 
 INT64_LIMIT = 2.0 ** 63
@@ -146,19 +147,71 @@ def _parse_boolean(arr, **_):
     return Parsed(values, missing, ~_np(known) & ~missing)
 
 
+_FIELDS = {"%d": pc.day, "%m": pc.month, "%Y": pc.year, "%H": pc.hour, "%M": pc.minute, "%S": pc.second}
+
+
+def _same_fields(text, parsed, fmt: str):
+    """Whether each number in ``text`` is the one the parsed timestamp has in its place (31/02 read
+    as 02/03 is not), for formats of numbers and separators only; None for other formats. Splitting
+    at the separators and comparing numbers is several times cheaper than formatting again."""
+    import re
+
+    pieces = re.split(r"(%.)", fmt)
+    directives, literals = pieces[1::2], pieces[0::2]
+    if not directives or any(d not in _FIELDS for d in directives) or not all(literals[1:-1]):
+        return None
+    mark = "\x1f"
+    for literal in sorted(set(filter(None, literals)), key=len, reverse=True):
+        if mark in literal:
+            return None
+        text = pc.replace_substring(text, literal, mark)
+    tokens = pc.split_pattern(text, mark)
+    skip = 1 if literals[0] else 0  # a separator before the first field leaves an empty token
+    same = pc.equal(pc.list_value_length(tokens), len(directives) + skip + (1 if literals[-1] else 0))
+    if not pc.all(pc.fill_null(same, True)).as_py():  # some have other fields: no element to take
+        tokens = pc.if_else(same, tokens, pa.scalar(None, tokens.type))
+    for i, directive in enumerate(directives):
+        token = pc.list_element(tokens, i + skip)
+        digits = pc.fill_null(pc.ascii_is_decimal(token), False)
+        if not pc.all(pc.or_(digits, pc.is_null(token))).as_py():
+            same = pc.and_(same, digits)
+            token = pc.if_else(digits, token, pa.scalar(None, token.type))
+        same = pc.and_(same, pc.equal(pc.cast(token, pa.int64()), pc.cast(_FIELDS[directive](parsed), pa.int64())))
+    return same
+
+
 def _strptime(text, fmt: str):
     """pyarrow's strptime, made strict: it rolls 31/02 over to 02/03, so a value is kept only
-    when formatting it again gives back the text (leading zeros and case aside)."""
+    when its numbers are the parsed timestamp's (or, for other formats, when formatting it again
+    gives back the text, leading zeros and case aside)."""
     parsed = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True)
     if "%z" in fmt or "%f" in fmt:
         return parsed
+    same = _same_fields(text, parsed, fmt)
+    if same is not None:
+        return pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
     again = pc.strftime(parsed.cast(pa.timestamp("s")), format=fmt)
 
+    named = any(code in fmt for code in ("%a", "%A", "%b", "%B", "%h", "%p"))  # words whose case may differ
+
     def canon(a):
-        return pc.replace_substring_regex(pc.utf8_lower(a), r"(^|[^0-9])0+([0-9])", r"\1\2")
+        return pc.replace_substring_regex(pc.utf8_lower(a) if named else a, r"(^|[^0-9])0+([0-9])", r"\1\2")
 
     same = pc.fill_null(pc.equal(canon(again), canon(text)), False)
     return pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+
+
+def _on_distinct(text, parse_text):
+    """``parse_text(text)``, computed once per distinct value when values repeat (an event log
+    repeats its case's opening time on every event): the strict strptime is the costly part."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if len(text) < 10_000:
+        return parse_text(text)
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) * 2 > len(text):
+        return parse_text(text)
+    return pc.take(parse_text(encoded.dictionary), encoded.indices)
 
 
 def _iso_parse(text):
@@ -235,7 +288,7 @@ def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
         return Parsed(values, missing, np.zeros(len(arr), bool), beyond)
     text, missing = _text(arr)
     if fmt and "%z" not in fmt:
-        naive, instants = _strptime(text, fmt), None
+        naive, instants = _on_distinct(text, lambda values: _strptime(values, fmt)), None
     elif fmt:
         naive = pa.nulls(len(text), pa.timestamp(UNIT))
         instants = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True).cast(pa.timestamp(UNIT, "UTC"))

@@ -44,12 +44,11 @@ that match no interaction) are in ``table.attrs["notes"]`` (see :func:`kpis`).
 from __future__ import annotations
 
 import functools
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from qoswb.errors import DataError
+from qoswb.errors import DataError, warn
 from qoswb.metrics import calendar as calendars
 from qoswb.metrics import periods, registry
 from qoswb.metrics.inputs import (NAT, SLA_CLOCKS, check_frame, group_codes, numbers_of, sla_targets, sla_text,
@@ -260,7 +259,7 @@ class Grid:
             message = (f"{int(unmatched.sum())} survey answer(s) rate no interaction in the data "
                        f"(e.g. id {surveys['id'].iloc[int(np.flatnonzero(unmatched)[0])]!r}) and are not counted")
             self.notes.append(message)
-            warnings.warn(message, stacklevel=5)
+            warn(message)
         return np.where(unmatched, -1, self.slot[np.maximum(rows, 0)])
 
     def answers(self, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -111,17 +111,11 @@ def _spec_minutes(frame: pd.DataFrame, spec, what: str, notes: list | None) -> n
             raise ParameterError(f"{what} maps priorities to minutes but the interactions have no 'priority' column")
         if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in spec.values()):
             raise ParameterError(f"{what}: every priority needs minutes (a number), got {spec!r}")
-        # keys compared as text: YAML reads `1: 240` as the number 1, a CSV priority column holds "1"
+        from qoswb.metrics.priorities import minutes_by_priority
+
+        # keys compared as text (YAML reads `1: 240` as the number 1), by the priority's text, code or label
+        minutes = minutes_by_priority(frame["priority"], spec, what, also=SLA_CLOCKS)
         priority = frame["priority"].astype("string").str.strip()
-        targets = {str(k).strip(): float(v) for k, v in spec.items()}
-        seen = priority.dropna().unique().tolist()
-        if not set(targets) & set(seen):  # not one priority of the data: a misspelt clock, or the wrong names
-            first = next(iter(targets))
-            named = " or ".join(map(repr, targets))
-            raise ParameterError(f"{what}: no interaction has priority {named}"
-                                 f"{did_you_mean(first, [*SLA_CLOCKS, *seen])}")
-        minutes = priority.map(targets)
-        minutes = minutes.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         without = np.isnan(minutes)
         if without.any() and notes is not None:
             names = ", ".join(repr(p) for p in priority[without].dropna().unique()[:5].tolist())

@@ -22,10 +22,10 @@ import importlib
 _LAZY = {
     "Store": "qoswb.pdca.store",
     "default_url": "qoswb.pdca.store",
-    "evaluate": "qoswb.pdca.check",
+    "evaluate": "qoswb.pdca.compare",
     "check_change": "qoswb.pdca.check",
     "check_chart": "qoswb.pdca.phases",
-    "CheckResult": "qoswb.pdca.check",
+    "CheckResult": "qoswb.pdca.compare",
     "phase_chart": "qoswb.pdca.phases",
     "kpi_chart": "qoswb.pdca.phases",
     "check_kpi": "qoswb.pdca.phases",

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 from pathlib import Path
 
 from qoswb import escape
 from qoswb.errors import ParameterError
+from qoswb.files import write_atomically
 
 SECTIONS = ("Background", "Current condition", "Target", "Analysis", "Root causes",
             "Countermeasures", "Check", "Follow-up")
@@ -267,12 +267,7 @@ def write_report(cycle: dict, path, *, chart=None, fishbone: bool = True) -> Pat
     if (path.exists() or path.is_symlink()) and not _written_by_us(path):
         raise ParameterError(f"path={str(path)!r}: a file qoswb did not write is there; "
                              "choose another file or move that one")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        tmp.write_text(text + MARK, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(path, text + MARK)
     return path
 
 

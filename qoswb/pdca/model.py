@@ -174,7 +174,7 @@ class Change(Base):
 
 
 class Check(Base):
-    """A stored Check-step result (see :func:`qoswb.pdca.check.evaluate`)."""
+    """A stored Check-step result (see :func:`qoswb.pdca.compare.evaluate`)."""
 
     __tablename__ = "checks"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,7 +4,7 @@
 :func:`kpi_chart` and :func:`phase_chart` put it on a control chart through
 :func:`qoswb.spc.chart` (limits recomputed before and after the change: the
 run-rule view), :func:`phase_reading` says what that chart shows, and
-:func:`check_kpi` runs :func:`qoswb.pdca.check.evaluate` with the kind and
+:func:`check_kpi` runs :func:`qoswb.pdca.compare.evaluate` with the kind and
 polarity the KPI table gives.
 
 >>> kpi = pd.DataFrame({"period": pd.date_range("2026-01-05", periods=4, freq="W-MON"),
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from qoswb.errors import DataError, ParameterError
-from qoswb.pdca.check import CheckResult, evaluate
+from qoswb.pdca.compare import CheckResult, evaluate
 from qoswb.pdca.dates import as_timestamp
 
 

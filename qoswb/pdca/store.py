@@ -403,7 +403,7 @@ class Store:
             raise ParameterError(f"entity={entity!r}: expected cause, why, action or change")
 
     def record_check(self, cycle_id: int, result) -> dict:
-        """Store a Check-step result (a :class:`~qoswb.pdca.check.CheckResult` or its dict).
+        """Store a Check-step result (a :class:`~qoswb.pdca.compare.CheckResult` or its dict).
 
         >>> store = Store("sqlite://")
         >>> cid = store.new_cycle("Waits")["id"]

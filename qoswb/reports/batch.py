@@ -14,13 +14,13 @@ import hashlib
 import os
 from pathlib import Path
 
-from qoswb.errors import ParameterError
+from qoswb.errors import ParameterError, did_you_mean
 from qoswb.reports import cache as data_cache
-from qoswb.reports.execute import remove_partials
+from qoswb.files import remove_partials
 from qoswb.reports.folder import MANIFEST, claim
 from qoswb.reports.index import INDEX, Manifest, write_index
 from qoswb.reports.jobs import expand
-from qoswb.reports.params import BatchParameters, load
+from qoswb.reports.params import BatchParameters, check_files, load
 
 
 @dataclasses.dataclass
@@ -71,6 +71,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     retries = params.retries if retries is None else retries
     if scheduler and scheduler != "local":
         runner.check_scheduler(scheduler)  # before anything is written: no index of a batch never run
+    check_files(params)  # a mistyped file name before the output folder is made
     output = claim(params.output)
     cache_dir = info = None
     notes: list[str] = []
@@ -90,7 +91,8 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     if only:
         unknown = [t for t in only if t not in set(teams)]
         if unknown:
-            raise ParameterError(f"--only: {unknown!r} not among the batch's teams")
+            raise ParameterError(f"--only: team {unknown[0]!r} is not among the batch's teams"
+                                 f"{did_you_mean(unknown[0], teams)}")
         selected = [j for j in jobs if j["team"] in set(only)]
     else:
         selected = jobs

@@ -5,9 +5,9 @@ papermill calls from threads of one process race on kernel start-up), which
 hands it kernels from its :class:`~qoswb.reports.kernels.Kernels`.
 
 A job's outputs appear only complete: each is written under a hidden temporary
-name in the same folder and renamed into place, the HTML last, so a batch killed
-part-way leaves at worst a hidden ``.*.partial.*`` file (removed by the next run),
-never a report that looks finished but is not.
+name in the same folder and renamed into place (:mod:`qoswb.files`), the HTML last,
+so a batch killed part-way leaves at worst a hidden ``.*.partial.*`` file (removed
+by the next run), never a report that looks finished but is not.
 
 >>> offline_html('<script src="https://cdn.example/x.js"></script><p onclick="go()">ok</p>')
 '<p>ok</p>'
@@ -15,18 +15,15 @@ never a report that looks finished but is not.
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 import threading
 import time
 from pathlib import Path
 
 from qoswb.errors import JobTimeout, KernelDiedError, KernelStartError, ReportError, exit_reason
+from qoswb.files import partial_name, write_synced
 from qoswb.reports.inert import offline_html, remote_references  # noqa: F401 - re-exported
 from qoswb.reports.kernels import Kernels, exit_code, is_alive, kill
-
-PARTIAL = ".partial"
 
 _exporter = None
 
@@ -58,45 +55,6 @@ def headline(notebook) -> str | None:
                     text = "".join(text).strip().strip("'\"")
                     return text.splitlines()[0][:200] if text else None
     return None
-
-
-def partial_name(path: Path) -> Path:
-    """The hidden temporary name under which ``path`` is written before its rename."""
-    # the real suffix last, so tools that check it (papermill does) are content
-    return path.with_name(f".{path.stem}.{os.getpid()}{PARTIAL}{path.suffix}")
-
-
-def write_synced(path: Path, text: str) -> None:
-    """Write ``text`` and flush it to disk, so a rename afterwards publishes whole content."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a hidden temporary file and a rename."""
-    tmp = partial_name(path)
-    write_synced(tmp, text)
-    os.replace(tmp, path)
-
-
-def remove_partials(folder: Path, outputs) -> int:
-    """Delete the temporary files a killed batch left for ``outputs`` (paths relative to
-    ``folder``); returns how many. Only names :func:`partial_name` gives are touched, so a
-    user's own ``.notes.partial.txt`` beside the reports stays."""
-    count = 0
-    for relative in outputs:
-        path = Path(folder) / relative
-        mine = re.compile(rf"\.{re.escape(path.stem)}\.\d+{re.escape(PARTIAL)}{re.escape(path.suffix)}")
-        root, parent = Path(folder).resolve(), path.parent.resolve()
-        if not path.parent.is_dir() or (parent != root and root not in parent.parents):
-            continue  # a job folder that is not there, or a link leading out of the batch's folder
-        for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{PARTIAL}{glob.escape(path.suffix)}"):
-            if mine.fullmatch(tmp.name) and tmp.is_file() and not tmp.is_symlink():
-                tmp.unlink()
-                count += 1
-    return count
 
 
 def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kernels | None = None,

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from qoswb.redact import hide_passwords
-from qoswb.reports.execute import write_atomically
+from qoswb.files import write_atomically
 from qoswb.reports.folder import MANIFEST
 from qoswb.reports.jobs import inside
 
@@ -149,8 +149,10 @@ def data_counts(summaries: dict | None) -> str:
     for table, s in (summaries or {}).items():
         if not isinstance(s, dict):
             continue
-        text = (f"{table} {s.get('rows_read', 0):,} read, {s.get('accepted', 0):,} accepted, "
-                f"{s.get('rejected', 0):,} rejected")
+        from qoswb.data.result import counts
+
+        text = f"{table} {counts(s)}" if "cases" in s else (
+            f"{table} {s.get('rows_read', 0):,} read, {s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected")
         if s.get("unmatched"):
             text += f", {s['unmatched']:,} rate no interaction"
         parts.append(text)

@@ -261,6 +261,30 @@ def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None
     return data
 
 
+def check_files(params: "BatchParameters") -> None:
+    """Refuse a data source or mapping file that is not there, before a batch writes anything:
+    the message names the key and the nearest file name in its folder (``csat.cvs`` for
+    ``csat.csv``). Parsing stays free of the file system; running checks it."""
+    data = params.data or {}
+    for where, spec in (("data", data), ("data.surveys", data.get("surveys") or {})):
+        for key in ("source", "mapping"):
+            value = spec.get(key)
+            # a mapping file's path was made absolute when parsed; a preset's name was not
+            if isinstance(value, str) and (key == "source" or Path(value).is_absolute()):
+                _must_exist(params.origin, f"{where}.{key}", value)
+
+
+def _must_exist(origin: str, key: str, resolved: str) -> None:
+    path = Path(resolved)
+    if resolved == "demo" or "://" in resolved or resolved.startswith("dataset:") or path.exists():
+        return
+    from qoswb.data.columns import did_you_mean as close_to  # only a close name, never the listing
+
+    nearby = sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else []
+    raise ParameterError(f"{origin}: '{key}': no file {path.name!r} in {path.parent}"
+                         f"{close_to(path.name, nearby)}")
+
+
 def resolve_source(source: Any, base: Path) -> str:
     """'demo', 'dataset:NAME' (a data set packaged with qoswb), a URL (has '://') as given,
     or a path made absolute from the parameters folder."""

@@ -53,10 +53,19 @@ def data_quality(cache, team=None):
 
 
 def _team_counts(cache, table, team, summary, rejected) -> dict:
-    accepted = len(rc.read(cache, table, team=team, columns=["team"])) if rc.has(cache, table) else 0
+    event_log = "cases" in summary and "events" in columns(cache, table)  # rows read are events
+    wanted = ["team", "events"] if event_log else ["team"]
+    rows = rc.read(cache, table, team=team, columns=wanted) if rc.has(cache, table) else None
+    accepted = 0 if rows is None else len(rows)
     reasons = rejected.loc[rejected["table"] == table, "reason"].value_counts()
-    mine = {"rows_read": accepted + int(reasons.sum()), "accepted": accepted,
+    inside = int(rows["events"].sum()) if event_log and rows is not None else accepted
+    mine = {"rows_read": inside + int(reasons.sum()), "accepted": accepted,
             "rejected": int(reasons.sum()), "rejected_by_reason": reasons.to_dict()}
+    if event_log:
+        mine.update(events={"read": mine["rows_read"], "in_accepted_cases": inside, "rejected": mine["rejected"]},
+                    cases={"accepted": accepted})
+    elif "cases" in summary:  # a cache without the count of events per case: say rows, not events
+        summary = {k: v for k, v in summary.items() if k not in ("cases", "events")}
     return {**summary, **mine, "team_only": True}
 
 
@@ -76,11 +85,12 @@ def load_lines(summaries) -> list[str]:
     >>> load_lines({"interactions": {"source": "t.csv", "rows_read": 3, "accepted": 2, "rejected": 1}})
     ['interactions from t.csv: 3 rows read, 2 accepted, 1 rejected at load.']
     """
+    from qoswb.data.result import counts
+
     out = []
     for table, s in summaries.items():
         whose = "this team's " if s.get("team_only") else ""
-        line = (f"{table} from {safe_url(str(s.get('source')))}: {whose}{s.get('rows_read', 0):,} rows read, "
-                f"{s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected at load.")
+        line = f"{table} from {safe_url(str(s.get('source')))}: {whose}{counts(s)} at load."
         if s.get("unmatched"):
             line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
                      "no team's figures.")

@@ -20,12 +20,11 @@
 15
 """
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, warn
 from .limits import Points, segment_count, segment_sum
 
 MIN_BASELINE = 15
@@ -94,7 +93,11 @@ class Dispersion(NamedTuple):
         """
         from scipy.special import chdtri
 
-        levels, where = np.unique(self.df, return_inverse=True)
+        df = self.df
+        if len(df) and (df == df[0]).all():  # series of one length: one critical value
+            levels, where = df[:1], np.zeros(len(df), dtype=np.intp)
+        else:
+            levels, where = np.unique(df, return_inverse=True)
         critical = np.where(levels > 0, chdtri(np.maximum(levels, 1), alpha), np.inf)[where]
         with np.errstate(invalid="ignore"):
             return self.statistic > critical
@@ -249,6 +252,5 @@ def run_checks(p: Points, kind: str, centre) -> dict:
     for key, text in messages.items():
         if key in out and out[key].any():
             k = int(out[key].sum())
-            warnings.warn(f"{k} of {p.nseg} series: {text} (see ControlChart.summary())",
-                          SPCWarning, stacklevel=3)
+            warn(f"{k} of {p.nseg} series: {text} (see ControlChart.summary())", SPCWarning)
     return out

@@ -3,10 +3,11 @@
 A preset is named wherever a mapping is taken (``mapping="zendesk"``,
 ``--mapping zendesk``, ``mapping: zendesk`` in a parameters file), or started
 from with ``preset: zendesk`` and keys that override it. Each file's column
-names are the vendor's documented export header.
+names are the vendor's documented export header. ``servicenow_events`` reads an
+event log (one row per update of an incident, see :mod:`qoswb.data.events`).
 
 >>> names()
-['freshdesk', 'servicenow', 'zendesk']
+['freshdesk', 'servicenow', 'servicenow_events', 'zendesk']
 >>> load("zendesk")["columns"]["team"]
 'Group'
 >>> matching(["Id", "Subject", "Group", "Created at", "Solved at"])
@@ -59,7 +60,29 @@ def required_columns(name: str) -> list[str]:
     return [columns[c] for c in required("interactions") if isinstance(columns.get(c), str)]
 
 
+@functools.cache
+def _columns_read(name: str) -> frozenset:
+    """Every header name the preset reads: its columns' and its event log's."""
+    from qoswb.data.columns import references
+    from qoswb.data.mapping import read_mapping
+
+    m = read_mapping(name)
+    read = {ref for canonical, spec in m.columns.items() for ref in references(spec, [], canonical)}
+    return frozenset(read | (events_columns(name)))
+
+
+def events_columns(name: str) -> set:
+    """The header names an event-log preset needs to order its events (case and order columns)."""
+    log = _read(name).get("events")
+    if not log:
+        return set()
+    order = log.get("order")
+    return {c for c in (log.get("case"), *([order] if isinstance(order, str) else order)) if c}
+
+
 def matching(header) -> list[str]:
-    """The presets whose required columns are all in ``header`` (exact names)."""
+    """The presets whose required columns (and, for an event log, its case and order columns) are
+    all in ``header`` (exact names), the one that reads most of the header first."""
     present = set(header)
-    return [name for name in names() if set(required_columns(name)) <= present]
+    fits = [name for name in names() if set(required_columns(name)) | events_columns(name) <= present]
+    return sorted(fits, key=lambda name: -len(_columns_read(name) & present))

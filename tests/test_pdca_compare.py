@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from qoswb.errors import DataError, ParameterError
-from qoswb.pdca.check import evaluate
+from qoswb.pdca.compare import evaluate
 from qoswb.pdca.phases import split_at
 
 # ---- published references ------------------------------------------------------------
