@@ -430,17 +430,31 @@ def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> Batch
     retries = raw.get("retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise _fail(origin, "retries", "a whole number, 0 or more", retries)
-    preload = raw.get("preload", DEFAULT_PRELOAD)
-    if not isinstance(preload, list) or not all(
-            isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in preload):
-        raise _fail(origin, "preload", "a list of module names to import in each kernel ahead "
-                    "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
+    preload = _preload(raw.get("preload", DEFAULT_PRELOAD), origin)
     return BatchParameters(
         origin=origin, templates=templates, data=data, teams=teams, periods=periods,
         grain=grain, last=last, kpis=kpis, targets=targets, sla=sla,
         output=(base / output).resolve(), timeout=_number(raw, "timeout", origin),
         workers=_number(raw, "workers", origin, int), retries=retries,
         title=str(raw.get("title", "Service reports")), preload=list(preload))
+
+
+def _preload(preload, origin: str) -> list[str]:
+    """The ``preload`` list: names of modules that can be imported here (none is imported now)."""
+    from qoswb.reports.modules import missing_module
+
+    if not isinstance(preload, list) or not all(
+            isinstance(m, str) and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", m) for m in preload):
+        raise _fail(origin, "preload", "a list of module names to import in each kernel ahead "
+                    "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
+    for name in preload:
+        missing = missing_module(name)
+        if missing is not None:
+            part, beside = missing
+            suggestion = did_you_mean(part, beside, known=False)
+            raise ParameterError(f"{origin}: 'preload' names {name!r}, but no module {part!r} can be "
+                                 f"imported{suggestion}")
+    return list(preload)
 
 
 def load(path: str | Path) -> BatchParameters:
