@@ -1,24 +1,28 @@
-"""Report batch speed and driver memory, with the baselines run side by side in the same run.
+"""Report batch speed, scale and driver memory, with the baselines run side by side in the same run.
 
-1. ``qoswb batch``: N team reports (demo data, HTML included) on 2 worker processes,
-   with kernels forked from qoswb's warm server, with the fork server off
-   (``QOSWB_FORK_SERVER=off``: kernels launched afresh, the preload imported in the
-   background while the previous job runs), so the fork server's share is isolated,
-   and forked by the standard library's forkserver context (``QOSWB_FORK_SERVER=stdlib``).
-2. The loop a user would otherwise write: for each report, ``papermill`` then
-   ``jupyter nbconvert --to html --no-input``, one after the other (the same
-   template, parameters and data cache).
-3. The floor: N × the time papermill's API takes to execute a minimal one-cell
+1. ``qoswb batch`` (Dask LocalCluster, 2 worker processes): N team reports (demo data, HTML
+   included) with kernels forked from each worker's fork server (the standard library's
+   forkserver context, ``on``) and with forking off (``off``: kernels launched afresh, the
+   preload imported in the background while the previous job runs), so forking's share is
+   isolated. The LocalCluster's own start and stop are timed alone beside them.
+2. ``serial``: the loop a user would otherwise write: for each report, ``papermill`` then
+   ``jupyter nbconvert --to html --no-input``, one after the other (the same template,
+   parameters and data cache); measured on ``--serial-reports`` reports and scaled to N.
+3. ``floor``: N x the time papermill's API takes to execute a minimal one-cell
    parameterised notebook, divided by the number of workers.
-4. Peak memory of the batch driver (its own RSS, not the workers') for a tiny
-   template at 50 and at 200 jobs.
+4. ``scale``: a batch of ``--teams`` teams x 1 month beside one of ``--scale-base`` teams x
+   1 month, on synthetic data made for it (the 12 synthetic teams, copied under new names
+   and seeds until there are enough): reports per minute (the Dask run; the data cache is
+   built beforehand in a process of its own) and the driver's peak RSS (it holds the
+   scheduler of the LocalCluster and the manifest).
 
-Targets (issue 15): batch ≥ 8× faster than the serial loop, and ≤ 2× the floor;
-driver memory flat from 50 to 200 jobs. The load average is printed with each
-figure: on a shared machine a figure taken under load says less.
+Targets (issue 15): batch <= 2x the floor and >= 8x faster than the serial loop; the
+large batch's reports per minute and driver RSS within 10% of the small one's. The load
+average is printed with each figure: on a shared machine a figure taken under load says less.
 
-    .venv/bin/python benchmarks/bench_batch.py              # 50 reports, 2 workers
-    .venv/bin/python benchmarks/bench_batch.py --reports 20 --skip-memory
+    .venv/bin/python benchmarks/bench_batch.py                          # everything, 50 reports
+    .venv/bin/python benchmarks/bench_batch.py --only floor,on,off --reports 50
+    .venv/bin/python benchmarks/bench_batch.py --only scale --teams 500 --scale-base 50
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ def team_periods(n: int) -> tuple[list[str], list[str]]:
 def run_batch(folder: Path, teams, periods, workers: int, preload=PRELOAD,
               fork: str = "on") -> tuple[float, float, int]:
     """Time ``qoswb batch`` as a user runs it, kernels started as ``fork`` says (QOSWB_FORK_SERVER);
-    returns (total s, of which cache s, reports)."""
+    returns (total s, the data cache built alone s, reports)."""
     name = f"batch-{fork}"
     params = folder / f"{name}.yaml"
     params.write_text(json.dumps({
@@ -82,8 +86,9 @@ def run_batch(folder: Path, teams, periods, workers: int, preload=PRELOAD,
     return total, time.perf_counter() - cache, ok
 
 
-def run_serial(folder: Path, teams, periods) -> float:
-    """The user's loop: papermill CLI, then nbconvert CLI, report after report."""
+def run_serial(folder: Path, teams, periods, limit: int) -> tuple[float, int]:
+    """The user's loop: papermill CLI, then nbconvert CLI, report after report, for the first
+    ``limit`` reports; returns (seconds, reports)."""
     from qoswb.reports import cache as rc
     from qoswb.reports.params import period
 
@@ -91,17 +96,17 @@ def run_serial(folder: Path, teams, periods) -> float:
     out = folder / "serial"
     out.mkdir()
     start = time.perf_counter()
-    for team in teams:
-        for label in periods:
-            p = period(label, "month")
-            nb = out / f"{team.replace(' ', '_')}-{label}.ipynb"
-            args = ["-p", "team", team, "-p", "period", label, "-p", "period_start", p.start,
-                    "-p", "period_end", p.end, "-p", "cache", cache]
-            subprocess.run([str(BIN / "papermill"), str(TEMPLATE), str(nb), *args, "--no-progress-bar"],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    pairs = [(team, label) for team in teams for label in periods][:limit]
+    for team, label in pairs:
+        p = period(label, "month")
+        nb = out / f"{team.replace(' ', '_')}-{label}.ipynb"
+        args = ["-p", "team", team, "-p", "period", label, "-p", "period_start", p.start,
+                "-p", "period_end", p.end, "-p", "cache", cache]
+        subprocess.run([str(BIN / "papermill"), str(TEMPLATE), str(nb), *args, "--no-progress-bar"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, len(pairs)
 
 
 def floor_per_notebook(folder: Path, repeats: int = 5) -> float:
@@ -125,29 +130,90 @@ def floor_per_notebook(folder: Path, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
-# large parent would report the parent's size; VmHWM belongs to the driver's own memory map.
-DRIVER = """
-import re, sys
-from qoswb.reports import run_batch
-outcome = run_batch(sys.argv[1], workers=2, progress=False)
-assert outcome.failed == 0, outcome.failures
-status = open("/proc/self/status").read()
-print(int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)))
+CLUSTER = """
+import logging, time
+from dask.distributed import LocalCluster
+if __name__ == "__main__":
+    start = time.perf_counter()
+    cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.ERROR)
+    up = time.perf_counter()
+    cluster.close()
+    print(up - start, time.perf_counter() - up)
 """
 
 
-def driver_peak_mib(folder: Path, jobs: int) -> float:
-    """Peak RSS of the driver process alone for ``jobs`` runs of a tiny template."""
-    from qoswb.reports.testing import make_parameters, make_template
+def cluster_startup(workers: int) -> tuple[float, float]:
+    """Seconds a LocalCluster of ``workers`` processes takes to start, and to stop (distributed imported)."""
+    said = subprocess.run([sys.executable, "-c", CLUSTER.format(workers=workers)], check=True,
+                          capture_output=True, text=True).stdout.split()
+    return float(said[0]), float(said[1])
 
-    sub = folder / f"mem{jobs}"
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child started by a
+# large parent would report the parent's size; VmHWM belongs to the driver's own memory map.
+# The data cache is built beforehand (PREPARE) and reused (resume), so the driver's memory is the
+# batch's, not the data's; the Dask run is timed by wrapping the runner (here only).
+PREPARE = """
+import sys
+from qoswb.reports import cache
+from qoswb.reports.folder import claim
+from qoswb.reports.params import load
+if __name__ == "__main__":
+    p = load(sys.argv[1])
+    cache.build(p.data, p.grain, claim(p.output), kpis=p.kpis, sla=p.sla, notes=[])
+"""
+DRIVER = """
+import re, sys, time
+from qoswb.reports import run_batch, runner
+timed = []
+real_run = runner.run
+def run(*args, **kwargs):
+    start = time.perf_counter()
+    try:
+        return real_run(*args, **kwargs)
+    finally:
+        timed.append(time.perf_counter() - start)
+runner.run = run
+if __name__ == "__main__":
+    outcome = run_batch(sys.argv[1], workers=int(sys.argv[2]), progress=False, resume=True)
+    assert outcome.failed == 0 and not any("rebuilt" in n for n in outcome.notes), (outcome.failures, outcome.notes)
+    status = open("/proc/self/status").read()
+    print(outcome.ok, timed[0], int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)))
+"""
+
+
+def many_teams(path: Path, teams: int, weeks: int = 26) -> None:
+    """Synthetic interactions of ``teams`` teams: the 12 synthetic teams, copied under new names
+    (and new seeds) until there are enough, so every team is as large as a real one."""
+    import pandas as pd
+
+    from qoswb.data.synthetic import generate
+
+    frames, made = [], 0
+    for copy in range(-(-teams // 12)):
+        data = generate(seed=100 + copy, weeks=weeks, teams=min(12, teams - made)).interactions
+        frames.append(data.assign(team=data["team"] + f" {copy:02d}", id=f"c{copy:02d}-" + data["id"].astype(str)))
+        made += data["team"].nunique()
+    pd.concat(frames, ignore_index=True).to_parquet(path, index=False)
+
+
+def scale_batch(folder: Path, teams: int, workers: int) -> tuple[int, float, float]:
+    """A batch of ``teams`` synthetic teams x 1 month; returns (reports, Dask run s, driver peak MiB)."""
+    sub = folder / f"scale{teams}"
     sub.mkdir()
-    make_template(sub, "tiny")
-    params = make_parameters(sub, templates=["tiny.ipynb"], teams=[f"team {i:03d}" for i in range(jobs // 2)],
-                             periods=["2025-04", "2025-05"])
-    out = subprocess.run([sys.executable, "-c", DRIVER, str(params)], check=True, capture_output=True, text=True)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    many_teams(sub / "tickets.parquet", teams)
+    params = sub / "batch.yaml"
+    params.write_text(json.dumps({
+        "templates": ["team_report"], "data": {"source": str(sub / "tickets.parquet"), "kind": "interactions"},
+        "teams": "all", "periods": ["2024-06"], "kpis": KPIS, "targets": TARGETS, "output": "out",
+        "preload": PRELOAD}))
+    (sub / "prepare.py").write_text(PREPARE)
+    subprocess.run([sys.executable, str(sub / "prepare.py"), str(params)], check=True, capture_output=True)
+    (sub / "driver.py").write_text(DRIVER)  # a file: LocalCluster's workers import the main module
+    said = subprocess.run([sys.executable, str(sub / "driver.py"), str(params), str(workers)], check=True,
+                          capture_output=True, text=True).stdout.split()
+    return int(said[0]), float(said[1]), int(said[2]) / 1024
 
 
 def speed(folder: Path, args) -> None:
@@ -155,55 +221,82 @@ def speed(folder: Path, args) -> None:
     teams, periods = team_periods(args.reports)
     n = len(teams) * len(periods)
     print(f"{n} team reports: {len(teams)} teams x {len(periods)} months, demo data, HTML included")
-    floor = floor_per_notebook(folder)
-    floor_total = n * floor / args.workers
-    print(f"floor: papermill API, minimal notebook {floor:.2f} s each -> {n} x {floor:.2f} / "
-          f"{args.workers} = {floor_total:.1f} s (load {load()})")
+    floor_total = None
+    if "floor" in args.only:
+        floor = floor_per_notebook(folder)
+        floor_total = n * floor / args.workers
+        print(f"floor: papermill API, minimal notebook {floor:.2f} s each -> {n} x {floor:.2f} / "
+              f"{args.workers} = {floor_total:.1f} s (load {load()})")
+    if {"on", "off"} & set(args.only):
+        up, down = cluster_startup(args.workers)
+        print(f"Dask LocalCluster of {args.workers} processes alone: {up:.1f} s to start, {down:.1f} s to stop, "
+              f"in every batch below (load {load()})")
     preload = [] if args.no_preload else PRELOAD
     runs = {}
-    for label, fork in (("fork server", "on"), ("fork server off", "off"), ("stdlib forkserver", "stdlib")):
-        if fork in args.skip:
+    for label, fork in (("forked kernels", "on"), ("forking off", "off")):
+        if fork not in args.only:
             continue
         runs[label], cache_s, ok = run_batch(folder, teams, periods, args.workers, preload, fork)
         print(f"qoswb batch, {args.workers} workers, {label}{' (no preload)' if args.no_preload else ''}: "
               f"{runs[label]:.1f} s for {ok}/{n} reports (of which the data cache, built once: about "
               f"{cache_s:.1f} s) (load {load()})")
     serial = None
-    if not args.skip_serial:
-        serial = run_serial(folder, teams, periods)
-        print(f"serial loop (papermill CLI then nbconvert CLI): {serial:.1f} s (load {load()})")
+    if "serial" in args.only:
+        measured, done = run_serial(folder, teams, periods, args.serial_reports)
+        serial = measured * n / done
+        print(f"serial loop (papermill CLI then nbconvert CLI): {measured:.1f} s for {done} reports -> "
+              f"{serial:.1f} s for {n} (load {load()})")
     print("side by side:")
     for label, seconds in runs.items():
-        line = f"  {label:<16} {seconds:6.1f} s  {seconds / floor_total:.2f}x the floor (target <= 2x)"
+        line = f"  {label:<15} {seconds:6.1f} s"
+        if floor_total:
+            line += f"  {seconds / floor_total:.2f}x the floor (target <= 2x)"
         if serial:
             line += f", {serial / seconds:.2f}x faster than the serial loop (target >= 8x)"
         print(line)
-    for other in ("fork server off", "stdlib forkserver"):
-        if other in runs and "fork server" in runs:
-            print(f"  {other} / fork server: {runs[other] / runs['fork server']:.2f}x")
+    if len(runs) == 2:
+        print(f"  forking off / forked kernels: {runs['forking off'] / runs['forked kernels']:.2f}x")
+
+
+def scale(folder: Path, args) -> None:
+    """The large batch beside the small one: reports per minute and the driver's peak RSS."""
+    figures = {}
+    for teams in (args.scale_base, args.teams):
+        ok, seconds, rss = scale_batch(folder, teams, args.workers)
+        figures[teams] = ok / seconds * 60, rss
+        print(f"scale: {ok} reports ({teams} teams x 1 month, synthetic): {seconds:.1f} s on Dask -> "
+              f"{ok / seconds * 60:.1f} reports/minute; driver peak RSS {rss:.0f} MiB (load {load()})")
+    (small_rate, small_rss), (large_rate, large_rss) = figures[args.scale_base], figures[args.teams]
+    print(f"  {args.teams} vs {args.scale_base} teams: reports/minute {large_rate / small_rate:.2f}x, "
+          f"driver RSS {large_rss / small_rss:.2f}x (targets: within 10%, 0.90-1.10)")
+
+
+STEPS = ("floor", "on", "off", "serial", "scale")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=50)
+    parser.add_argument("--only", type=lambda v: [x.strip() for x in v.split(",")], default=list(STEPS),
+                        help=f"comma-separated steps to run, of {','.join(STEPS)} (default: all)")
+    parser.add_argument("--reports", type=int, default=50, help="team reports of the speed figures (demo data)")
+    parser.add_argument("--serial-reports", type=int, default=10,
+                        help="reports the serial loop is measured on (scaled to --reports)")
+    parser.add_argument("--teams", type=int, default=500, help="teams of the large scale batch (x 1 month)")
+    parser.add_argument("--scale-base", type=int, default=50, help="teams of the small scale batch")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--skip-serial", action="store_true")
-    parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["on", "off", "stdlib"],
-                        help="batch runs to leave out (QOSWB_FORK_SERVER settings)")
-    parser.add_argument("--memory-only", action="store_true", help="only the driver memory figures")
     parser.add_argument("--no-preload", action="store_true", help="kernels import nothing ahead of their job")
     args = parser.parse_args()
+    unknown = sorted(set(args.only) - set(STEPS))
+    if unknown:
+        parser.error(f"--only: unknown step(s) {', '.join(unknown)}; known: {', '.join(STEPS)}")
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         folder = Path(tmp)
         os.environ.setdefault("QOSWB_DATA_DIR", str(folder / "data"))
         print(f"machine: {os.cpu_count()} cores, load average at start {load()}")
-        if not args.memory_only:
+        if set(args.only) - {"scale"}:
             speed(folder, args)
-        if not args.skip_memory:
-            small, large = driver_peak_mib(folder, 50), driver_peak_mib(folder, 200)
-            print(f"driver peak RSS: {small:.0f} MiB for 50 jobs, {large:.0f} MiB for 200 jobs "
-                  f"(ratio {large / small:.2f}; target: flat) (load {load()})")
+        if "scale" in args.only:
+            scale(folder, args)
 
 
 if __name__ == "__main__":

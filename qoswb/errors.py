@@ -60,6 +60,12 @@ class KernelDiedError(ReportError, RuntimeError):
         return cls(exit_reason(returncode), returncode)
 
 
+class WorkerDiedError(ReportError, RuntimeError):
+    """The worker process running the report died (out of memory, killed), or left its cluster."""
+
+    retryable = True
+
+
 class JobTimeout(ReportError, TimeoutError):
     """A report ran past its time limit and was stopped (not retried: it would run as long again)."""
 
@@ -89,7 +95,7 @@ def exit_reason(returncode: int | None, process: str = "kernel") -> str:
     return f"{process} killed by signal {-returncode} ({name}{' — ' + hint if hint else ''})"
 
 
-def did_you_mean(name: str, choices) -> str:
+def did_you_mean(name: str, choices, known: bool = True) -> str:
     """' (did you mean ...?)' naming the closest of ``choices``, or '; known: ...' when none is close.
 
     The suggestions are the loaders' column-name suggestions
@@ -99,11 +105,13 @@ def did_you_mean(name: str, choices) -> str:
     " (did you mean 'kpis'?)"
     >>> did_you_mean("colour", ["kpis", "targets"])
     '; known: kpis, targets'
+    >>> did_you_mean("colour", ["kpis", "targets"], known=False)   # too many choices to list
+    ''
     """
     from qoswb.data.columns import did_you_mean as suggestion
 
     choices = [str(c) for c in choices]
-    return suggestion(str(name), choices) or (f"; known: {', '.join(choices)}" if choices else "")
+    return suggestion(str(name), choices) or (f"; known: {', '.join(choices)}" if choices and known else "")
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:

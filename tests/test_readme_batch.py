@@ -2,6 +2,7 @@
 
 Hand-computed: in March 2025 Billing has tickets B1 (P1, first reply 30 min, solved in 200 min) and B2
 (P2, 90 min, 600 min); B1's answer rates 5, B2's 2, and one answer rates a ticket not in the export.
+Claims's ticket C1 is a P3 (every priority the README's sla: names must be in the data).
 """
 
 import re
@@ -16,6 +17,7 @@ from qoswb.reports.params import parse
 TICKETS = """Ticket ID,Queue,Created,First Reply,Solved,Priority
 B1,Billing,2025-03-03 09:00,2025-03-03 09:30,2025-03-03 12:20,P1
 B2,Billing,2025-03-04 09:00,2025-03-04 10:30,2025-03-04 19:00,P2
+C1,Claims,2025-03-10 09:00,2025-03-10 09:20,2025-03-10 12:00,P3
 """
 ANSWERS = """Ticket ID,Responded,Rating,Comment
 B1,2025-03-05 10:00,5,Quick and kind

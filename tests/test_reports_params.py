@@ -150,6 +150,17 @@ def test_a_template_without_parameters_cell_is_refused(tmp_path):
     ({"sla": {"resolution": {"P1": 240, "P2": "fast"}}}, "'sla.resolution' must be minutes (a number above 0)"),
     ({"sla": -5}, "'sla' must be minutes"),
     ({"sla": {"first_response": None}}, "'sla.first_response' must be minutes"),
+    # preload: module names that can be imported (checked without importing them)
+    ({"preload": ["pandas", "matplotlib.pyplt"]},
+     "'preload' names 'matplotlib.pyplt', but no module 'matplotlib.pyplt' can be imported "
+     "(did you mean 'matplotlib.pyplot'"),
+    ({"preload": ["pands"]}, "'preload' names 'pands', but no module 'pands' can be imported (did you mean 'pandas'"),
+    ({"preload": ["qoswb.reports.veiws"]}, "no module 'qoswb.reports.veiws' can be imported (did you mean "
+                                           "'qoswb.reports.views'"),
+    ({"preload": ["json.decoder.deeper"]}, "no module 'json.decoder.deeper' can be imported"),
+    ({"preload": ["os; rm -rf /"]}, "'preload' must be a list of module names"),
+    ({"preload": ["pandas."]}, "'preload' must be a list of module names"),
+    ({"preload": "pandas"}, "'preload' must be a list of module names"),
 ])
 def test_unknown_names_at_every_level_are_refused_with_a_did_you_mean(base, changes, message):
     with pytest.raises(ParameterError) as err:
@@ -230,6 +241,22 @@ def test_a_recursive_alias_and_a_modest_reuse(tmp_path):
     make = __import__("qoswb.reports.testing", fromlist=["make_template"]).make_template
     make(tmp_path, "tiny")
     assert load(path).teams == ["North", "South"]
+
+
+def test_a_preload_list_of_importable_modules_is_kept_and_nothing_imported(base):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom qoswb.reports.params import parse\n"
+            "raw = {'templates': ['tiny.ipynb'], 'teams': ['A'], 'periods': ['2025-03'], 'output': 'out'}\n"
+            "parse(dict(raw, preload=[]), base=%r)\n"
+            "before = set(sys.modules)\n"
+            "p = parse(dict(raw, preload=['pyarrow.parquet', 'matplotlib.pyplot', 'os.path', 'qoswb.reports.views']),"
+            " base=%r)\n"
+            "print(p.preload, sorted(m for m in set(sys.modules) - before if m.split('.')[0] != 'encodings'))"
+            % (str(base), str(base)))
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert said.strip() == "['pyarrow.parquet', 'matplotlib.pyplot', 'os.path', 'qoswb.reports.views'] []"
 
 
 @pytest.mark.parametrize("key, data", [

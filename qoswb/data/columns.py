@@ -89,6 +89,11 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
         raise ParameterError(f"{mapping.origin}: {', '.join(unknown)}{hint} not canonical {kind} column(s); "
                              f"a mapping goes canonical name: your column, with canonical names "
                              f"{', '.join(schema)}")
+    timed = [n for n, c in schema.items() if c.type in ("timestamp", "date")]
+    for name in mapping.formats:
+        if name not in timed:  # a misspelt key would leave its column to be guessed, or rejected
+            raise ParameterError(f"{mapping.origin}: formats: {name} is not a timestamp column of {kind}"
+                                 f"{did_you_mean(str(name), timed)}; its timestamps: {', '.join(timed)}")
     by_norm = {}
     for h in header:
         by_norm.setdefault(normalise(h), h)
@@ -122,16 +127,35 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
     if kind == "aggregates" and "value" not in found and not {"numerator", "denominator"} <= set(found):
         missing += [n for n in ("numerator", "denominator") if n not in found] + ["(or value)"]
     if missing:
-        listed = ", ".join(f"{m}{did_you_mean(m, header) if not m.startswith('(') else ''}" for m in missing)
+        from qoswb.data import synonyms
         from qoswb.data.presets import matching
 
+        listed = ", ".join(f"{m}{synonyms.did_you_mean(m, header) if not m.startswith('(') else ''}"
+                           for m in missing)
         fits = matching(header) if kind == "interactions" else []
         advice = (f"The header is that of a {' or '.join(fits)} export: give mapping={fits[0]!r} "
-                  f"(--mapping {fits[0]})" if fits else "Name them in a mapping, e.g. mapping={'opened_at': 'Opened Date'}")
+                  f"(--mapping {fits[0]})" if fits else _mapping_example(missing, header))
         raise DataError(f"{source}: required {kind} column(s) missing: {listed}. "
                         f"Header: {', '.join(_short(h) for h in header[:20])}{' ...' if len(header) > 20 else ''}. "
                         + advice)
     return found
+
+
+def _mapping_example(missing: list, header: list) -> str:
+    """How to name the missing columns: a YAML mapping file (what a CLI user writes), and the dict
+    a Python caller gives, with the header names most likely meant."""
+    import json
+
+    from qoswb.data.synonyms import likely
+
+    pairs = [(m, (likely(m, header, 1) or ["Your column"])[0]) for m in missing if not m.startswith("(")][:3]
+
+    def plain(text):  # as YAML reads it in a {flow} mapping: quoted when it holds YAML's marks
+        return json.dumps(text, ensure_ascii=False) if re.search(r"[,:{}\[\]#&*!|>'\"%@`]", text) else text
+
+    flow = ", ".join(f"{m}: {plain(h)}" for m, h in pairs)
+    return (f"Name them in a mapping file (YAML) holding e.g. 'columns: {{{flow}}}' and give it as "
+            f"--mapping FILE (in Python, mapping={dict(pairs)!r})")
 
 
 def label(name: str, spec: dict) -> str:

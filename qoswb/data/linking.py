@@ -52,3 +52,35 @@ def link_surveys(surveys: pd.DataFrame, interactions: pd.DataFrame) -> tuple[pd.
             team = linked["team"].where(linked["team"].notna(), team)
         linked = linked.assign(team=team)
     return linked, unmatched
+
+
+def team_by_id(interactions: pd.DataFrame, rejected: pd.DataFrame | None = None) -> pd.Series:
+    """Each interaction id's team (ids as text): the accepted interactions', then the rejected rows'
+    as mapped (``mapped_id``, ``mapped_team``), so an answer rating a rejected case still has a team.
+
+    >>> tickets = pd.DataFrame({"id": ["a"], "team": ["Billing"]})
+    >>> bad = pd.DataFrame({"mapped_id": ["b", "a"], "mapped_team": ["Returns", "Other"]})
+    >>> team_by_id(tickets, bad).to_dict()
+    {'a': 'Billing', 'b': 'Returns'}
+    """
+    parts = [pd.Series(interactions["team"].to_numpy(), index=interactions["id"].astype("string").to_numpy())] \
+        if {"id", "team"} <= set(interactions.columns) else []
+    if rejected is not None and {"mapped_id", "mapped_team"} <= set(rejected.columns):
+        parts.append(pd.Series(rejected["mapped_team"].to_numpy(), index=rejected["mapped_id"].astype("string").to_numpy()))
+    if not parts:
+        return pd.Series(dtype=object)
+    teams = pd.concat(parts)
+    teams = teams[teams.index.notna()]
+    return teams[~teams.index.duplicated()]
+
+
+def rating_rejected(answers: pd.DataFrame, rejected: pd.DataFrame | None) -> pd.Series:
+    """Per answer: whether it rates an interaction that was rejected at load (its ``id`` is a
+    rejected row's ``mapped_id``), as opposed to one that is in no file at all.
+
+    >>> rating_rejected(pd.DataFrame({"id": ["b", "zz"]}), pd.DataFrame({"mapped_id": ["b"]})).tolist()
+    [True, False]
+    """
+    if rejected is None or "mapped_id" not in rejected.columns or "id" not in answers.columns:
+        return pd.Series(False, index=answers.index)
+    return answers["id"].astype("string").isin(rejected["mapped_id"].astype("string").dropna())

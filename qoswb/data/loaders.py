@@ -66,6 +66,10 @@ from qoswb.data.validate import UNIT, Parsed
 from qoswb.errors import DataError, ParameterError
 
 LOAD_OPTIONS = (*READ_OPTIONS, "timezone", "keep_extra")
+# canonical values each rejected row carries as mapped (``mapped_team``...), so a report can tell
+# whose row it is whatever the source calls the column (a survey answer's team comes by its id)
+MAPPED = ("id", "team")
+MAPPED_PREFIX = "mapped_"
 _TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
@@ -105,7 +109,7 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
     if unknown:
         raise ParameterError(f"unknown option(s) {', '.join(unknown)}{cols.did_you_mean(unknown[0], LOAD_OPTIONS)}; "
                              f"expected some of {', '.join(LOAD_OPTIONS)}")
-    m = read_mapping(mapping)
+    m = read_mapping(mapping, setting="mapping=")
     if m.kind and m.kind != kind:
         raise ParameterError(f"{m.origin} is a mapping for {m.kind}, not {kind}")
     opts = {**m.options, **options}
@@ -137,16 +141,17 @@ def load(source, kind: str, mapping=None, **options) -> LoadResult:
             raise DataError(f"{m.origin}: {exc} (reading {raw.name})") from None
         labels[name] = cols.label(name, spec)
     parsed = {name: parsed[name] for name in found}  # back in the schema's order, for the checks
-    notes = list(raw.notes) + _notes(kind, found, raw, timezone) + _format_notes(parsed, labels)
+    notes = list(raw.notes) + _notes(kind, found, raw, timezone) + _format_notes(parsed, labels) \
+        + _unreadable_notes(raw.table, found, parsed, labels, schema, m)
     used = {ref for name, spec in found.items() for ref in cols.references(spec, header, name)}
     extra = [h for h in header if h not in used and h not in found] if opts.get("keep_extra", True) else []
     if m.events is not None:  # an event log: checks on each event and on each case's row (see data.events)
         log = _collapse(kind, raw, parsed, labels, found, m, opts, timezone)
         notes += log.notes
-        return _assemble(kind, raw, parsed, log.checks, extra, notes, reread, log)
+        return _assemble(kind, raw, parsed, log.checks, extra, notes, reread, log, m.missing)
     checks = _required(kind, parsed, labels) + _reading(parsed, labels) + _row_checks(kind, parsed, labels,
                                                                                       m.plausible())
-    return _assemble(kind, raw, parsed, checks, extra, notes, reread)
+    return _assemble(kind, raw, parsed, checks, extra, notes, reread, missing=m.missing)
 
 
 @dataclass
@@ -233,7 +238,9 @@ def _check_timezone(timezone, origin):
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ParameterError(f"{origin}: unknown timezone {timezone!r} (use a name like 'Europe/London')") from exc
+        hint = cols.did_you_mean(str(timezone), sorted(zoneinfo.available_timezones())) or \
+            " (use a name like 'Europe/London')"
+        raise ParameterError(f"{origin}: unknown timezone {timezone!r}{hint}") from exc
 
 
 def _outside(values, earliest, latest) -> np.ndarray:
@@ -323,9 +330,13 @@ def _reasons(checks: list, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return joined, first
 
 
-def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) -> LoadResult:
+def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None, missing=()) -> LoadResult:
     """Build the result; empties ``parsed`` and ``raw.table`` on the way to keep the peak low.
-    ``log``: an event log's cases (the data is then one row per accepted case)."""
+    ``log``: an event log's cases (the data is then one row per accepted case); ``missing``: the
+    mapping's cell values meaning no value, blanked in the kept columns too (rejected rows keep them
+    as read)."""
+    from qoswb.data.recode import blank
+
     n = raw.table.num_rows
     rejected = np.zeros(n, bool)
     for mask, _ in checks:
@@ -349,13 +360,14 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
         return values.filter(keep) if not keeping.all() else values
 
     index = np.flatnonzero(rejected)
+    mapped = _mapped(parsed, log, index)
     as_read = reread().table if (reread is not None and len(index)) else raw.table
     frame = _as_read(as_read.take(pa.array(index, pa.int64())))
     del as_read
 
     arrays = {name: kept(values[name]) for name in SCHEMAS[kind] if name in values}
     for name in extra:
-        column = kept(source(name))
+        column = blank(kept(source(name)), missing)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
         arrays[name if name not in arrays else f"{name} (source)"] = column
@@ -374,6 +386,8 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
     joined, first = _reasons(checks, index)
     frame["source_row"] = raw.source_rows[index]
     frame["reason"] = pd.array(joined, dtype="str")
+    for name, column in mapped.items():
+        frame[name] = column
     counts = pd.Series(first, dtype=object).value_counts()
     if raw.bad_rows:
         bad = pd.DataFrame(raw.bad_rows, columns=["source_row", "row_text", "reason"])
@@ -388,6 +402,26 @@ def _assemble(kind, raw, parsed, checks, extra, notes, reread=None, log=None) ->
                              "rejected": len(frame)}
         summary["cases"] = {"read": log.cases.count, "accepted": len(data), "rejected": log.cases.count - len(data)}
     return LoadResult(data, frame, summary, notes)
+
+
+def _mapped(parsed: dict, log, index: np.ndarray) -> dict:
+    """``mapped_id``, ``mapped_team`` of the rejected rows ``index``: the canonical value as mapped
+    and typed (null where empty or unreadable). An event takes its case's value (the case's row
+    is what is rejected), an event with no case its own."""
+    out = {}
+    rows = pa.array(index, pa.int64())
+    for name in MAPPED:
+        if name not in parsed:
+            continue
+        values = _combine(parsed[name].values).take(rows)
+        if log is not None and name in log.values and len(index):
+            code = log.cases.code[index]
+            has = code >= 0
+            if has.any():
+                of_case = _combine(log.values[name]).take(pa.array(np.where(has, code, 0)))
+                values = pc.if_else(pa.array(has), of_case, values)
+        out[MAPPED_PREFIX + name] = values.to_pandas().to_numpy()
+    return out
 
 
 def _as_read(table: pa.Table) -> pd.DataFrame:
@@ -413,6 +447,34 @@ def _format_notes(parsed: dict, labels: dict) -> list:
             by_format.setdefault(p.format, []).append(labels[name])
     return [f"{', '.join(names)}: read as {in_words(fmt)} (recognised; give formats: in the mapping to set "
             "another)" for fmt, names in by_format.items()]
+
+
+def _unreadable_notes(table, found, parsed, labels, schema, m) -> list:
+    """One note per column with unparseable values: how many, an example as read and, for
+    timestamps, the formats that would read them. The rows' reasons stay the same text for the same
+    cause (so they group); the example is said once, here."""
+    from qoswb.data.timeformats import shown, suggest
+
+    out = []
+    for name, p in parsed.items():
+        count = int(p.bad.sum())
+        refs = cols.references(found[name], [], name)
+        if not count or len(refs) != 1:
+            continue
+        bad = table[refs[0]].filter(pa.array(p.bad))
+        example = str(bad[0].as_py()).strip()
+        line = f"unparseable {labels[name]}: {count:,} value(s), e.g. {example[:60]!r}"
+        if schema[name].type in ("timestamp", "date") and "column" in found[name]:
+            current = m.format_for(name) or p.format
+            current = () if current is None else (current,) if isinstance(current, str) else tuple(current)
+            extra = suggest(pc.unique(bad.slice(0, 20_000)).cast(pa.string()).to_pylist()[:200])
+            extra = () if extra is None else (extra,) if isinstance(extra, str) else extra
+            if extra or not current:  # else the others read with its format: a wrong value, not a format
+                wanted = tuple(dict.fromkeys((*current, *extra)))
+                advice = shown(wanted if len(wanted) > 1 else wanted[0]) if wanted else "'...'"
+                line += f": give formats: {{{name}: {advice}}} in the mapping (a list is tried in turn)"
+        out.append(line)
+    return out
 
 
 def _notes(kind: str, found: dict, raw, timezone) -> list:

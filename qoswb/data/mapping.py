@@ -11,8 +11,9 @@ A mapping is a dict or a YAML file. It goes *canonical name: your column*::
       category: {columns: [Type, Subtype], sep: " / "}   # several columns joined
       sla_minutes: {value: 480}                          # a constant
     formats:                      # strptime formats; without one, ISO 8601, dd/mm/yyyy or mm/dd/yyyy
-                                  #   is recognised per column (see qoswb.data.timeformats)
+                                  #   (24-hour or AM/PM) is recognised per column (qoswb.data.timeformats)
       opened_at: "%d/%m/%Y %H:%M"
+      resolved_at: ["%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M"]   # several: each value takes the first that reads it
     timestamp_format: "%d/%m/%Y %H:%M"   # the default format for every timestamp
     timezone: Europe/London       # of naive timestamps (UTC when not given)
     timestamp_range: {from: 2015-01-01, until: 2030-12-31}   # plausible timestamps and periods;
@@ -97,8 +98,9 @@ class Mapping:
                                  f"until ({bounds[1]:%Y-%m-%d})")
         return tuple(bounds)
 
-    def format_for(self, canonical: str) -> str | None:
-        """The timestamp format of one canonical column (its own, else the default)."""
+    def format_for(self, canonical: str):
+        """The timestamp format of one canonical column (its own, else the default): a strptime
+        format, a tuple of them tried in turn, or None (recognised from the values)."""
         spec = self.columns.get(canonical, {})
         return spec.get("format") or self.formats.get(canonical) or self.timestamp_format
 
@@ -155,10 +157,11 @@ def _spec(name: str, value, origin: str) -> dict:
                          f"or a dict, not {value!r}")
 
 
-def read_mapping(mapping=None) -> Mapping:
-    """Read a mapping from None, a dict, a YAML file path or a :class:`Mapping`.
+def read_mapping(mapping=None, setting: str = "mapping") -> Mapping:
+    """Read a mapping from None, a dict, a YAML file path, a preset's name or a :class:`Mapping`.
 
-    Raises :class:`~qoswb.errors.ParameterError` naming the key that is wrong.
+    Raises :class:`~qoswb.errors.ParameterError` naming the key that is wrong; ``setting``
+    names where the mapping was given (``--mapping`` on the command line), for a file that is not there.
 
     >>> read_mapping(None).columns
     {}
@@ -176,7 +179,7 @@ def read_mapping(mapping=None) -> Mapping:
         origin, mapping = f"preset {mapping}", presets.load(mapping)
     elif isinstance(mapping, (str, Path)):
         origin = str(mapping)
-        mapping = _read_yaml(Path(mapping))
+        mapping = _read_yaml(Path(mapping), setting)
     if not isinstance(mapping, dict):
         raise ParameterError(f"{origin}: a mapping is a dict (or YAML mapping), not {type(mapping).__name__}")
     raw = dict(mapping)
@@ -206,6 +209,15 @@ def read_mapping(mapping=None) -> Mapping:
         raise ParameterError(f"{origin}: 'timestamp_range' should be a mapping with from and/or until, "
                              f"e.g. {{from: 2015-01-01, until: 2030-12-31}}, not {timestamp_range!r}")
     specs = {name: _spec(name, value, origin) for name, value in columns.items()}
+    from qoswb.data.timeformats import check_format
+
+    formats = {name: check_format(fmt, f"{origin}: formats: {name}") for name, fmt in formats.items()}
+    for name, spec in specs.items():
+        if "format" in spec:
+            spec["format"] = check_format(spec["format"], f"{origin}: column '{name}': format")
+    timestamp_format = raw.get("timestamp_format")
+    if timestamp_format is not None:
+        timestamp_format = check_format(timestamp_format, f"{origin}: timestamp_format")
     events = None
     if raw.get("events") is not None:
         from qoswb.data.events import read_events
@@ -217,8 +229,8 @@ def read_mapping(mapping=None) -> Mapping:
                              f"(events: {{case: ..., order: ...}})")
     return Mapping(
         columns=specs,
-        formats=dict(formats),
-        timestamp_format=raw.get("timestamp_format"),
+        formats=formats,
+        timestamp_format=timestamp_format,
         timezone=raw.get("timezone"),
         options={k: raw[k] for k in READ_OPTIONS if k in raw},
         kind=raw.get("kind"),
@@ -258,13 +270,21 @@ def _missing(values, origin: str) -> tuple:
     return tuple(str(v).strip() for v in values)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path, setting: str = "mapping") -> dict:
     import yaml
 
     from qoswb.yamlsafe import safe_load
 
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        from qoswb.data import presets
+
+        here = path.parent if path.parent.is_dir() else None
+        near = [str(path.parent / p.name) if str(path.parent) != "." else p.name
+                for p in (here.iterdir() if here else []) if p.suffix in (".yaml", ".yml")]
+        raise ParameterError(f"{setting}: no mapping file {path}{_did_you_mean(str(path), [*near, *presets.names()])}; "
+                             f"a mapping is a YAML file or a preset's name ({', '.join(presets.names())})") from exc
     except OSError as exc:
         raise ParameterError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

@@ -57,8 +57,10 @@ class LoadResult:
 
     ``data``: the canonical frame (accepted rows, typed). ``rejected``: each rejected
     input row as it was read, plus ``source_row`` and ``reason`` (all of the row's
-    problems joined by "; "); a CSV line that could not be split into cells has its
-    text in ``row_text``. ``source_row`` counts as a spreadsheet does for CSV and
+    problems joined by "; "), and ``mapped_id`` and ``mapped_team`` (the row's id and
+    team as mapped and typed, null where empty or unreadable, an event's its case's:
+    whose row it is, whatever the source calls the columns); a CSV line that could
+    not be split into cells has its text in ``row_text``. ``source_row`` counts as a spreadsheet does for CSV and
     Excel (header = row 1, first data row = row 2: the line number unless a quoted
     value spans lines) and from 1 for Parquet, DuckDB, SQL and DataFrames. ``summary``: ``source``, ``kind``, ``rows_read``,
     ``accepted``, ``rejected`` and ``rejected_by_reason`` (each rejected row counted

@@ -147,18 +147,24 @@ def _parse_boolean(arr, **_):
     return Parsed(values, missing, ~_np(known) & ~missing)
 
 
-_FIELDS = {"%d": pc.day, "%m": pc.month, "%Y": pc.year, "%H": pc.hour, "%M": pc.minute, "%S": pc.second}
+def _hour12(parsed):
+    hour = pc.hour(parsed)
+    return pc.if_else(pc.equal(hour, 0), 12, pc.if_else(pc.greater(hour, 12), pc.subtract(hour, 12), hour))
+
+
+_FIELDS = {"%d": pc.day, "%m": pc.month, "%Y": pc.year, "%H": pc.hour, "%M": pc.minute, "%S": pc.second,
+           "%I": _hour12}
 
 
 def _same_fields(text, parsed, fmt: str):
     """Whether each number in ``text`` is the one the parsed timestamp has in its place (31/02 read
-    as 02/03 is not), for formats of numbers and separators only; None for other formats. Splitting
-    at the separators and comparing numbers is several times cheaper than formatting again."""
+    as 02/03 is not), for formats of numbers, separators and AM/PM only; None for other formats.
+    Splitting at the separators and comparing numbers is several times cheaper than formatting again."""
     import re
 
     pieces = re.split(r"(%.)", fmt)
     directives, literals = pieces[1::2], pieces[0::2]
-    if not directives or any(d not in _FIELDS for d in directives) or not all(literals[1:-1]):
+    if not directives or any(d not in _FIELDS and d != "%p" for d in directives) or not all(literals[1:-1]):
         return None
     mark = "\x1f"
     for literal in sorted(set(filter(None, literals)), key=len, reverse=True):
@@ -172,6 +178,10 @@ def _same_fields(text, parsed, fmt: str):
         tokens = pc.if_else(same, tokens, pa.scalar(None, tokens.type))
     for i, directive in enumerate(directives):
         token = pc.list_element(tokens, i + skip)
+        if directive == "%p":  # AM/PM in any case, on the side of noon the hour is
+            noon = pc.if_else(pc.greater_equal(pc.hour(parsed), 12), "pm", "am")
+            same = pc.and_(same, pc.equal(pc.utf8_lower(token), noon))
+            continue
         digits = pc.fill_null(pc.ascii_is_decimal(token), False)
         if not pc.all(pc.or_(digits, pc.is_null(token))).as_py():
             same = pc.and_(same, digits)
@@ -212,6 +222,37 @@ def _on_distinct(text, parse_text):
     if len(encoded.dictionary) * 2 > len(text):
         return parse_text(text)
     return pc.take(parse_text(encoded.dictionary), encoded.indices)
+
+
+def _one_format(text, fmt: str):
+    """(naive, instants) of ``text`` read with ``fmt``: naive local times, or UTC instants for a
+    format with an offset (``%z``); the other is None."""
+    if "%z" in fmt:
+        return None, pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True).cast(pa.timestamp(UNIT, "UTC"))
+    return _on_distinct(text, lambda values: _strptime(values, fmt)), None
+
+
+def _by_formats(text, formats: list):
+    """(naive, instants) of ``text`` read with each format in turn, each over the values the
+    earlier ones left unread (vectorised per format): the first format that reads a value wins."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    naive, instants = _one_format(text, formats[0])
+    if len(formats) == 1:
+        return (naive if naive is not None else pa.nulls(len(text), pa.timestamp(UNIT))), instants
+    got = [naive if naive is not None else pa.nulls(len(text), pa.timestamp(UNIT)),
+           instants if instants is not None else pa.nulls(len(text), pa.timestamp(UNIT, "UTC"))]
+    offsets = instants is not None
+    for fmt in formats[1:]:
+        read = pc.or_(pc.is_valid(got[0]), pc.is_valid(got[1]))
+        rest = pc.fill_null(pc.and_(pc.is_valid(text), pc.invert(read)), False)
+        if not pc.any(rest).as_py():
+            break
+        more = _one_format(text.filter(rest), fmt)
+        side = 0 if more[0] is not None else 1
+        offsets |= side == 1
+        got[side] = pc.replace_with_mask(got[side], rest, more[side])
+    return got[0], (got[1] if offsets else None)
 
 
 def _iso_parse(text):
@@ -287,11 +328,8 @@ def _parse_timestamp(arr, *, fmt=None, timezone=None, naive_result=False, **_):
             values = ts.cast(pa.timestamp(UNIT, timezone or ts.type.tz))
         return Parsed(values, missing, np.zeros(len(arr), bool), beyond)
     text, missing = _text(arr)
-    if fmt and "%z" not in fmt:
-        naive, instants = _on_distinct(text, lambda values: _strptime(values, fmt)), None
-    elif fmt:
-        naive = pa.nulls(len(text), pa.timestamp(UNIT))
-        instants = pc.strptime(text, format=fmt, unit=UNIT, error_is_null=True).cast(pa.timestamp(UNIT, "UTC"))
+    if fmt:
+        naive, instants = _by_formats(text, [fmt] if isinstance(fmt, str) else list(fmt))
     else:
         naive, instants = _iso_parse(text)
     if naive_result:

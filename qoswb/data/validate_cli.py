@@ -115,13 +115,16 @@ def write_rejected(rejected, target: Path) -> None:
         raise DataError(f"cannot write the rejected rows to {target}: {exc.strerror or exc}") from exc
 
 
-def unmatched_answers(result, interactions: str, mapping=None) -> int:
-    """How many accepted survey answers match no interaction of ``interactions``."""
-    from qoswb.data.linking import link_surveys
+def unmatched_answers(result, interactions: str, mapping=None) -> tuple[int, int]:
+    """(answers matching no interaction of ``interactions``, answers rating one rejected there):
+    accepted survey answers whose case is not in the file, and those whose case is but was rejected."""
+    from qoswb.data.linking import link_surveys, rating_rejected
     from qoswb.data.loaders import load_interactions
 
-    _, unmatched = link_surveys(result.data, load_interactions(interactions, mapping).data)
-    return len(unmatched)
+    cases = load_interactions(interactions, mapping)
+    _, unmatched = link_surveys(result.data, cases.data)
+    of_rejected = int(rating_rejected(unmatched, cases.rejected).sum())
+    return len(unmatched) - of_rejected, of_rejected
 
 
 def run(args) -> int:
@@ -129,7 +132,7 @@ def run(args) -> int:
     from qoswb.data.loaders import load
     from qoswb.data.mapping import read_mapping
 
-    mapping = read_mapping(args.mapping)
+    mapping = read_mapping(args.mapping, setting="--mapping")
     kind = args.kind or mapping.kind or "interactions"
     if args.interactions and kind != "surveys":
         raise ParameterError(f"--interactions is for survey answers (--kind surveys), not {kind}")
@@ -138,11 +141,15 @@ def run(args) -> int:
     check_target(target, args.file)  # before the work, so a refusal costs nothing
     result = load(args.file, kind, mapping, **options)
     print(result.report())
-    unmatched = unmatched_answers(result, args.interactions, args.interactions_mapping) \
-        if args.interactions else 0
+    unmatched, of_rejected = unmatched_answers(result, args.interactions, args.interactions_mapping) \
+        if args.interactions else (0, 0)
     if args.interactions:
-        print(f"{unmatched:,} answer{'s' if unmatched != 1 else ''} match no interaction in {args.interactions}"
+        print(f"{unmatched:,} answer{'s match' if unmatched != 1 else ' matches'} no interaction in {args.interactions}"
               + (" (they are left out of CSAT, NPS and CES)" if unmatched else ""))
+        if of_rejected:  # their case is there but was rejected: fixing the case brings them back
+            print(f"{of_rejected:,} answer{'s rate' if of_rejected != 1 else ' rates'} an interaction rejected in "
+                  f"{args.interactions} (left out of CSAT, NPS and CES until it is accepted)")
+        unmatched += of_rejected
     if result.ok:
         return 1 if unmatched else 0
     write_rejected(result.rejected, target)

@@ -339,6 +339,8 @@ def kpis(interactions, surveys=None, *, by="team", freq="W", kpis=None, sla=None
       and other things a reader should know (survey answers that rate no
       interaction, interactions without an SLA target);
     * ``attrs["left_out"]``: ``{kpi: [missing columns]}``;
+    * ``attrs["caveats"]``: the notes about KPIs that are in the table (rows not counted:
+      answers rating no interaction, interactions without an SLA target for their priority);
     * ``attrs["sla"]``: the SLA targets used, as text (see :func:`qoswb.metrics.inputs.sla_text`).
 
     >>> from qoswb.data.synthetic import generate            # doctest: +SKIP
@@ -357,8 +359,9 @@ def kpis(interactions, surveys=None, *, by="team", freq="W", kpis=None, sla=None
     left_out: dict[str, list[str]] = {}
     targets = sla_text(sla)  # also checks sla= before any work
     wanted = _wanted(kpis, interactions, surveys, left_out)
-    notes += [f"{name} left out: column(s) {', '.join(missing)} absent or empty; map them to see it"
-              for name, missing in left_out.items()]
+    said_left_out = [f"{name} left out: column(s) {', '.join(missing)} absent or empty; map them to see it"
+                     for name, missing in left_out.items()]
+    notes += said_left_out
     grid = Grid(interactions, by, freq, as_of, sla=sla, calendar=calendar, surveys=surveys, notes=notes)
     results = []
     for i, info in enumerate(wanted):
@@ -366,10 +369,12 @@ def kpis(interactions, surveys=None, *, by="team", freq="W", kpis=None, sla=None
             results.append((info, info.compute(grid)))
         except LeftOut as why:
             left_out[info.name] = why.columns
-            notes.append(f"{info.name} left out: {why}")
+            said_left_out.append(f"{info.name} left out: {why}")
+            notes.append(said_left_out[-1])
         grid.release({"opened_at", *(c for k in wanted[i + 1:] for c in k.needs)})
     table = _assemble(results, grid, by)
-    table.attrs.update(notes=notes, left_out=left_out, sla=targets)
+    caveats = [n for n in notes if n not in said_left_out]  # about KPIs that are there
+    table.attrs.update(notes=notes, left_out=left_out, sla=targets, caveats=caveats)
     return table
 
 

@@ -59,8 +59,8 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
               retries: int | None = None, progress: bool = True, prewarm: bool = True) -> BatchOutcome:
     """Run a batch described by a parameters file (path) or :class:`BatchParameters`.
 
-    ``workers`` local processes (default: the file's ``workers``, else 2), or a Dask
-    cluster at ``scheduler`` ("local" starts a LocalCluster); ``resume`` re-runs only
+    ``workers`` local processes (a Dask LocalCluster; default: the file's ``workers``,
+    else 2), or the Dask cluster at ``scheduler`` (an address; "local" is the default); ``resume`` re-runs only
     jobs that failed, are missing, or whose parameters or template changed; ``only`` restricts to these teams; ``timeout``
     seconds per job; ``retries`` for jobs whose kernel died or did not start.
     """
@@ -78,7 +78,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     notes: list[str] = []
     if params.data is not None:
         cache_dir = data_cache.build(params.data, params.grain, output, reuse=resume, kpis=params.kpis,
-                                     sla=params.sla, notes=notes)
+                                     sla=params.sla, notes=notes, origin=params.origin)
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
@@ -139,14 +139,12 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
 
     try:
         if todo:
-            kwargs = dict(workers=workers, timeout=timeout, retries=retries, on_result=finished,
-                          prewarm=prewarm, preload=params.preload)
-            if scheduler:
-                runner.run_dask(todo, output, scheduler=scheduler, **kwargs)
-            else:
-                runner.run_local(todo, output, **kwargs)
+            runner.run(todo, output, scheduler=scheduler, workers=workers, timeout=timeout, retries=retries,
+                       on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes)
     finally:
         bar.close()
+        if notes:
+            manifest.batch["notes"] = list(notes)
         index = publish()
     selected_ids = {j["id"] for j in selected}
     failed_now = [r for i, r in manifest.records.items() if i in selected_ids and r["status"] != "ok"]

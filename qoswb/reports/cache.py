@@ -6,10 +6,12 @@ writes ``<output>/_cache/``:
 
 - ``interactions.parquet``, ``surveys.parquet`` (the answers that rate an interaction
   of the data, with its ``team``, so a team's slice is one filter; the others are
-  counted as ``summaries["surveys"]["unmatched"]``) — or ``aggregates.parquet``;
+  counted as ``summaries["surveys"]["rate_rejected"]`` when they rate an interaction
+  rejected at load, else ``["unmatched"]``) — or ``aggregates.parquet``;
 - ``kpis.parquet``: the KPI table of :func:`qoswb.metrics.kpis` (each report charts
   it as of its own period's end: :func:`qoswb.reports.views.charts_as_of`);
-- ``rejected.parquet``: rows rejected at load (``team`` when known, ``reason``);
+- ``rejected.parquet``: rows rejected at load (``table``, ``team``, ``source_row``, ``reason``): the team
+  as mapped (:data:`qoswb.data.loaders.MAPPED`), a survey answer's its interaction's, null when unreadable;
 - ``meta.json``: the load summaries, teams, first and last timestamps, and the
   key of what the cache was made from (:mod:`qoswb.reports.cachekey`: so
   ``--resume`` reuses a cache of the same data, never a stale one); database
@@ -34,7 +36,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from qoswb.data.linking import link_surveys
+from qoswb.data.linking import link_surveys, rating_rejected
 from qoswb.errors import DataError, ParameterError
 from qoswb.redact import hide_passwords, safe_url
 from qoswb.reports import cachekey
@@ -83,7 +85,7 @@ def _load(data: dict):
         frames = {"interactions": demo.interactions, "surveys": demo.surveys}
         summaries = {name: {"source": "demo", "rows_read": len(frame), "accepted": len(frame),
                             "rejected": 0, "rejected_by_reason": {}} for name, frame in frames.items()}
-        return frames, summaries, []
+        return frames, summaries, {}
     import qoswb.data as qd
 
     source, mapping = data["source"], data.get("mapping")
@@ -96,39 +98,70 @@ def _load(data: dict):
     result = loader(source, mapping=mapping, **options)
     frames = {data["kind"]: result.data}
     summaries = {data["kind"]: result.summary}
-    rejected = [result.rejected.assign(table=data["kind"])]
+    rejected = {data["kind"]: result.rejected}
     if data.get("surveys"):
         spec = data["surveys"]
         options = {k: spec[k] for k in ("table", "query", "timezone") if spec.get(k)}
         surveys = qd.load_surveys(spec["source"], mapping=spec.get("mapping"), **options)
         frames["surveys"] = surveys.data
         summaries["surveys"] = surveys.summary
-        rejected.append(surveys.rejected.assign(table="surveys"))
-    rejected = [r for r in rejected if len(r)]
-    if rejected:
-        keep = [c for c in ("table", "team", "source_row", "reason") if c in rejected[0]]
-        rejected = [pd.concat([r.reindex(columns=keep) for r in rejected], ignore_index=True)]
+        rejected["surveys"] = surveys.rejected
     return frames, summaries, rejected
 
 
-def derived(frames: dict, kind: str, kpis: list | None = None, sla=None) -> dict:
+def _whose(rejected: dict, frames: dict):
+    """The rejected rows of every table in one frame (table, team, source_row, reason), each with
+    its canonical team: an interaction's or aggregate's as mapped (whatever the source calls the
+    column), a survey answer's its interaction's, accepted or rejected; None when nothing was rejected."""
+    import pandas as pd
+
+    from qoswb.data.linking import team_by_id
+
+    parts = []
+    for table, frame in rejected.items():
+        if not len(frame):
+            continue
+        if table == "surveys":
+            ids = frame["mapped_id"] if "mapped_id" in frame else pd.Series(index=frame.index, dtype="string")
+            teams = team_by_id(frames.get("interactions", pd.DataFrame()), rejected.get("interactions"))
+            team = teams.reindex(ids.astype("string").to_numpy()).to_numpy()
+        else:
+            team = frame["mapped_team"].to_numpy() if "mapped_team" in frame else None
+        parts.append(pd.DataFrame({"table": table, "team": team, "source_row": frame["source_row"].to_numpy(),
+                                   "reason": frame["reason"].to_numpy()}))
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True)
+    out["team"] = out["team"].astype("str")  # one type, null where unreadable, for the Parquet file
+    return out
+
+
+def derived(frames: dict, kind: str, kpis: list | None = None, sla=None, origin: str | None = None) -> dict:
     """The KPI table of every team, computed once: ``{"kpis": ...}``, or ``{}`` when
-    :mod:`qoswb.metrics` is not installed (templates then say so). ``sla``: the SLA targets."""
+    :mod:`qoswb.metrics` is not installed (templates then say so). ``sla``: the SLA targets;
+    ``origin``: the parameters file that gave them, named in an error about them (a priority in
+    ``sla:`` that the data does not have is only known once the data is read)."""
     try:
         from qoswb.metrics import kpis as compute
     except ImportError:
         return {}
-    if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
-        return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
-    return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ, sla=sla)}
+    try:
+        if kind == "aggregates":  # one KPI per file: the parameters' KPI name, when it gives one
+            return {"kpis": compute(frames["aggregates"], kpis=kpis[0] if kpis and len(kpis) == 1 else None)}
+        return {"kpis": compute(frames["interactions"], frames.get("surveys"), freq=KPI_FREQ, sla=sla)}
+    except ParameterError as exc:
+        if origin is None:
+            raise
+        raise ParameterError(f"{origin}: {exc}") from None
 
 
 def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
-          kpis: list | None = None, notes: list | None = None, sla=None) -> Path:
+          kpis: list | None = None, notes: list | None = None, sla=None, origin: str | None = None) -> Path:
     """Load the data once and write the cache into ``output/_cache``; returns its path.
 
     With ``reuse``, a cache made from the same data (see :mod:`qoswb.reports.cachekey`)
     is kept as it is; when one is there but cannot be reused, why is added to ``notes``.
+    ``origin``: the parameters file, named in an error about its ``kpis`` or ``sla``.
     """
     folder = Path(output) / CACHE
     # the SLA targets shape the cached KPIs; as JSON reads them back, so {1: 30} compares equal next run
@@ -155,11 +188,14 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
                         f"row(s) read, {summary.get('rejected', 0)} rejected: see 'qoswb validate')")
     if "surveys" in frames and "interactions" in frames:  # answers rating no interaction: counted
         frames["surveys"], unmatched = link_surveys(frames["surveys"], frames["interactions"])
-        summaries["surveys"]["unmatched"] = len(unmatched)
-    frames.update(derived(frames, data["kind"], kpis, sla))
+        of_rejected = int(rating_rejected(unmatched, rejected.get("interactions")).sum())
+        summaries["surveys"]["unmatched"] = len(unmatched) - of_rejected  # rate no interaction at all
+        summaries["surveys"]["rate_rejected"] = of_rejected  # rate an interaction rejected at load
+    refused = _whose(rejected, frames)
+    frames.update(derived(frames, data["kind"], kpis, sla, origin))
     kpis = frames.get("kpis")
-    if rejected:
-        frames["rejected"] = rejected[0]
+    if refused is not None:
+        frames["rejected"] = refused
     time_column = "period" if data["kind"] == "aggregates" else "opened_at"
     info = {"key": cachekey.key(parts), "key_parts": parts, "kind": data["kind"],
             "source": safe_url(data["source"]), "grain": grain,
@@ -170,7 +206,9 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
             "tables": sorted(frames),
             # what each report states about the KPIs: the SLA targets used, and the KPIs left out and why
             "sla": None if kpis is None else kpis.attrs.get("sla"),
-            "kpi_notes": [] if kpis is None else list(kpis.attrs.get("notes", []))}
+            "kpi_notes": [] if kpis is None else list(kpis.attrs.get("notes", [])),
+            # what each report says about the figures it shows (rows they do not count)
+            "kpi_caveats": [] if kpis is None else list(kpis.attrs.get("caveats", []))}
     folder.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(folder.parent)
     tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=folder.parent))

@@ -23,7 +23,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes, one job each at a time (default: the file's, else 2)")
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help="run on a Dask cluster at ADDRESS, or 'local' for a LocalCluster")
+                        help="run on the Dask cluster at ADDRESS (tcp://HOST:PORT; the output folder shared "
+                             "by its workers); default: a local cluster of --workers processes")
     parser.add_argument("--resume", action="store_true",
                         help="re-run only jobs that failed, are missing or changed; keep the others")
     parser.add_argument("--only", nargs="+", metavar="TEAM", default=None,

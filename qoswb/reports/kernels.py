@@ -2,9 +2,11 @@
 
 A batch worker keeps one :class:`Kernels`. It hands out a started kernel per job
 and starts the *next* one while the current job runs (pre-warming), so kernel
-start-up, which dominates short reports, overlaps useful work. Where kernels can
-be forked (Linux), each is a fork of a server that has already imported what the
-reports use (:mod:`qoswb.reports.forkserver`): still a new process per report.
+start-up, which dominates short reports, overlaps useful work. Where the standard
+library's forkserver start method exists (Linux, macOS), each kernel is a fork of a
+server that has already imported what the reports use, started through a kernel
+provisioner registered with jupyter_client (:mod:`qoswb.reports.provisioner`):
+still a new process per report. Only jupyter_client's public API is used.
 
 >>> kernels = Kernels(prewarm=True, preload=["pandas"])   # doctest: +SKIP
 >>> km = kernels.take()        # a started kernel; the next one is starting   # doctest: +SKIP
@@ -13,74 +15,81 @@ reports use (:mod:`qoswb.reports.forkserver`): still a new process per report.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import multiprocessing
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
-import uuid
 
 from qoswb.errors import KernelStartError
-from qoswb.reports import forkserver
+from qoswb.reports import stdlibfork
 
 
 class Kernels:
     """Hands out started Jupyter kernels, starting the next one ahead of time (pre-warming).
 
     ``preload`` names modules every report imports (e.g. pandas): where kernels can be
-    forked (Linux), a fork server imports them once and each kernel is a fork of it
-    (see :mod:`qoswb.reports.forkserver`); elsewhere each new kernel imports them
-    while the current job runs. ``fork=False`` always launches kernels afresh;
-    ``fork="stdlib"`` forks them from the standard library's fork server instead
-    (:mod:`qoswb.reports.stdlibfork`, experimental).
+    forked, the worker's fork server imports them once and each kernel is a fork of it;
+    with ``fork=False`` (or where forking is not possible) each kernel is launched afresh
+    and imports them in the background while the current job runs. What went wrong
+    while preloading is in :meth:`notes`.
 
     >>> kernels = Kernels(prewarm=False)  # doctest: +SKIP
     >>> km = kernels.take(); ...; kernels.release(km); kernels.close()  # doctest: +SKIP
     """
 
     def __init__(self, kernel_name: str = "python3", prewarm: bool = True, cwd: str | None = None,
-                 preload: list[str] | tuple = (), fork: bool | str = True):
+                 preload: list[str] | tuple = (), fork: bool = True):
         self.kernel_name, self.prewarm, self.cwd = kernel_name, prewarm, cwd
         self.preload = [m for m in dict.fromkeys(preload) if re.fullmatch(r"[A-Za-z_][\w.]*", m)]
-        self.fork = bool(fork) and forkserver.available()
-        self._server_class = forkserver.ForkServer
-        if fork == "stdlib":  # experimental: the standard library's forkserver context, benchmarked beside
-            from qoswb.reports.stdlibfork import StdlibForkServer
+        self._notes: list[str] = []
+        self.fork = bool(fork) and stdlibfork.available()
+        if self.fork and multiprocessing.current_process().daemon:
+            # multiprocessing lets no daemonic process start children (Dask workers are daemonic
+            # unless distributed.worker.daemon is False): launched kernels, and a note saying why
+            self.fork = False
+            self._notes.append("kernels launched afresh, not forked: this worker is a daemonic process "
+                               "(start Dask workers with DASK_DISTRIBUTED__WORKER__DAEMON=False)")
+        if self.fork and not provisioner_installed():
+            self.fork = False
+            self._notes.append("kernels launched afresh, not forked: jupyter_client does not find qoswb's "
+                               "kernel provisioner (reinstall qoswb, e.g. pip install -e .)")
+        self._specs = None
+        if self.fork:
+            from qoswb.reports.provisioner import ForkingKernelSpecs
 
-            self._server_class = StdlibForkServer
-        self._next, self._server, self._dying = None, None, []
+            self._specs = ForkingKernelSpecs(preload=self.preload)
+        self._next, self._dying = None, []
 
     def _start(self):
         from jupyter_core.utils import run_sync
 
-        km = kernel_manager_class()(kernel_name=self.kernel_name, client_factory=quick_client())
-        server = self._fork_server(km.kernel_spec.argv) if self.fork else None
-        if server is not None:
-            km.kernel_id = str(uuid.uuid4())
-            km.provisioner = forkserver.provisioner(km, server)
+        options = {} if self._specs is None else {"kernel_spec_manager": self._specs}
+        km = kernel_manager_class()(kernel_name=self.kernel_name, client_class=QUICK_CLIENT, **options)
         # The kernel's own chatter (e.g. its TCP warning) is not the report's business.
         run_sync(km.start_kernel)(cwd=self.cwd or os.getcwd(), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        if self.preload and server is None:
-            modules = forkserver.modules_to_preload(self.preload, shell=True)
+        if self.preload and not self.forked(km):
+            modules = stdlibfork.modules_to_preload(self.preload, shell=True)
             threading.Thread(target=_preload, args=(km.get_connection_info(), modules),
                              daemon=True, name="qoswb-kernel-preload").start()
         return km
 
-    def _fork_server(self, argv: list[str]):
-        """This worker's fork server for kernels like ``argv`` (started on first use), or None."""
-        if forkserver.kernel_args(argv) is None:
-            return None  # not an ipykernel: launched the ordinary way
-        if self._server is not None and self._server.timed_out:
-            self.fork = False  # its imports hang: later kernels are launched the ordinary way
-            return None
-        if self._server is None or not self._server.alive:
-            if self._server is not None:
-                self._server.close()
-            self._server = self._server_class(forkserver.kernel_python(argv), self.preload, self.cwd)
-        return self._server
+    @staticmethod
+    def forked(km) -> bool:
+        """Whether ``km``'s kernel was forked from the fork server (not launched afresh)."""
+        from qoswb.reports.provisioner import ForkedProvisioner
+
+        return isinstance(km.provisioner, ForkedProvisioner)
+
+    def notes(self) -> list[str]:
+        """What went wrong while preloading (modules the fork server could not import, its
+        stderr), one line each, for the batch's notes."""
+        server = stdlibfork.ForkServer._instance
+        return self._notes + ([] if server is None or not self.fork else server.problems())
 
     def start(self):
         """A newly started kernel manager; a :class:`~qoswb.errors.KernelStartError` if
@@ -140,9 +149,16 @@ class Kernels:
             self.release(self._next)
             self._next = None
         self._reap(wait=True)
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+
+
+@functools.cache
+def provisioner_installed() -> bool:
+    """Whether qoswb's kernel provisioner is registered (its entry point is installed)."""
+    from importlib.metadata import entry_points
+
+    from qoswb.reports.provisioner import NAME
+
+    return bool(entry_points(group="jupyter_client.kernel_provisioners", name=NAME))
 
 
 def _preload(connection: dict, modules: list[str], timeout: float = 120) -> None:
@@ -186,29 +202,33 @@ def is_alive(km) -> bool:
 
 
 def kill(km) -> None:
-    """Kill a kernel's process group outright (or its process, if it has no group of its own)."""
-    provisioner = getattr(km, "provisioner", None)
-    pid, pgid = getattr(provisioner, "pid", None), getattr(provisioner, "pgid", None)
+    """Kill a kernel's process group outright (its provisioner signals the group the kernel
+    leads, so what the report started goes too); quiet for a kernel already gone."""
+    from jupyter_core.utils import run_sync
+
+    if km.provisioner is None:
+        return
     try:
-        if pgid and pgid == pid:  # the kernel leads its own group: its children go too
-            os.killpg(pgid, signal.SIGKILL)
-        elif pid:
-            os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
+        run_sync(km.provisioner.kill)()
+    except (OSError, ValueError):  # gone already (jupyter_client's words for it vary)
         pass
 
 
 def exit_code(km, wait: float = 2.0) -> int | None:
     """How a dead kernel ended, as ``Popen.returncode`` (minus the signal that killed it),
     waiting up to ``wait`` seconds for the process to be gone; None if not known."""
-    process = getattr(getattr(km, "provisioner", None), "process", None)
-    if process is None:
-        return None
+    from jupyter_core.utils import run_sync
+
+    if km.provisioner is None or not km.provisioner.has_process:
+        return None  # already reaped by jupyter_client: how it ended is no longer known
+
+    async def ended():
+        return await asyncio.wait_for(km.provisioner.wait(), timeout=wait)
+
     try:
-        code = process.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
+        return run_sync(ended)()
+    except (asyncio.TimeoutError, TimeoutError):
         return None
-    return code if getattr(process, "exit_known", True) else None
 
 
 @functools.cache
@@ -225,52 +245,18 @@ def kernel_manager_class():
     class ReportKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self._clients = []
+            self.report_clients = []
 
         def client(self, **kwargs):
             made = super().client(**kwargs)
-            self._clients.append(made)
+            self.report_clients.append(made)
             return made
 
         def close_clients(self) -> None:
-            while self._clients:
-                self._clients.pop().stop_channels()
+            while self.report_clients:
+                self.report_clients.pop().stop_channels()
 
     return ReportKernelManager
 
 
-@functools.cache
-def quick_client():
-    """jupyter_client's async kernel client, ready as soon as the kernel has answered.
-
-    Its ``wait_for_ready`` returns once the kernel's reply to ``kernel_info`` has come
-    on the shell channel and the matching "idle" on IOPub (which proves IOPub is
-    connected), instead of also listening 0.2 s for stray IOPub messages as
-    jupyter_client's does: a fifth of a second per report, on the job's clock.
-    """
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-
-    from qoswb.errors import KernelStartError
-
-    class QuickKernelClient(AsyncKernelClient):
-        async def wait_for_ready(self, timeout: float | None = None) -> None:
-            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
-            while time.monotonic() < deadline:
-                msg_id = self.kernel_info()
-                try:
-                    reply = await self._recv_reply(msg_id, timeout=1)
-                    while True:  # IOPub may not be connected yet: then its status is lost
-                        msg = await self._async_get_iopub_msg(timeout=1)
-                        if (msg["parent_header"].get("msg_id") == msg_id
-                                and msg["content"].get("execution_state") == "idle"):
-                            self._handle_kernel_info_reply(reply)
-                            return
-                except (Empty, TimeoutError):
-                    pass
-                if not await self._async_is_alive():
-                    raise KernelStartError("the kernel died before replying to kernel_info")
-            raise KernelStartError(f"the kernel did not respond in {timeout:g} seconds")
-
-    return QuickKernelClient
+QUICK_CLIENT = "qoswb.reports.quickclient.QuickKernelClient"

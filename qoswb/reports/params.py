@@ -264,9 +264,9 @@ def _data(raw: Any, origin: str, base: Path, where: str = "data") -> dict | None
 
 
 def check_files(params: "BatchParameters") -> None:
-    """Refuse a data source or mapping file that is not there, before a batch writes anything:
-    the message names the key and the nearest file name in its folder (``csat.cvs`` for
-    ``csat.csv``). Parsing stays free of the file system; running checks it."""
+    """Refuse a data source or mapping file that is not there, or a mapping that cannot be read,
+    before a batch writes anything: the message names the key and the nearest file name in its
+    folder (``csat.cvs`` for ``csat.csv``). Parsing stays free of the file system; running checks it."""
     data = params.data or {}
     for where, spec in (("data", data), ("data.surveys", data.get("surveys") or {})):
         for key in ("source", "mapping"):
@@ -274,6 +274,10 @@ def check_files(params: "BatchParameters") -> None:
             # a mapping file's path was made absolute when parsed; a preset's name was not
             if isinstance(value, str) and (key == "source" or Path(value).is_absolute()):
                 _must_exist(params.origin, f"{where}.{key}", value)
+        if spec.get("mapping") is not None:  # a mapping's own mistakes (a bad format) before anything is written
+            from qoswb.data.mapping import read_mapping
+
+            read_mapping(spec["mapping"], setting=f"{params.origin}: '{where}.mapping'")
 
 
 def _must_exist(origin: str, key: str, resolved: str) -> None:
@@ -428,17 +432,31 @@ def parse(raw: Any, origin: str = "parameters", base: Path | str = ".") -> Batch
     retries = raw.get("retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise _fail(origin, "retries", "a whole number, 0 or more", retries)
-    preload = raw.get("preload", DEFAULT_PRELOAD)
-    if not isinstance(preload, list) or not all(
-            isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in preload):
-        raise _fail(origin, "preload", "a list of module names to import in each kernel ahead "
-                    "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
+    preload = _preload(raw.get("preload", DEFAULT_PRELOAD), origin)
     return BatchParameters(
         origin=origin, templates=templates, data=data, teams=teams, periods=periods,
         grain=grain, last=last, kpis=kpis, targets=targets, sla=sla,
         output=(base / output).resolve(), timeout=_number(raw, "timeout", origin),
         workers=_number(raw, "workers", origin, int), retries=retries,
         title=str(raw.get("title", "Service reports")), preload=list(preload))
+
+
+def _preload(preload, origin: str) -> list[str]:
+    """The ``preload`` list: names of modules that can be imported here (none is imported now)."""
+    from qoswb.reports.modules import missing_module
+
+    if not isinstance(preload, list) or not all(
+            isinstance(m, str) and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", m) for m in preload):
+        raise _fail(origin, "preload", "a list of module names to import in each kernel ahead "
+                    "of its job (e.g. [pandas, matplotlib.pyplot])", preload)
+    for name in preload:
+        missing = missing_module(name)
+        if missing is not None:
+            part, beside = missing
+            suggestion = did_you_mean(part, beside, known=False)
+            raise ParameterError(f"{origin}: 'preload' names {name!r}, but no module {part!r} can be "
+                                 f"imported{suggestion}")
+    return list(preload)
 
 
 def load(path: str | Path) -> BatchParameters:

@@ -39,8 +39,9 @@ def data_quality(cache, team=None):
     ``rejected`` the rejected rows that carry its team, ``rows_read`` their sum
     (rejected rows whose team could not be read are in no team's counts: the
     portfolio report lists them, :func:`unknown_team_rows`). ``unmatched``
-    (survey answers rating no interaction, counted when the cache links them) is
-    the whole file's.
+    (survey answers rating no interaction in the file) and ``rate_rejected``
+    (answers rating an interaction rejected at load), counted when the cache links
+    them, are the whole file's.
 
     >>> summaries, by_reason = data_quality(cache, "Billing")       # doctest: +SKIP
     """
@@ -76,7 +77,9 @@ def unknown_team_rows(cache, teams=None):
     """
     rejected = _rejected(cache)
     known = set(teams or rc.meta(cache)["teams"])
-    return rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+    unknown = rejected[~rejected["team"].isin(known)].reset_index(drop=True)
+    # said in words, not as a NaN: the row's team was empty or could not be read
+    return unknown.assign(team=unknown["team"].astype(object).where(unknown["team"].notna(), "(none)"))
 
 
 def load_lines(summaries) -> list[str]:
@@ -91,6 +94,9 @@ def load_lines(summaries) -> list[str]:
     for table, s in summaries.items():
         whose = "this team's " if s.get("team_only") else ""
         line = f"{table} from {safe_url(str(s.get('source')))}: {whose}{counts(s)} at load."
+        if s.get("rate_rejected"):  # their case is in the file but was rejected: fix the case, not the answer
+            line += (f" {s['rate_rejected']:,} survey answer(s) rate an interaction rejected at load and are "
+                     "in no team's figures.")
         if s.get("unmatched"):
             line += (f" {s['unmatched']:,} survey answer(s) in the file match no interaction and are in "
                      "no team's figures.")

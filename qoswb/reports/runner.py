@@ -1,21 +1,24 @@
-"""Run jobs in parallel: a pool of worker processes, or a Dask distributed cluster.
+"""Run report jobs on Dask: a LocalCluster of worker processes, or a cluster at an address.
 
-Each job runs in a worker *process* (papermill calls from threads of one
-process race on kernel start-up). A local worker lives for the whole batch,
-runs one job at a time and pre-starts its next kernel while the current job
-runs. The driver hands out jobs, keeps every job to its deadline, retries a job
-whose kernel (or worker) died or failed to start up to ``retries`` times, and
-reports each result through ``on_result`` as soon as it arrives, so one failing
-team never stops the others and a killed batch keeps what it finished.
+One backend for a laptop and a cluster alike. Each job runs in a Dask worker
+*process* with one thread (papermill calls from threads of one process race on
+kernel start-up); each worker keeps a :class:`~qoswb.reports.kernels.Kernels` for
+the whole batch (set up by the :class:`ReportWorker` plugin, which boots the first
+kernel while the worker waits for its first job), so it pre-starts its next kernel
+while the current job runs. Results come back one by one through ``on_result``, so
+one failing team never stops the others and a killed batch keeps what it finished.
+What is retried is decided by the failure's type (:class:`~qoswb.errors.ReportError`
+``retryable``: a kernel that died or did not start, a worker that died), up to
+``retries`` more attempts; Dask's own retries of a task whose worker died are off
+on a LocalCluster (``allowed-failures: 0``), so the count is qoswb's.
 
 Setting ``QOSWB_FORK_SERVER=off`` in the environment launches every kernel afresh
-(with the preload imported in the background) instead of forking it from a warm
-server: the benchmark measures one path against the other with it, and it is the
-way out should forking misbehave on a machine (``stdlib``: the standard library's
-fork server instead of qoswb's, experimental).
+(with the preload imported in the background) instead of forking it from the
+worker's fork server: the benchmark measures one path against the other with it,
+and it is the way out should forking misbehave on a machine.
 
->>> results = run(jobs, "/tmp/out", workers=2)       # doctest: +SKIP
->>> results = run(jobs, "/tmp/out", scheduler="local")  # doctest: +SKIP
+>>> results = run(jobs, "/tmp/out", workers=2)                       # doctest: +SKIP
+>>> results = run(jobs, "/shared/out", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
 >>> fork_server_setting({"QOSWB_FORK_SERVER": "off"})
 False
 """
@@ -23,109 +26,145 @@ False
 from __future__ import annotations
 
 import collections
-import multiprocessing
+import logging
 import os
-import signal
+import re
 import sys
+import threading
 import time
-from multiprocessing.connection import wait
 
-from qoswb.errors import exit_reason
+from distributed.diagnostics.plugin import WorkerPlugin
 
-GRACE = 30.0  # seconds past the job's own timeout before the driver kills the whole worker
+from qoswb.errors import ReportError, WorkerDiedError, exit_reason
+from qoswb.reports.stdlibfork import end_when_gone
+
 FORK_SERVER = "QOSWB_FORK_SERVER"
+CONNECT_TIMEOUT = 10.0  # seconds a Dask scheduler has to answer
+PLUGIN = "qoswb-reports"
 
 
-def fork_server_setting(environ=os.environ) -> bool | str:
-    """How kernels are started, from ``QOSWB_FORK_SERVER``: forked from a warm server
-    (on, the default: True), launched afresh (off: False), or forked by the standard
-    library's fork server ("stdlib", experimental); the ``fork`` of :class:`Kernels`.
+def fork_server_setting(environ=os.environ) -> bool:
+    """Whether kernels are forked from the worker's fork server (on, the default) or launched
+    afresh (off), from ``QOSWB_FORK_SERVER``; the ``fork`` of :class:`Kernels`.
 
     >>> fork_server_setting({}), fork_server_setting({"QOSWB_FORK_SERVER": "0"})
     (True, False)
     """
     value = environ.get(FORK_SERVER, "on").strip().lower()
     settings = {"on": True, "1": True, "yes": True, "true": True, "": True,
-                "off": False, "0": False, "no": False, "false": False, "stdlib": "stdlib"}
+                "stdlib": True,  # the name of the standard library's fork server, before it was the only one
+                "off": False, "0": False, "no": False, "false": False}
     if value not in settings:
         from qoswb.errors import ParameterError
 
-        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on, off or stdlib")
+        raise ParameterError(f"{FORK_SERVER}={value!r}: expected on or off")
     return settings[value]
 
 
-def _worker_main(conn, output: str, timeout, prewarm: bool, preload=()) -> None:
-    """A local worker: receive jobs, run them one at a time, send results back."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
-    _die_with_parent()
-    from qoswb.reports.execute import exporter, run_job
-    from qoswb.reports.kernels import Kernels
+# ---- on each worker ---------------------------------------------------------------------------
 
-    kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
-    try:
-        kernels.warm()  # the first kernel boots while this worker imports papermill and nbconvert
-        import papermill  # noqa: F401
+class ReportWorker(WorkerPlugin):
+    """A Dask worker plugin: the worker's kernels for this batch, warmed as soon as it joins.
 
-        exporter()
-        while True:
-            try:
-                job = conn.recv()
-            except (EOFError, OSError):  # the driver is gone
-                break
-            if job is None:
-                break
-            result = run_job(job, output, timeout, kernels)
-            try:
-                conn.send(result)
-            except (BrokenPipeError, OSError):
-                break
-    finally:
-        kernels.close()
+    Registered by :func:`run` on every worker (and on workers that join or restart later);
+    a batch registering it again replaces the previous batch's kernels.
+    """
 
+    name = PLUGIN
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this worker when the driver dies (even by SIGKILL),
-    so no orphan keeps writing reports after the batch is gone. Elsewhere a worker stops
-    at its next job, when it finds the driver's end of the pipe closed."""
-    if sys.platform.startswith("linux"):
-        from qoswb.reports.forkserver import die_with_parent
+    def __init__(self, output: str, prewarm: bool = True, preload=(), fork: bool = True):
+        self.output, self.prewarm, self.preload, self.fork = output, prewarm, list(preload), fork
 
-        die_with_parent(multiprocessing.parent_process().pid)
+    def setup(self, worker=None) -> None:
+        global _worker
+        _worker = self
+        self.ready = threading.Event()
+        self.kernels, self.failure = None, None
+        # the first kernel boots, and papermill and nbconvert load, before the first job arrives
+        threading.Thread(target=self._warm, daemon=True, name="qoswb-warm-kernels").start()
+        # no orphan keeps writing reports after its batch: a worker whose driver (LocalCluster) or
+        # nanny was killed outright ends too
+        end_when_gone(os.getppid())
 
+    def _warm(self) -> None:
+        from qoswb.reports.execute import exporter
+        from qoswb.reports.kernels import Kernels
 
-class _Worker:
-    def __init__(self, ctx, output, timeout, prewarm, preload=()):
-        self.conn, child = ctx.Pipe()
-        # multiprocessing lets no daemonic process start children: the stdlib fork server's kernels
-        # need a worker that is not one (it is stopped in run_local's finally, and dies with the driver)
-        self.process = ctx.Process(target=_worker_main, args=(child, output, timeout, prewarm, preload),
-                                   daemon=fork_server_setting() != "stdlib", name="qoswb-report-worker")
-        self.process.start()
-        child.close()
-        self.job, self.deadline = None, None
+        try:
+            self.kernels = Kernels(prewarm=self.prewarm, cwd=self.output, preload=self.preload, fork=self.fork)
+            import papermill  # noqa: F401
 
-    def give(self, job: dict, timeout) -> None:
-        self.job = job
-        self.deadline = time.monotonic() + timeout + GRACE if timeout else None
-        self.conn.send(job)
+            exporter()
+            self.kernels.warm()
+        except Exception as exc:  # noqa: BLE001 - the first job retries the start and reports it
+            self.failure = exc
+        finally:
+            self.ready.set()
 
-    def stop(self, kill: bool = False) -> None:
-        if kill and self.process.is_alive():
-            os.kill(self.process.pid, signal.SIGKILL)
-        else:
-            try:
-                self.conn.send(None)
-            except OSError:
-                pass
-        self.process.join(5)
-        if self.process.is_alive():
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.join()
-        self.conn.close()
+    def teardown(self, worker=None) -> None:
+        self.ready.wait()
+        if self.kernels is not None:
+            self.kernels.close()
 
 
-def _failed(error: str, retryable: bool) -> dict:
-    return {"status": "failed", "error": error, "retryable": retryable, "headline": None,
+_worker: ReportWorker | None = None
+
+
+def _run_report(job: dict, output: str, timeout: float | None) -> dict:
+    """A Dask task: one report on this worker's kernels; the result says what went wrong."""
+    from qoswb.reports.execute import run_job
+
+    plugin = _worker
+    if plugin is None:
+        raise ReportError("this Dask worker has no qoswb plugin (was the batch's registration lost?)")
+    plugin.ready.wait()
+    if plugin.kernels is None:  # the warm-up failed even to make the pool
+        raise plugin.failure
+    result = run_job(job, output, timeout, plugin.kernels)
+    result["notes"] = plugin.kernels.notes()
+    return result
+
+
+# ---- the driver -------------------------------------------------------------------------------
+
+class WorkerDeaths(logging.Handler):
+    """How worker processes ended, as their nannies logged it (pid -> return code).
+
+    A nanny knows its worker's exit code but tells the scheduler only that it left; on a
+    LocalCluster the nannies run in the driver, so their log lines say how a worker died.
+    """
+
+    PATTERN = re.compile(r"Worker process (\d+) (?:was killed by signal (\d+)|exited with status (\d+))")
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.codes: dict[int, int] = {}
+
+    def emit(self, record) -> None:
+        found = self.PATTERN.search(record.getMessage())
+        if found:
+            pid, signum, status = found.groups()
+            self.codes[int(pid)] = -int(signum) if signum else int(status)
+
+    def error(self, exc: BaseException) -> ReportError:
+        """The qoswb error a task's Dask-level failure stands for (its type decides a retry)."""
+        from distributed import KilledWorker
+
+        if isinstance(exc, KilledWorker):
+            pid = getattr(exc.last_worker, "pid", None)
+            for _ in range(20):  # the nanny's line may trail the scheduler's news by a moment
+                if pid in self.codes:
+                    return WorkerDiedError(exit_reason(self.codes[pid], "worker process"))
+                time.sleep(0.05)
+            return WorkerDiedError(f"worker process died while running the report "
+                                   f"({exc.last_worker.address}; how: see that worker's log)")
+        if isinstance(exc, ReportError):
+            return exc
+        return ReportError(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"[:500])
+
+
+def _failed(error: ReportError) -> dict:
+    return {"status": "failed", "error": str(error), "retryable": error.retryable, "headline": None,
             "outputs": [], "duration": None}
 
 
@@ -135,83 +174,13 @@ class _Retries:
     def __init__(self, retries: int):
         self.retries, self.attempts = retries, collections.Counter()
 
-    def start(self, job: dict) -> None:
+    def start(self, job: dict) -> int:
         self.attempts[job["id"]] += 1
+        return self.attempts[job["id"]]
 
     def again(self, job: dict, result: dict) -> bool:
         result["attempts"] = self.attempts[job["id"]]
         return bool(result.get("retryable")) and self.attempts[job["id"]] <= self.retries
-
-
-def run_local(jobs, output, workers=2, timeout=None, retries=2, on_result=None, prewarm=True,
-              preload=()):
-    """Run ``jobs`` (dicts with an ``id``) on ``workers`` local processes; returns the results."""
-    fork_server_setting()  # a bad setting is the driver's one error, not every worker's
-    ctx = multiprocessing.get_context("spawn")  # no fork: the driver may hold threads and data
-    pending = collections.deque(jobs)
-    tries = _Retries(retries)
-    results = {}
-    pool = [_Worker(ctx, str(output), timeout, prewarm, preload) for _ in range(max(1, min(workers, len(jobs))))]
-    try:
-        while pending or any(w.job for w in pool):
-            for worker in pool:
-                if worker.job is None and pending:
-                    job = pending.popleft()
-                    tries.start(job)
-                    worker.give(job, timeout)
-            busy = [w for w in pool if w.job is not None]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
-            for i, worker in enumerate(pool):
-                if worker.job is None:
-                    continue
-                result = None
-                if worker.conn in ready or worker.conn.poll():
-                    try:
-                        result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        result = None
-                if result is None and (worker.process.sentinel in ready or not worker.process.is_alive()):
-                    worker.process.join(1)  # its exit code, once it is reaped
-                    result = _failed(exit_reason(worker.process.exitcode, "worker process"), True)
-                elif result is None and worker.deadline and time.monotonic() > worker.deadline:
-                    result = _failed(f"timed out after {timeout:g} s (worker stopped)", False)
-                if result is None:
-                    continue
-                job, worker.job = worker.job, None
-                if result.get("pid") is None:  # the worker is gone or stuck: replace it
-                    worker.stop(kill=True)
-                    pool[i] = _Worker(ctx, str(output), timeout, prewarm, preload)
-                if tries.again(job, result):
-                    pending.appendleft(job)
-                    continue
-                results[job["id"]] = result
-                if on_result:
-                    on_result(job, result)
-    finally:
-        for worker in pool:
-            worker.stop(kill=worker.job is not None)
-    return results
-
-
-_dask_kernels = None
-
-
-def _dask_task(job, output, timeout, prewarm, preload=()):
-    """Runs on a Dask worker: one kernel pool per worker process, kept between tasks."""
-    global _dask_kernels
-    from qoswb.reports.execute import run_job
-    from qoswb.reports.kernels import Kernels
-
-    if _dask_kernels is None:
-        import atexit
-
-        _dask_kernels = Kernels(prewarm=prewarm, cwd=output, preload=preload, fork=fork_server_setting())
-        atexit.register(_dask_kernels.close)
-        _dask_kernels.warm()
-    return run_job(job, output, timeout, _dask_kernels)
-
-
-CONNECT_TIMEOUT = 10.0  # seconds a Dask scheduler has to answer
 
 
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
@@ -225,63 +194,108 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """
     from qoswb.errors import ParameterError
 
+    client = None
     try:
-        from dask.distributed import Client
-    except ImportError as exc:
-        raise ParameterError(f"--scheduler needs dask.distributed ({exc})") from None
-    try:
-        client = Client(address, timeout=timeout)
+        client = _client(address, timeout)
     except Exception as exc:  # noqa: BLE001 - whatever answered (or did not), it is no scheduler
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise ParameterError(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
                              f"({detail})") from None
-    client.close()
+    finally:
+        if client is not None:
+            client.close()
 
 
-def run_dask(jobs, output, scheduler="local", workers=2, timeout=None, retries=2,
-             on_result=None, prewarm=True, preload=()):
-    """Run ``jobs`` on a Dask cluster: ``scheduler`` an address, or "local" for a LocalCluster.
+def _client(address, timeout: float = CONNECT_TIMEOUT):
+    from dask.distributed import Client
 
-    The output folder must be reachable at the same path from every Dask worker
-    (a shared file system), since workers write the reports themselves.
+    return Client(address, timeout=timeout, set_as_default=False)
+
+
+def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=None, retries: int = 2,
+        on_result=None, prewarm: bool = True, preload=(), notes: list | None = None) -> dict:
+    """Run ``jobs`` (dicts with an ``id``) on Dask; returns the results by job id.
+
+    ``scheduler`` is an address (``tcp://HOST:PORT``), or None (or "local") for a
+    LocalCluster of ``workers`` processes with one thread each. On a cluster, the
+    output folder (and the data cache in it) must be at the same path on every
+    worker: a shared folder. What the workers noted (modules the fork server could
+    not import) is added to ``notes``.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    import dask
 
-    fork_server_setting()
-    cluster = None
-    if scheduler == "local":
-        # one thread per worker process: each job drives its kernel from its own process
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
-    client = Client(cluster if cluster is not None else scheduler, timeout=CONNECT_TIMEOUT)
-    tries = _Retries(retries)
-    results = {}
+    fork = fork_server_setting()  # a bad setting is the driver's one error, not every worker's
+    deaths = WorkerDeaths()
+    nanny_log = logging.getLogger("distributed.nanny")
+    nanny_log.addHandler(deaths)
+    # A worker that dies is retried by qoswb (its count in the manifest), not by the scheduler;
+    # workers that are not daemonic processes may fork kernels (multiprocessing's rule); the
+    # statistical profiler (a stack sample of every thread each 10 ms) would take the GIL from
+    # the report's own work, and nobody reads its profiles here.
+    settings = dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.daemon": False,
+                                "distributed.worker.profile.enabled": False})
+    cluster = client = None
     try:
-        def submit(job):
-            tries.start(job)
-            future = client.submit(_dask_task, job, str(output), timeout, prewarm, preload, pure=False,
-                                   key=f"qoswb-report-{job['id']}-{tries.attempts[job['id']]}")
-            by_future[future.key] = job
-            return future
+        if scheduler in (None, "local"):
+            from dask.distributed import LocalCluster
 
-        by_future = {}
-        queue = as_completed([submit(job) for job in jobs])
-        for future in queue:
-            job = by_future.pop(future.key)
-            try:
-                result = future.result()
-            except Exception as exc:  # KilledWorker and the like: the job itself never ran
-                result = _failed(f"{type(exc).__name__}: {exc}"[:500], True)
-            if tries.again(job, result):
-                queue.add(submit(job))
-                continue
+            cluster = LocalCluster(n_workers=max(1, min(workers, len(jobs))), threads_per_worker=1,
+                                   processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
+        client = _client(cluster if cluster is not None else scheduler)
+        client.register_plugin(ReportWorker(str(output), prewarm, preload, fork), name=PLUGIN)
+        return _collect(client, jobs, str(output), timeout, _Retries(retries), deaths, on_result, notes)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        settings.__exit__(None, None, None)
+        nanny_log.removeHandler(deaths)
+
+
+def _collect(client, jobs, output, timeout, tries: _Retries, deaths: WorkerDeaths, on_result, notes) -> dict:
+    """Hand out jobs as workers free up, and take each result as it comes.
+
+    No more jobs are out than the cluster has threads, so a worker holds only the job it
+    runs: a worker's death then fails that job alone, not one merely queued behind it, and
+    a large batch keeps few futures in the driver.
+    """
+    from dask.distributed import as_completed
+
+    pending = collections.deque(jobs)
+    by_key, results, noted = {}, {}, set()
+    queue = as_completed([], loop=client.loop)
+
+    def top_up():
+        room = max(1, sum(client.nthreads().values())) - len(by_key)
+        while pending and room > 0:
+            job = pending.popleft()
+            attempt = tries.start(job)
+            future = client.submit(_run_report, job, output, timeout, pure=False,
+                                   key=f"qoswb-report-{job['id']}-{attempt}")
+            by_key[future.key] = job
+            queue.add(future)
+            room -= 1
+
+    top_up()
+    for future in queue:
+        job = by_key.pop(future.key)
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 - the job itself never finished: its worker died, or worse
+            result = _failed(deaths.error(exc))
+        future.release()
+        for note in result.pop("notes", None) or ():
+            if note not in noted and notes is not None:
+                noted.add(note)
+                notes.append(note)
+        if tries.again(job, result):
+            pending.appendleft(job)
+        else:
             results[job["id"]] = result
             if on_result:
                 on_result(job, result)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        top_up()
     return results
 
 

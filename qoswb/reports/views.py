@@ -41,6 +41,7 @@ class TeamView:
     period_end: str
     left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
     readings: object = None  # DataFrame: the reading of each KPI (see reading_table)
+    caveats: list = dataclasses.field(default_factory=list)  # rows the figures do not count, and why
 
 
 def _local(ts, like):
@@ -152,6 +153,16 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     return out
 
 
+def caveats(cache) -> list[str]:
+    """Sentences on rows the cached KPIs do not count, from their computation's notes (e.g.
+    interactions whose priority has no SLA target), as sentences for a report; the whole data's.
+
+    >>> caveats(cache)   # doctest: +SKIP
+    ["In the whole data, sla (resolution): 1 interaction(s) have no target for their priority ('Critical') ..."]
+    """
+    return [f"In the whole data, {note}." for note in rc.meta(cache).get("kpi_caveats", [])]
+
+
 def _answered_by(answers, period_end):
     """Answers given before the period's end: a May report never shows June's answers."""
     if "answered_at" not in answers:
@@ -227,7 +238,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
     known = units(cache)
     return TeamView(team, shown, m, tickets, answers, known, grain, period_end,
                     left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
-                    reading_table(shown, m, known, grain, period_start))
+                    reading_table(shown, m, known, grain, period_start), caveats(cache))
 
 
 def reading_table(points, m, units: dict, grain: str = "week", since=None):
@@ -411,6 +422,7 @@ class PortfolioView:
     period_end: str
     left_out: list = dataclasses.field(default_factory=list)  # what the data's columns cannot show
     readings: object = None  # DataFrame: the reading of each team × KPI (see reading_table)
+    caveats: list = dataclasses.field(default_factory=list)  # rows the figures do not count, and why
 
 
 def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targets=None) -> PortfolioView:
@@ -428,7 +440,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     known = units(cache)
     return PortfolioView(teams, shown, m, table, known, grain, period_start, period_end,
                          left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
-                         reading_table(shown, m, known, grain, period_start))
+                         reading_table(shown, m, known, grain, period_start), caveats(cache))
 
 
 def funnels(view: PortfolioView, limit: int = 3) -> list:

@@ -32,6 +32,8 @@ class Limits:
     ``seg_zsigma`` stands for ``zsigma`` where it is constant in each segment: the
     rules expand it block by block instead of keeping a full-size copy.
     ``seg_centre``/``seg_sigma`` are the per-segment estimates for the summary.
+    ``residuals``: where the limits are drawn around a model's expectation, the values
+    less it, which the checks (autocorrelation) look at instead of the values.
     """
 
     stat: np.ndarray
@@ -46,4 +48,5 @@ class Limits:
     seg_zsigma: np.ndarray | None = None  # per segment, in place of a constant zsigma
     beyond: np.ndarray | None = None
     direction: np.ndarray | None = None  # which way a signal points, where not stat vs cl
+    residuals: np.ndarray | None = None  # what the checks read where limits follow a model: y - expected
     extra: dict = field(default_factory=dict)

@@ -16,8 +16,9 @@ from ..errors import DataError, ParameterError
 from . import kinds as kinds_mod
 from . import rules as rules_mod
 from .checks import run_checks
+from .frame import from_columns
 from .inputs import Tidy, tidy
-from .limits import Points
+from .limits import Points, block_lengths
 
 _COMMON_PARAMS = ("exclude",)
 
@@ -90,12 +91,13 @@ def chart(kind, data=None, *, y=None, n=None, x=None, group=None, phase=None, fr
         if season is not None:
             points.extra["season"] = season
     result = spec.compute(points, options)
+    points.extra.pop("season", None)  # read by the model only: not kept with the chart
     flags, ways = _signals(rule_ids, result, points)
     if not options.y_neg:
         _floor_at_zero(result, t)
     # checked on what the limits model: the residuals when there is an expectation
-    checked = points if "expected" not in result.extra else dataclasses.replace(
-        points, y=points.y - result.extra["expected"])
+    checked = points if result.residuals is None else dataclasses.replace(points, y=result.residuals)
+    result.residuals = None  # read by the checks only: not kept with the chart
     checks = run_checks(checked, spec.name, result.seg_centre)
     return ControlChart(spec, t, points, result, rule_ids, flags, checks, polarity, ways)
 
@@ -166,11 +168,18 @@ def _validate(spec, t: Tidy, index, y_name, n_name):
                        "size 0 with a positive count"))
         if spec.family == "binomial":  # cases out of n
             checks.append((lambda: y > n, None, None, y_name, "counts above n"))
+    lowest = {}  # each array's minimum, taken once (n serves two checks)
+
+    def least(values):
+        if id(values) not in lowest:
+            lowest[id(values)] = values.min()
+        return lowest[id(values)]
+
     with np.errstate(invalid="ignore"):
         for bad, values, low, col, what in checks:
             # a minimum at or above ``low`` clears the check in one pass (a NaN
             # minimum does not: then the rows are looked at one by one)
-            if values is not None and (len(values) == 0 or values.min() >= low):
+            if values is not None and (len(values) == 0 or least(values) >= low):
                 continue
             mask = bad()
             if mask.any():
@@ -205,17 +214,21 @@ def _excluded(exclude, data, t: Tidy):
 
 def _points(spec, t: Tidy, freeze, excluded) -> Points:
     base = np.isfinite(t.y)
+    every_n = False  # every size positive and finite (then base needs nothing from n)
     if t.n is not None:
-        has_cases = t.n > 0  # NaN n is not > 0
-        base &= has_cases
-        base &= t.n < np.inf
+        with np.errstate(invalid="ignore"):
+            every_n = len(t.n) > 0 and t.n.min() > 0 and t.n.max() < np.inf  # NaN fails both
+        if not every_n:
+            has_cases = t.n > 0  # NaN n is not > 0
+            base &= has_cases
+            base &= t.n < np.inf
     if freeze is not None:
-        pos = np.arange(len(t.seg)) - np.repeat(t.start, np.diff(np.append(t.start, len(t.seg))))
+        pos = np.arange(len(t.seg)) - np.repeat(t.start, block_lengths(t.start, len(t.seg)))
         base &= pos < freeze
     if excluded is not None:
         base &= ~excluded
     y = t.y
-    if spec.input == "counts" and not has_cases.all():
+    if spec.input == "counts" and not every_n and not has_cases.all():
         y = np.where(has_cases, y, np.nan)  # a period with no cases at all is a gap
     extra = {} if excluded is None else {"excluded": excluded}
     return Points(seg=t.seg, start=t.start, y=y, base=base, n=t.n, sd=t.sd, rng=t.rng, extra=extra)
@@ -276,6 +289,9 @@ def _blocks(start, total, size):
     >>> list(_blocks(np.array([0, 4, 6, 9]), 12, 4))
     [(0, 4, 0, 1), (4, 6, 1, 2), (6, 12, 2, 4)]
     """
+    if total <= size:  # most charts: one block
+        yield 0, total, 0, len(start)
+        return
     cut = np.unique(np.searchsorted(start, np.arange(size, total, size), side="right") - 1)
     segs = [0, *cut[cut > 0].tolist(), len(start)]
     ends = [*start[segs[1:-1]].tolist(), total]
@@ -326,6 +342,7 @@ def _signals(rule_ids, r: kinds_mod.Limits, p: Points):
         ctx = rules_mod.Context(seg=seg[at] - first if first else seg[at], stat=stat[at],
                                 cl=cl[at], z=z, beyond=out, nseg=int(seg[hi - 1]) - first + 1,
                                 start=start[s0:s1] - lo if lo else start[s0:s1],
+                                lengths=p.lengths[s0:s1] if everything else None,
                                 excluded=None if excluded is None else excluded[at])
         got = rules_mod.evaluate(rule_ids, ctx)
         return got, rules_mod.pointing(rule_ids, ctx, got, None if direction is None else direction[at])
@@ -359,18 +376,17 @@ def _rule_labels(rule_ids, flags, N):
     for rid in rule_ids:
         signal |= flags[rid]
     hit = np.flatnonzero(signal)
-    cats = ("",)
     uniq = inv = ()
     if len(hit):
         code = np.zeros(len(hit), dtype=np.int64)
         for i, rid in enumerate(rule_ids):  # one bit per rule, on the signal points only
             code |= flags[rid][hit].astype(np.int64) << i
         uniq, inv = _distinct(code, 1 << len(rule_ids))
-        cats += tuple(",".join(rid for i, rid in enumerate(rule_ids) if u >> i & 1) for u in uniq)
+    dtype = _labels_dtype(tuple(rule_ids), tuple(np.asarray(uniq).tolist()))
     # codes in the small integer type pandas would convert them to anyway
-    cat_codes = np.zeros(N, dtype=np.int8 if len(cats) < 127 else np.int32)
+    cat_codes = np.zeros(N, dtype=np.int8 if len(dtype.categories) < 127 else np.int32)
     cat_codes[hit] = np.add(inv, 1)
-    labels = pd.Categorical.from_codes(cat_codes, dtype=_labels_dtype(cats), validate=False)
+    labels = pd.Categorical.from_codes(cat_codes, dtype=dtype, validate=False)
     return labels, signal, hit
 
 
@@ -386,10 +402,17 @@ def _distinct(code, size):
 
 
 @functools.lru_cache(maxsize=256)
-def _labels_dtype(cats):
-    """The categorical dtype of a ``rules`` column (cached: building one checks its
-    categories, which costs more than the whole column for a small chart)."""
-    return pd.CategoricalDtype(list(cats))
+def _labels_dtype(rule_ids: tuple, codes: tuple):
+    """The categorical dtype of a ``rules`` column: "" and the rule combinations ``codes``
+    (one bit per rule of ``rule_ids``) as comma-separated ids. Cached: building one checks
+    its categories, which costs more than the whole column for a small chart.
+
+    >>> list(_labels_dtype(("we1", "we2", "we4"), (1, 5)).categories)
+    ['', 'we1', 'we1,we4']
+    """
+    names = ("",) + tuple(",".join(rid for i, rid in enumerate(rule_ids) if code >> i & 1)
+                          for code in codes)
+    return pd.CategoricalDtype(list(names))
 
 
 class ControlChart:
@@ -403,16 +426,16 @@ class ControlChart:
         self.spec = spec
         self.rules = rule_ids
         self.polarity = polarity
-        self._t, self._points, self._result, self._flags, self._checks = t, points, result, flags, checks
-        self._ways = ways
-        self.frame = self._frame()
+        self._t, self._points, self._result, self._checks = t, points, result, checks
+        # the rules' flags and ways live on in the frame's columns only (not kept twice)
+        self.frame = self._frame(flags, ways)
 
     def __repr__(self):
         groups = "" if self._t.group is None else f", {len(np.unique(self._t.seg))} series"
         return (f"<ControlChart {self.kind!r}: {len(self.frame)} points{groups}, "
                 f"{int(self.frame['signal'].sum())} signals>")
 
-    def _frame(self) -> pd.DataFrame:
+    def _frame(self, flags, ways) -> pd.DataFrame:
         t, r, p = self._t, self._result, self._points
         N = len(r.stat)
         cols = {}
@@ -424,19 +447,18 @@ class ControlChart:
         if self.spec.has_n or (t.n is not None and self.spec.input == "either"):  # subgroup CUSUM, EWMA
             cols["n"] = t.n
         cols.update(cl=r.cl, lcl=r.lcl, ucl=r.ucl)
-        labels, signal, _ = _rule_labels(self.rules, self._flags, N)
+        labels, signal, _ = _rule_labels(self.rules, flags, N)
         cols["signal"] = signal
         cols["rules"] = labels
-        cols["direction"] = self._direction()
+        cols["direction"] = self._direction(*ways)
         cols["baseline"] = p.base
         cols.update(r.extra)
-        return pd.DataFrame(cols, copy=False)
+        return from_columns(cols)
 
-    def _direction(self) -> np.ndarray:
+    def _direction(self, up, down) -> np.ndarray:
         """Which way each signal points (+1 up, -1 down; 0 no signal). When the rules on a
         point disagree (a falling trend above the mean), improvement wins, as in Making
         Data Count's tool; with no polarity, the point's side of the centre decides."""
-        up, down = self._ways
         direction = up.view(np.int8) - down.view(np.int8)
         both = up & down
         if both.any():

@@ -96,7 +96,11 @@ class Dispersion(NamedTuple):
         """
         from scipy.special import chdtri
 
-        levels, where = np.unique(self.df, return_inverse=True)
+        df = self.df
+        if len(df) and (df == df[0]).all():  # series of one length: one critical value
+            levels, where = df[:1], np.zeros(len(df), dtype=np.intp)
+        else:
+            levels, where = np.unique(df, return_inverse=True)
         critical = np.where(levels > 0, chdtri(np.maximum(levels, 1), alpha), np.inf)[where]
         with np.errstate(invalid="ignore"):
             return self.statistic > critical

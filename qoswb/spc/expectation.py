@@ -91,20 +91,29 @@ def weekdays(dates: pd.Series) -> np.ndarray:
         return np.asarray(dates.dt.day_of_week, dtype=np.int64)
     if isinstance(dates.dtype, pd.DatetimeTZDtype):
         dates = dates.dt.tz_localize(None)  # the wall clock of the zone
-    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-    return (days + 3) % 7  # 1970-01-01 was a Thursday
+    days = dates.to_numpy().astype("datetime64[D]").view(np.int64)
+    days += 3  # 1970-01-01 was a Thursday
+    days %= 7
+    return days
 
 
-def ar1_fit(p: Points, values, mask):
+def ar1_fit(p: Points, values, mask, prev=None):
     """Conditional least squares AR(1) per segment: (constant, phi, mean) from the pairs
-    (y[t-1], y[t]) of consecutive baseline points — statsmodels' ``AutoReg(y, 1).fit()``."""
+    (y[t-1], y[t]) of consecutive baseline points — statsmodels' ``AutoReg(y, 1).fit()``.
+    ``prev``: the values shifted by one point (y[t-1]), when the caller has them."""
     pair = np.zeros(len(values), dtype=bool)
     pair[1:] = mask[1:] & mask[:-1] & (p.seg[1:] == p.seg[:-1])
-    prev = np.r_[np.nan, values[:-1]]
-    pair &= np.isfinite(prev) & np.isfinite(values)
+    if prev is None:
+        prev = _previous(values)
+    pair &= np.isfinite(prev)
+    pair &= np.isfinite(values)
     m = lim.segment_count(p, pair)
-    sx, sy = lim.segment_sum(p, prev, pair), lim.segment_sum(p, values, pair)
-    sxx, sxy = lim.segment_sum(p, prev * prev, pair), lim.segment_sum(p, prev * values, pair)
+    # the pairs' values once, zero elsewhere: the four sums need no mask (and no copy) each
+    px, py = np.where(pair, prev, 0.0), np.where(pair, values, 0.0)
+    sx, sy = lim.segment_sum(p, px), lim.segment_sum(p, py)
+    work = np.multiply(px, px)
+    sxx = lim.segment_sum(p, work)
+    sxy = lim.segment_sum(p, np.multiply(px, py, out=work))
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = (sxy - sx * sy / m) / (sxx - sx * sx / m)
         const = (sy - phi * sx) / m
@@ -112,26 +121,43 @@ def ar1_fit(p: Points, values, mask):
     return const, phi, mean
 
 
+def _previous(values):
+    """The value one point earlier (NaN before the first)."""
+    prev = np.empty(len(values))
+    prev[:1] = np.nan
+    prev[1:] = values[:-1]
+    return prev
+
+
 def compute(p: Points, o: Options, L: float) -> Limits:
-    """The I chart around the expectation of ``o.params["model"]``."""
+    """The I chart around the expectation of ``o.params["model"]``.
+
+    Frugal with memory as the plain I chart is (issue #16): besides the columns the
+    chart keeps (``expected``, the limits, ``ar1_phi``) and the residuals the checks
+    read, few point-sized temporaries, and the zone sigma stays per segment.
+    """
     model = o.params["model"]
     y = p.y
     extra = {}
     if model in ("ar1", "ar1_residuals"):
-        const, phi, mean = ar1_fit(p, y, p.base)
-        prev = np.r_[np.nan, y[:-1]]
+        prev = _previous(y)
         prev[p.start] = np.nan  # no forecast across a segment start
-        expected = p.expand(const) + p.expand(phi) * prev
-        expected = np.where(np.isfinite(prev), expected, p.expand(mean))
+        const, phi, mean = ar1_fit(p, y, p.base, prev=prev)
+        extra["ar1_phi"] = slope = p.expand(phi)
+        expected = np.multiply(slope, prev)
+        expected += p.expand(const)
+        first = np.flatnonzero(~np.isfinite(prev))  # a segment's first point, one after a gap
+        expected[first] = mean[p.seg[first]]  # forecast by the mean
         centre = mean
-        extra["ar1_phi"] = p.expand(phi)
     else:
         season = p.extra["season"]
         width = int(season.max()) + 1 if len(season) else 1
-        key = p.seg * width + season
+        key = np.multiply(p.seg, width)
+        key += season
         ok = p.base & np.isfinite(y)
-        total = np.bincount(key[ok], weights=y[ok], minlength=p.nseg * width)
-        count = np.bincount(key[ok], minlength=p.nseg * width)
+        keys, values = (key, y) if ok.all() else (key[ok], y[ok])
+        total = np.bincount(keys, weights=values, minlength=p.nseg * width)
+        count = np.bincount(keys, minlength=p.nseg * width)
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = (total / count)[key]  # NaN for a season with no baseline point
         centre = lim.segment_mean(p, y, ok)
@@ -139,15 +165,16 @@ def compute(p: Points, o: Options, L: float) -> Limits:
 
     resid = y - expected
     sigma = individual_sigma(p, resid, o)  # the I chart's own estimate, on the residuals
-    half = L * p.expand(sigma)
+    half = p.expand(L * sigma)
     extra["expected"] = expected
     if model == "ar1_residuals":
-        zero = np.zeros(len(y))
         extra["value"] = y
-        return Limits(stat=resid, cl=zero, lcl=-half, ucl=half, seg_centre=centre, seg_sigma=sigma,
-                      zsigma=p.expand(sigma), extra=extra)
-    return Limits(stat=y, cl=expected, lcl=expected - half, ucl=expected + half, seg_centre=centre,
-                  seg_sigma=sigma, zsigma=p.expand(sigma), extra=extra)
+        return Limits(stat=resid, cl=np.zeros(len(y)), lcl=np.negative(half), ucl=half,
+                      seg_centre=centre, seg_sigma=sigma, seg_zsigma=sigma, residuals=resid,
+                      extra=extra)
+    lcl = np.subtract(expected, half)
+    return Limits(stat=y, cl=expected, lcl=lcl, ucl=np.add(expected, half, out=half),
+                  seg_centre=centre, seg_sigma=sigma, seg_zsigma=sigma, residuals=resid, extra=extra)
 
 
 #: When ``suggest`` calls a pattern strong: significant at ``ALPHA`` and, for the weekday,

@@ -17,12 +17,14 @@ own limits. Everything that would make a silently wrong chart is a
 ([1.0, 2.0, 4.0], [0, 0, 0])
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
+from .limits import block_lengths
 
 
 @dataclass
@@ -58,6 +60,8 @@ def _numeric(values, name, index):
     """Values as float; text that is not a number is a DataError naming the rows."""
     if isinstance(values, pd.Series):
         s = values
+    elif isinstance(values, pd.api.extensions.ExtensionArray):  # nullable numbers, text: as a Series
+        s = pd.Series(values, index=index, copy=False)
     else:
         arr = np.asarray(values)
         if arr.dtype.kind in "fiub":
@@ -84,7 +88,7 @@ def _column(data, key, name):
             if key not in data.columns:
                 raise ParameterError(f"{name}={key!r} is not a column of data; columns: "
                                      f"{', '.join(map(str, data.columns))}")
-            return data[key]
+            return _stored(data, key)
         values = key
     else:
         values = key
@@ -96,42 +100,75 @@ def _column(data, key, name):
     return arr
 
 
+def _stored(frame, key):
+    """The column ``key`` as the frame stores it (an ndarray of numbers, read-only, or an
+    extension array), without building a Series (about 10 µs a column, a twentieth of a small
+    chart); the Series itself where pandas does not hand the array out."""
+    get = getattr(frame, "_get_column_array", None)  # private: fall back if pandas drops it
+    loc = frame.columns.get_loc(key) if get is not None else None
+    if not isinstance(loc, (int, np.integer)):  # a repeated column name: pandas' own answer
+        return frame[key]
+    values = get(loc)
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind not in "biuf":  # objects: as the Series has them
+            return frame[key]
+        values = values.view()
+        values.flags.writeable = False  # the caller's data: never written through this view
+    return values
+
+
 def _codes(values, name):
-    """Integer codes per row and the labels, groups in order of first appearance.
+    """Integer codes per row, the labels (groups in order of first appearance) and,
+    when each group's rows are already together, the first row of each group
+    (else None).
 
     When each group's rows are already together (the usual output of a
     groupby), the codes come from comparing neighbours, cheaper than hashing
-    every value. A categorical column keeps its category order. Missing
-    labels are a DataError.
+    every value, and they are 0, 1, 2, ... down the rows. A categorical column
+    keeps its category order. Missing labels are a DataError.
+
+    >>> codes, labels, starts = _codes(pd.Series(["b", "b", "a"]), "team")
+    >>> codes.tolist(), labels.tolist(), starts.tolist()
+    ([0, 0, 1], ['b', 'a'], [0, 2])
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int64)
-        labels = s.cat.categories
+    if not isinstance(values, (pd.Series, pd.api.extensions.ExtensionArray)) and not (
+            isinstance(values, np.ndarray) and values.dtype.kind in "iub"):
+        values = pd.Series(values)  # lists, text: pandas decides their type
+    arr = _array(values)
+    starts = None
+    if isinstance(arr, pd.Categorical):
+        codes = arr.codes.astype(np.int64)
+        labels = arr.categories
     else:
-        codes, labels = _contiguous_codes(s)
+        codes, labels, starts = _contiguous_codes(arr)
         if codes is not None:
-            return codes, labels  # missing labels never make a contiguous block
-        codes, labels = pd.factorize(s, sort=False)
+            return codes, labels, starts  # missing labels never make a contiguous block
+        codes, labels = pd.factorize(values, sort=False)
         codes = codes.astype(np.int64, copy=False)
     if (codes < 0).any():
         raise DataError(f"column {name!r} is missing on rows {_where(np.flatnonzero(codes < 0))}")
-    return codes, labels
+    return codes, labels, starts
 
 
-def _contiguous_codes(s: pd.Series):
-    """Codes by neighbour comparison when every label occupies one block of rows, else None.
+def _array(values):
+    """A Series' or array's values as an ndarray (NumPy data) or extension array."""
+    arr = values.array if isinstance(values, pd.Series) else values
+    return arr.to_numpy() if isinstance(arr, pd.arrays.NumpyExtensionArray) else arr
+
+
+def _contiguous_codes(arr):
+    """(codes, labels, first row of each block) by neighbour comparison when every label
+    occupies one block of rows, else (None, None, None).
 
     The blocks are contiguous when no label comes back later: proved at once
     when the block labels ascend (the usual output of a sort or groupby), else
     by hashing them.
     """
-    n = len(s)
+    n = len(arr)
     if n < 2:
-        return None, None
-    arr = s.array
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":  # never missing
-        v = s.to_numpy()
+        return None, None, None
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iub":  # never missing
+        v = arr
         starts = _starts(np.flatnonzero(v[1:] != v[:-1]))
         first = v[starts]
         ascending = bool((first[1:] > first[:-1]).all())
@@ -140,20 +177,88 @@ def _contiguous_codes(s: pd.Series):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        a = pa.chunked_array(arr._pa_array)
+        a = arr._pa_array if isinstance(arr._pa_array, pa.ChunkedArray) else pa.chunked_array(arr._pa_array)
         if a.null_count:
-            return None, None
-        change = pc.not_equal(a.slice(1), a.slice(0, n - 1))
-        starts = _starts(np.asarray(pc.indices_nonzero(change)))
-        first = a.take(pa.array(starts))
-        k = len(first)
-        ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
-        labels = pd.Index(pd.array(first, dtype=s.dtype))
+            return None, None, None
+        table = _one_width(a)
+        starts = _starts(_changes(a, table))
+        if table is not None:  # the labels' bytes name them: built once for each set of labels
+            labels, ascending = _block_labels(arr.dtype, a.type, table[starts].tobytes(), table.shape[1])
+            labels = labels._view()  # a name set on one chart's labels stays on it
+        else:
+            labels, ascending = _labels_of(a.take(starts), arr.dtype)
     else:
-        return None, None
+        return None, None, None
     if not ascending and not labels.is_unique:  # a label comes back later
-        return None, None
-    return np.repeat(np.arange(len(starts)), np.diff(starts, append=n)), labels
+        return None, None, None
+    return np.repeat(np.arange(len(starts)), block_lengths(starts, n)), labels, starts
+
+
+def _one_width(a):
+    """The labels of a pyarrow text array (one chunk) as a (labels × width) matrix of their
+    bytes, a view, when every label has the same width (team codes, IDs); else None."""
+    import pyarrow as pa
+
+    if a.num_chunks != 1 or not (pa.types.is_large_string(a.type) or pa.types.is_string(a.type)):
+        return None
+    n, chunk = len(a), a.chunk(0)
+    large = pa.types.is_large_string(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                            offset=chunk.offset * (8 if large else 4))
+    width = int(offsets[1] - offsets[0])
+    if not width or offsets[-1] - offsets[0] != width * n or not (offsets[1:] - offsets[:-1] == width).all():
+        return None
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8, count=width * n, offset=int(offsets[0]))
+    return data.reshape(n, width)
+
+
+def _changes(a, table=None):
+    """Rows i where label i + 1 differs from label i, for a pyarrow array of text without nulls
+    (``table``: its ``_one_width`` matrix, when it has one).
+
+    Labels of one width are compared as one run of bytes against itself shifted by a
+    label, in NumPy: faster than Arrow's comparison label by label.
+
+    >>> import pyarrow as pa
+    >>> a, b = pa.chunked_array([["ab", "ab", "ac", "bc"]]), pa.chunked_array([["a", "bc", "bc"]])
+    >>> _changes(a, _one_width(a)).tolist(), _changes(b).tolist()
+    ([1, 2], [0])
+    """
+    import pyarrow.compute as pc
+
+    if table is None:
+        n = len(a)
+        return np.asarray(pc.indices_nonzero(pc.not_equal(a.slice(1), a.slice(0, n - 1))))
+    width = table.shape[1]
+    data = table.reshape(-1)
+    rows = np.flatnonzero(data[width:] != data[:-width])  # byte j: of rows j // width and the next
+    rows //= width
+    first = np.empty(len(rows), dtype=bool)
+    first[:1] = True
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    return rows[first]
+
+
+def _labels_of(first, dtype):
+    """The block labels (a pyarrow array) as an Index of ``dtype``, and whether they ascend."""
+    import pyarrow.compute as pc
+
+    k = len(first)
+    ascending = k < 2 or pc.all(pc.greater(first.slice(1), first.slice(0, k - 1))).as_py()
+    return pd.Index(pd.array(first, dtype=dtype)), ascending
+
+
+@functools.lru_cache(maxsize=32)
+def _block_labels(dtype, arrow_type, raw: bytes, width: int):
+    """``_labels_of`` the labels whose bytes, one ``width`` each, are ``raw`` (cached by their
+    bytes: charts of the same teams, one after another, share them; the Index is immutable)."""
+    import pyarrow as pa
+
+    k = len(raw) // width
+    large = pa.types.is_large_string(arrow_type)
+    offsets = np.arange(k + 1, dtype=np.int64 if large else np.int32) * width
+    first = pa.Array.from_buffers(arrow_type, k, [None, pa.py_buffer(offsets), pa.py_buffer(raw)])
+    return _labels_of(pa.chunked_array([first]), dtype)
 
 
 def _categorical(codes, labels):
@@ -212,29 +317,53 @@ def tidy(input_kind, data, *, y, n, x, group, phase) -> Tidy:
 
 def _sorted(input_kind, y, n, x, group, phase, index):
     N = len(y)
-    gcode, glabels = _codes(group, "group") if group is not None else (None, None)
+    gcode = glabels = None
+    gstart = np.zeros(1, dtype=np.int64) if N else None  # first row of each group, when known
+    if group is not None:
+        gcode, glabels, gstart = _codes(group, "group")
     if glabels is not None and not isinstance(glabels, pd.Index):
         glabels = pd.Index(glabels)
     xarr = xkey = None
     if x is not None:
-        xs = x if isinstance(x, pd.Series) else pd.Series(x)
-        xarr = xs.array
-        kind = xs.dtype.kind if isinstance(xs.dtype, np.dtype) else ""
-        if kind in ("f", "M"):  # NumPy floats and datetimes: a direct check, cheaper than isna()
-            missing = np.isnat(xs.to_numpy()) if kind == "M" else np.isnan(xs.to_numpy())
+        if isinstance(x, np.ndarray) and x.dtype.kind in "iuf":  # a frame's numbers, as stored
+            xarr = pd.arrays.NumpyExtensionArray(x)
+        elif isinstance(x, (pd.Series, pd.api.extensions.ExtensionArray)):
+            xarr = x.array if isinstance(x, pd.Series) else x
         else:
-            missing = xs.isna().to_numpy()
-        if missing.any():
-            raise DataError(f"column 'x' is missing on rows {_where(np.flatnonzero(missing))}")
+            xarr = pd.Series(x).array  # lists, dates, text: pandas decides their type
+        xvalues = _array(xarr)
+        kind = xvalues.dtype.kind if isinstance(xvalues, np.ndarray) else \
+            xarr.dtype.kind if isinstance(xarr.dtype, np.dtype) else ""
+        strictly = False
+        if kind in ("i", "u", "f", "M") and gstart is not None:
+            # the usual case: groups together, x rising inside each; then no x can be
+            # missing but a group's first (a NaN or NaT never rises above the point before
+            # it). Datetimes are compared as their int64 counts, several times faster:
+            # NaT, the smallest count, still never rises above anything
+            xkey = np.asarray(xvalues)
+            strictly = _rising_within(xkey.view(np.int64) if kind == "M" else xkey, gstart)
+        if strictly:
+            first_x = xkey[gstart]
+            missing_at = gstart[np.isnat(first_x) if kind == "M" else np.isnan(first_x)] \
+                if kind in ("f", "M") else gstart[:0]
+        elif kind in ("f", "M"):  # NumPy floats and datetimes: a direct check, cheaper than isna()
+            xkey = np.asarray(xvalues)
+            missing_at = np.flatnonzero(np.isnat(xkey) if kind == "M" else np.isnan(xkey))
+        else:
+            missing_at = np.flatnonzero(pd.isna(xarr))
+        if len(missing_at):
+            raise DataError(f"column 'x' is missing on rows {_where(missing_at)}")
         try:
-            xkey = xs.to_numpy() if kind in ("i", "u", "f", "M") else pd.factorize(xs, sort=True)[0]
+            xkey = np.asarray(xvalues) if kind in ("i", "u", "f", "M") else pd.factorize(xarr, sort=True)[0]
         except TypeError as exc:
             raise DataError(f"column 'x' mixes values that cannot be ordered: {exc}") from None
         keys = (xkey,) if gcode is None else (xkey, gcode)
-        strictly = _strictly_sorted(xkey, gcode)  # the usual case: nothing to sort or check
+        if gstart is None:  # groups not known to be together: by their codes
+            strictly = _strictly_sorted(xkey, gcode)
         order = None if strictly or _is_sorted(keys) else np.lexsort(keys)
     else:
-        order = None if gcode is None or _is_sorted((gcode,)) else np.argsort(gcode, kind="stable")
+        order = None if gcode is None or gstart is not None or _is_sorted((gcode,)) else \
+            np.argsort(gcode, kind="stable")
     take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
     row = order
     gs = None if gcode is None else take(gcode)
@@ -248,18 +377,23 @@ def _sorted(input_kind, y, n, x, group, phase, index):
         if (pcode < 0).any():
             raise DataError(f"column 'phase' is missing on rows {_where(np.flatnonzero(pcode < 0))}")
         pcode = take(pcode)
-    new = np.zeros(N, dtype=bool)
-    if N:
-        new[0] = True
-    if gs is not None:
-        new[1:] |= gs[1:] != gs[:-1]
-    if pcode is not None:
-        new[1:] |= pcode[1:] != pcode[:-1]
-    start = np.flatnonzero(new)
-    if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
-        seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
+    if pcode is None and gs is not None and gstart is not None:
+        # groups together with codes 0, 1, ... down the rows: sorting (by x inside
+        # each group) moved no group, so they are the segments as they stand
+        start, seg = gstart, gs
     else:
-        seg = np.repeat(np.arange(len(start)), np.diff(start, append=N))
+        new = np.zeros(N, dtype=bool)
+        if N:
+            new[0] = True
+        if gs is not None:
+            new[1:] |= gs[1:] != gs[:-1]
+        if pcode is not None:
+            new[1:] |= pcode[1:] != pcode[:-1]
+        start = np.flatnonzero(new)
+        if pcode is None and gs is not None and N and gs[0] == 0 and gs[-1] == len(start) - 1:
+            seg = gs  # sorted group codes 0, 1, ... with none skipped are the segment ids
+        else:
+            seg = np.repeat(np.arange(len(start)), block_lengths(start, N))
     out = Tidy(seg=seg, start=start, y=take(y), n=None if n is None else take(n), x=xs_sorted,
                group=None if gs is None else _categorical(gs, glabels),
                phase=None if pcode is None else plabels.take(pcode), row=row)
@@ -300,6 +434,23 @@ def _strictly_sorted(x, gcode):
         return False
     flat = np.flatnonzero(~rises)  # few: the group starts (and any unsorted x)
     return bool((gcode[flat + 1] > gcode[flat]).all())
+
+
+def _rising_within(x, start):
+    """``x`` strictly increasing inside each block of rows (first rows ``start``), which is
+    what ``_strictly_sorted`` checks when the group codes ascend block by block; a NaN or
+    NaT never rises, nor does a value equal to the previous one.
+
+    >>> _rising_within(np.array([1, 2, 0, 5]), np.array([0, 2]))
+    True
+    >>> _rising_within(np.array([1, 1]), np.array([0]))
+    False
+    """
+    if len(x) < 2:
+        return True
+    rises = x[1:] > x[:-1]
+    rises[start[1:] - 1] = True  # a group's first row need not rise above the last one's
+    return bool(rises.all())
 
 
 def _is_sorted(keys):

@@ -47,7 +47,7 @@ class Points:
     @functools.cached_property
     def lengths(self) -> np.ndarray:
         """Points per segment (computed once: every segment helper needs it; read-only)."""
-        out = np.diff(self.start, append=len(self.seg))
+        out = block_lengths(self.start, len(self.seg))
         out.flags.writeable = False
         return out
 
@@ -68,6 +68,21 @@ class Points:
         if base is None:
             base = np.isfinite(y)
         return cls(seg=seg, start=start, y=y, base=base, n=n)
+
+
+def block_lengths(start, total) -> np.ndarray:
+    """Length of each block of consecutive rows, from the blocks' first rows and the number
+    of rows: ``np.diff(start, append=total)`` without its Python overhead (a chart takes a
+    few of these, and for a small chart the overhead is what counts).
+
+    >>> block_lengths(np.array([0, 3, 4]), 6).tolist()
+    [3, 1, 2]
+    """
+    out = np.empty(len(start), dtype=np.int64)
+    np.subtract(start[1:], start[:-1], out=out[:-1])
+    if len(out):
+        out[-1] = total - start[-1]
+    return out
 
 
 def segment_sum(p: Points, values, mask=None) -> np.ndarray:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .limits import block_lengths
+
 
 @dataclass
 class Context:
@@ -51,13 +53,15 @@ class Context:
 
     start: np.ndarray | None = None  # first index of each segment (computed if not given)
     excluded: np.ndarray | None = None  # left out of Anhøj's runs analysis, as qicharts2
+    lengths: np.ndarray | None = None  # points of each segment (computed if not given)
 
     def __post_init__(self):
         n = len(self.seg)
         if self.start is None:
             self.start = np.flatnonzero(np.r_[True, self.seg[1:] != self.seg[:-1]]) if n else \
                 np.zeros(0, dtype=np.int64)
-        self.lengths = np.diff(np.append(self.start, n))
+        if self.lengths is None:
+            self.lengths = block_lengths(self.start, n)
         self.new = np.zeros(n, dtype=bool)  # first point of a segment
         self.new[self.start] = True
         self.cache = {}
@@ -86,8 +90,13 @@ class Context:
         key = ("head", k)
         if key not in self.cache:
             at = np.arange(k)[:, None] + self.start[None, :]
-            ok = np.arange(k)[:, None] < self.lengths[None, :]
-            self.cache[key] = (at, None) if ok.all() else (np.where(ok, at, 0), ok)
+            if "shortest" not in self.cache:  # the usual case is told by one pass over the segments
+                self.cache["shortest"] = int(self.lengths.min()) if len(self.lengths) else 0
+            if self.cache["shortest"] >= k:
+                self.cache[key] = (at, None)
+            else:
+                ok = np.arange(k)[:, None] < self.lengths[None, :]
+                self.cache[key] = (np.where(ok, at, 0), ok)
         return self.cache[key]
 
     def side(self):
