@@ -37,3 +37,19 @@ def test_ids_match_as_text_and_missing_ids_never_match():
 def test_no_id_column_is_a_clear_error():
     with pytest.raises(DataError, match="surveys have no 'id' column"):
         link_surveys(pd.DataFrame({"answer": [1]}), TICKETS)
+
+
+def test_an_id_given_twice_links_to_its_first_interaction_and_a_missing_ticket_id_matches_nothing():
+    tickets = pd.DataFrame({"id": ["T1", None, "T1"], "team": ["First", "No id", "Second"]})
+    answers = pd.DataFrame({"id": ["T1", None]})
+    linked, unmatched = link_surveys(answers, tickets)
+    assert linked["team"].tolist() == ["First"]
+    assert len(unmatched) == 1 and unmatched["id"].isna().all()
+
+
+def test_answers_rating_a_rejected_interaction_are_told_from_answers_rating_none():
+    from qoswb.data.linking import rating_rejected
+
+    rejected = pd.DataFrame({"mapped_id": pd.Series([5, None], dtype=object)})  # ids as text: 5 is "5"
+    said = rating_rejected(pd.DataFrame({"id": ["5", "6", None]}, index=[10, 11, 12]), rejected)
+    assert said.tolist() == [True, False, False] and said.index.tolist() == [10, 11, 12]
