@@ -78,7 +78,8 @@ def test_preload_names_gain_what_they_load_on_first_use_and_drop_odd_names():
     # since the backend hooks itself into the shell that exists when it is imported
     assert stdlibfork.modules_to_preload(kernels.preload, shell=True) == [
         "pandas", "pandas.io.formats.style", "matplotlib.pyplot", "matplotlib.backends.backend_agg",
-        "IPython.core.pylabtools", "matplotlib_inline.backend_inline"]
+        "IPython.core.pylabtools", "matplotlib_inline.backend_inline", "PIL.BmpImagePlugin",
+        "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin"]
     assert "matplotlib_inline.backend_inline" not in stdlibfork.modules_to_preload(kernels.preload)
 
 

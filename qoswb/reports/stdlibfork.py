@@ -38,14 +38,18 @@ import time
 from qoswb.errors import KernelStartError
 
 # What a preloaded module loads lazily on its first use in a report (pyplot's first figure
-# resolves the inline backend; read_parquet(filters=...) goes through pyarrow.dataset; a
-# Styler brings jinja2; a report view's first chart, the KPI and SPC code and scipy.special):
-# importing these too takes that cost off the report's clock.
+# resolves the inline backend, and its first PNG runs PIL's preinit, which imports the image
+# plugins below; read_parquet(filters=...) goes through pyarrow.dataset; a Styler brings jinja2;
+# a report view's first chart, the KPI and SPC code, scipy.special, and the control chart's
+# expectation and summary): importing these too takes that cost off the report's clock
+# (benchmarks/profile_report.py lists what each cell still imports).
 COMPANIONS = {"matplotlib.pyplot": ["matplotlib.backends.backend_agg", "IPython.core.pylabtools",
-                                    "matplotlib_inline.backend_inline"],
+                                    "matplotlib_inline.backend_inline", "PIL.BmpImagePlugin",
+                                    "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin"],
               "pyarrow.parquet": ["pyarrow.dataset"],
               "pandas": ["pandas.io.formats.style"],
-              "qoswb.reports.views": ["qoswb.metrics", "qoswb.spc", "scipy.special"]}
+              "qoswb.reports.views": ["qoswb.metrics", "qoswb.spc", "scipy.special", "qoswb.spc.expectation",
+                                      "qoswb.spc.summary"]}
 # Hooks itself into the live IPython shell when imported: imported by the kernel, never the server.
 NEEDS_SHELL = ("matplotlib_inline.backend_inline",)
 # How the fork server learns what to import, and where to say what went wrong (it inherits
