@@ -74,6 +74,24 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
         runner.check_scheduler(scheduler)  # before anything is written: no index of a batch never run
     check_files(params)  # a mistyped file name before the output folder is made
     output = claim(params.output)
+    # the workers boot (fork server imports, first kernels) while the data cache is built; a resumed
+    # batch reuses its cache, and may have nothing left to run: its cluster starts when needed
+    early = runner.Cluster(output, scheduler, workers, prewarm, params.preload) \
+        if params.data is not None and not resume else None
+    try:
+        return _run(params, output, early, workers=workers, scheduler=scheduler, resume=resume, only=only,
+                    timeout=timeout, retries=retries, progress=progress, prewarm=prewarm)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _run(params: BatchParameters, output: Path, early, *, workers, scheduler, resume, only, timeout, retries,
+         progress, prewarm) -> BatchOutcome:
+    """The batch after its output folder is claimed: cache, jobs, manifest, the run (on ``early``,
+    a :class:`~qoswb.reports.runner.Cluster` already starting, when given), the index."""
+    from qoswb.reports import runner
+
     cache_dir = info = None
     notes: list[str] = []
     if params.data is not None:
@@ -140,7 +158,7 @@ def run_batch(parameters, *, workers: int | None = None, scheduler: str | None =
     try:
         if todo:
             runner.run(todo, output, scheduler=scheduler, workers=workers, timeout=timeout, retries=retries,
-                       on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes)
+                       on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes, cluster=early)
     finally:
         bar.close()
         if notes:

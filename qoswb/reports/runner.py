@@ -212,45 +212,91 @@ def _client(address, timeout: float = CONNECT_TIMEOUT):
     return Client(address, timeout=timeout, set_as_default=False)
 
 
+class Cluster:
+    """The batch's Dask cluster, started (a LocalCluster of ``workers`` processes) or joined (the
+    scheduler at ``scheduler``) in a background thread, the qoswb plugin registered on it, so its
+    workers boot their fork servers and first kernels while the driver does other work (the
+    batch builds its data cache meanwhile). :meth:`wait` gives the client once it is up (or
+    raises what went wrong); :meth:`close` ends it all.
+
+    >>> cluster = Cluster("/tmp/out", workers=2, preload=["pandas"])   # doctest: +SKIP
+    >>> results = run(jobs, "/tmp/out", cluster=cluster); cluster.close()  # doctest: +SKIP
+    """
+
+    def __init__(self, output, scheduler: str | None = None, workers: int = 2, prewarm: bool = True, preload=()):
+        import dask
+
+        fork = fork_server_setting()  # a bad setting is the driver's one error, not every worker's
+        self.deaths = WorkerDeaths()
+        self._nanny_log = logging.getLogger("distributed.nanny")
+        self._nanny_log.addHandler(self.deaths)
+        # A worker that dies is retried by qoswb (its count in the manifest), not by the scheduler;
+        # workers that are not daemonic processes may fork kernels (multiprocessing's rule); the
+        # statistical profiler (a stack sample of every thread each 10 ms) would take the GIL from
+        # the report's own work, and nobody reads its profiles here.
+        self._settings = dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                          "distributed.worker.daemon": False,
+                                          "distributed.worker.profile.enabled": False})
+        self.cluster = self.client = self._error = None
+        plugin = ReportWorker(str(output), prewarm, preload, fork)
+        self._thread = threading.Thread(target=self._start, args=(scheduler, workers, plugin), daemon=True,
+                                        name="qoswb-start-cluster")
+        self._thread.start()
+
+    def _start(self, scheduler, workers: int, plugin) -> None:
+        try:
+            if scheduler in (None, "local"):
+                from dask.distributed import LocalCluster
+
+                self.cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                            dashboard_address=":0", silence_logs=logging.ERROR)
+            self.client = _client(self.cluster if self.cluster is not None else scheduler)
+            self.client.register_plugin(plugin, name=PLUGIN)
+        except BaseException as exc:  # noqa: BLE001 - raised in the driver's thread by wait()
+            self._error = exc
+
+    def wait(self):
+        """The client of the started cluster (raises what stopped it from starting)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.client
+
+    def close(self) -> None:
+        """Close the client and the LocalCluster (once they are up), and restore Dask's settings."""
+        self._thread.join()
+        try:
+            if self.client is not None:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self.client = self.cluster = None
+            self._settings.__exit__(None, None, None)
+            self._nanny_log.removeHandler(self.deaths)
+
+
 def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=None, retries: int = 2,
-        on_result=None, prewarm: bool = True, preload=(), notes: list | None = None) -> dict:
+        on_result=None, prewarm: bool = True, preload=(), notes: list | None = None,
+        cluster: Cluster | None = None) -> dict:
     """Run ``jobs`` (dicts with an ``id``) on Dask; returns the results by job id.
 
     ``scheduler`` is an address (``tcp://HOST:PORT``), or None (or "local") for a
     LocalCluster of ``workers`` processes with one thread each. On a cluster, the
     output folder (and the data cache in it) must be at the same path on every
     worker: a shared folder. What the workers noted (modules the fork server could
-    not import) is added to ``notes``.
+    not import) is added to ``notes``. ``cluster``: a :class:`Cluster` started earlier
+    (the caller closes it); without it, one is started and closed here.
     """
-    import dask
-
-    fork = fork_server_setting()  # a bad setting is the driver's one error, not every worker's
-    deaths = WorkerDeaths()
-    nanny_log = logging.getLogger("distributed.nanny")
-    nanny_log.addHandler(deaths)
-    # A worker that dies is retried by qoswb (its count in the manifest), not by the scheduler;
-    # workers that are not daemonic processes may fork kernels (multiprocessing's rule); the
-    # statistical profiler (a stack sample of every thread each 10 ms) would take the GIL from
-    # the report's own work, and nobody reads its profiles here.
-    settings = dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.worker.daemon": False,
-                                "distributed.worker.profile.enabled": False})
-    cluster = client = None
+    own = cluster is None
+    if own:
+        cluster = Cluster(output, scheduler, min(workers, len(jobs)), prewarm, preload)
     try:
-        if scheduler in (None, "local"):
-            from dask.distributed import LocalCluster
-
-            cluster = LocalCluster(n_workers=max(1, min(workers, len(jobs))), threads_per_worker=1,
-                                   processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
-        client = _client(cluster if cluster is not None else scheduler)
-        client.register_plugin(ReportWorker(str(output), prewarm, preload, fork), name=PLUGIN)
-        return _collect(client, jobs, str(output), timeout, _Retries(retries), deaths, on_result, notes)
+        client = cluster.wait()
+        return _collect(client, jobs, str(output), timeout, _Retries(retries), cluster.deaths, on_result, notes)
     finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
+        if own:
             cluster.close()
-        settings.__exit__(None, None, None)
-        nanny_log.removeHandler(deaths)
 
 
 def _collect(client, jobs, output, timeout, tries: _Retries, deaths: WorkerDeaths, on_result, notes) -> dict:
