@@ -37,8 +37,8 @@ def test_a_point_beyond_a_limit_reads_with_the_limit_and_direction():
 def test_common_cause_reads_with_the_range_to_expect():
     rows = series([5, 4, 6, 5, 5.5])
     assert reading(rows, "volume", "interactions") == (
-        "Volume shows common-cause variation only: 5.5 in the week of 3 February, within the limits "
-        "2 – 8.5 around a centre of 5.")
+        "Volume shows common-cause variation only: 6 in the week of 3 February, within the limits "
+        "2 – 9 around a centre of 5.")  # counts, their limits and centres as whole numbers
 
 
 def test_incomplete_periods_and_old_signals_are_not_read_as_news():
