@@ -119,6 +119,21 @@ class Assurance(_Verdict):
         return out.item() if scalar else out
 
 
+def colour_of(variation, assurance=None) -> str:
+    """The colour a cell showing both verdicts is painted: a special cause's own; else, when the
+    target is consistently missed, the concern colour (the one failing target must stand out, not
+    sit grey among the common causes); else the variation's.
+
+    >>> colour_of(Variation.COMMON_CAUSE, Assurance.FAIL) == palette.CONCERN
+    True
+    >>> colour_of(Variation.IMPROVING, Assurance.FAIL) == palette.IMPROVEMENT
+    True
+    """
+    if not variation.is_special and assurance is Assurance.FAIL:
+        return Assurance.FAIL.colour
+    return variation.colour
+
+
 def legend() -> list[tuple[str, str]]:
     """(label, colour) of each coloured variation, for a chart's or a table's key.
 

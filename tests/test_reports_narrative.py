@@ -37,8 +37,8 @@ def test_a_point_beyond_a_limit_reads_with_the_limit_and_direction():
 def test_common_cause_reads_with_the_range_to_expect():
     rows = series([5, 4, 6, 5, 5.5])
     assert reading(rows, "volume", "interactions") == (
-        "Volume shows common-cause variation only: 5.5 in the week of 3 February, within the limits "
-        "2 – 8.5 around a centre of 5.")
+        "Volume shows common-cause variation only: 6 in the week of 3 February, within the limits "
+        "2 – 9 around a centre of 5.")  # counts, their limits and centres as whole numbers
 
 
 def test_incomplete_periods_and_old_signals_are_not_read_as_news():
@@ -51,7 +51,7 @@ def test_incomplete_periods_and_old_signals_are_not_read_as_news():
 
 def test_no_direction_kpis_say_special_cause_only():
     rows = series([5, 5, 5, 12.0], [False, False, False, True], polarity=0)
-    assert reading(rows, "volume", "interactions").endswith("beyond the upper limit (8.5) — special cause higher.")
+    assert reading(rows, "volume", "interactions").endswith("beyond the upper limit (9) — special cause higher.")
 
 
 def test_worst_prefers_deterioration_then_missed_targets_then_distance():
@@ -77,7 +77,7 @@ def test_behind_counts_the_bad_cases_of_each_kpi():
         "sla_minutes": [60.0, 60.0, 60.0, 20.0], "contacts": pd.array([1, 2, 3, 1], dtype="Int64"),
         "reopened": pd.array([False, True, False, None], dtype="boolean")})
     what, late = behind("sla_response", tickets)
-    assert what == "cases that missed their SLA" and late["id"].tolist() == ["3", "4"]
+    assert what == "cases that missed their first response SLA" and late["id"].tolist() == ["3", "4"]
     assert behind("first_response_median", tickets, centre=40.0)[1]["id"].tolist() == ["2", "3"]
     assert behind("fcr", tickets)[1]["id"].tolist() == ["2", "3"]
     assert behind("reopen_rate", tickets)[1]["id"].tolist() == ["2"]

@@ -32,17 +32,19 @@ def counts(summary: dict) -> str:
 
     >>> counts({"rows_read": 3, "accepted": 2, "rejected": 1})
     '3 rows read, 2 accepted, 1 rejected'
+    >>> counts({"rows_read": 1, "accepted": 1, "rejected": 0})
+    '1 row read, 1 accepted, 0 rejected'
     >>> counts({"rows_read": 9, "accepted": 2, "rejected": 4, "events": {"in_accepted_cases": 5},
     ...         "cases": {"read": 3, "accepted": 2, "rejected": 1}})
     '9 events read in 3 cases: 2 cases accepted (5 events), 1 case rejected; 4 events rejected'
     """
     s = summary
-    if "cases" not in s:
-        return f"{s.get('rows_read', 0):,} rows read, {s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected"
-    cases, inside = s["cases"], s["events"]["in_accepted_cases"]
-
     def many(count, word):
         return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+    if "cases" not in s:
+        return f"{many(s.get('rows_read', 0), 'row')} read, {s.get('accepted', 0):,} accepted, {s.get('rejected', 0):,} rejected"
+    cases, inside = s["cases"], s["events"]["in_accepted_cases"]
 
     # a team's own counts know its accepted cases, not which rejected events were its cases
     read = f" in {many(cases['read'], 'case')}" if "read" in cases else ""

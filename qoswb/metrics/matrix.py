@@ -34,7 +34,7 @@ from qoswb.errors import DataError, ParameterError
 from qoswb.escape import PLAIN
 from qoswb.metrics.registry import kpi_label
 from qoswb.palette import tint
-from qoswb.verdicts import Assurance, Variation
+from qoswb.verdicts import Assurance, Variation, colour_of
 
 
 def _targets(targets, rows: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -100,9 +100,9 @@ def matrix(charts, targets=None, *, recent: int = 1) -> pd.DataFrame:
     return out.rename(columns=dict(zip(by, names)))
 
 
-def _background(verdict) -> str:
+def _background(colour) -> str:
     # the variation on one line, the assurance under it: narrow columns that never break a verdict
-    colour = f"background-color: {tint(verdict.colour, 0.6)}; " if getattr(verdict, "colour", "") else ""
+    colour = f"background-color: {tint(colour, 0.6)}; " if isinstance(colour, str) and colour else ""
     return colour + "white-space: pre"
 
 
@@ -110,15 +110,19 @@ def matrix_style(m: pd.DataFrame):
     """A pandas Styler: groups as rows, KPIs as columns, cells "variation" over "assurance" (where a
     target is set) coloured as in MDC.
 
-    Blue is improvement, orange concern, grey common cause (Making Data Count colours).
+    Blue is improvement, orange concern, grey common cause (Making Data Count colours); a target
+    consistently missed is painted as a concern too (:func:`qoswb.verdicts.colour_of`).
     """
     by = list(m.columns[: list(m.columns).index("kpi")])
     text = [v.short if a is Assurance.NO_TARGET else f"{v.short}\n{a}"
             for v, a in zip(m["variation"], m["assurance"])]
     m = m.assign(kpi=m["kpi"].map(kpi_label))  # people read the KPIs' names, not their codes
     wide = m.assign(cell=text).pivot_table(index=by, columns="kpi", values="cell", aggfunc="first", sort=False)
-    colours = m.pivot_table(index=by, columns="kpi", values="variation", aggfunc="first", sort=False)
+    m = m.assign(_colour=[colour_of(v, a) for v, a in zip(m["variation"], m["assurance"])])
+    colours = m.pivot_table(index=by, columns="kpi", values="_colour", aggfunc="first", sort=False)
     colours = colours.map(_background).reindex(index=wide.index, columns=wide.columns).fillna("")
+    # a team whose data gives no chart of a KPI (a team with 1 case): said, never a literal "nan"
+    wide = wide.fillna(Variation.TOO_FEW_POINTS.label)
     wide.columns.name = None
     # team names and KPI names are data text: escaped in the cells' index and header
     return escape.table(wide, index=True).apply(lambda _: colours, axis=None).set_caption(
@@ -140,7 +144,8 @@ def matrix_plot(m: pd.DataFrame, ax=None):
     mark = {Assurance.PASS: "P", Assurance.FAIL: "F", Assurance.HIT_AND_MISS: "?"}
     for label, (_, row) in zip(labels, m.iterrows()):
         i, j = rows.index(label), cols.index(row["kpi"])
-        colour = tint(row["variation"].colour, 0.6) if row["variation"].colour else "white"
+        colour = colour_of(row["variation"], row["assurance"])
+        colour = tint(colour, 0.6) if colour else "white"
         ax.add_patch(plt.Rectangle((j, i), 0.95, 0.9, color=colour))
         label = arrow[row["direction"]] + verdict.get(row["variation"], "")
         ax.text(j + 0.47, i + 0.45, f"{label} {mark.get(row['assurance'], '')}",

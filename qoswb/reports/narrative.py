@@ -55,8 +55,8 @@ def fmt(value: float, unit: str = "") -> str:
         return f"{value:,.0f} min" if abs(value) >= 10 else f"{value:.1f} min"
     if float(value).is_integer():
         return f"{value:,.0f}"
-    if unit == "interactions":  # counts are whole; their limits and centres are not
-        return f"{value:,.1f}"
+    if unit == "interactions":  # counts are whole: a manager reads limits "616 – 876 around 746"
+        return f"{math.floor(value + 0.5):,}"  # half up: an upper limit of 8.5 reads 9, not 8
     return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
@@ -102,6 +102,30 @@ class Episode(NamedTuple):
 
 def _complete(rows):
     return rows[rows["complete"].astype(bool) & rows["y"].notna()].sort_values("period")
+
+
+# limits from fewer points are little more than guesses; a count chart averaging under one case a
+# period (a team with 1 case in a month) has a centre near 0 and "signals" in every empty week
+MIN_POINTS = 12
+MIN_COUNT = 1.0
+
+
+def too_few(rows, unit: str = "", grain: str = "week") -> str | None:
+    """Why one chart's complete points are too few for its limits to mean anything (None: enough).
+
+    >>> rows = pd.DataFrame({"period": pd.date_range("2025-03-03", periods=20, freq="7D"),
+    ...     "y": [0.0] * 19 + [1.0], "complete": True})
+    >>> too_few(rows, "interactions")
+    '1 in 20 weeks, fewer than one a week'
+    >>> too_few(rows.head(5), "proportion")
+    'only 5 weeks with a value, at least 12 needed'
+    """
+    done, plural = _complete(rows), PLURAL.get(grain, "periods")
+    if len(done) < MIN_POINTS:
+        return f"only {len(done)} {plural} with a value, at least {MIN_POINTS} needed"
+    if unit == "interactions" and done["y"].mean() < MIN_COUNT:
+        return f"{fmt(done['y'].sum(), unit)} in {len(done)} {plural}, fewer than one a {grain}"
+    return None
 
 
 def episodes(rows) -> list[Episode]:
@@ -198,6 +222,9 @@ def reading(rows, kpi: str, unit: str = "", grain: str = "week", recent: int = 1
     name, plural = label(kpi), PLURAL.get(grain, "periods")
     if rows.empty:
         return f"{name}: no complete {plural} to read yet."
+    if verdict is Variation.TOO_FEW_POINTS:
+        why = too_few(rows, unit, grain) or "fewer points than the limits need"
+        return f"{name}: too few data to judge ({why}); no limits or signals are read from it."
     found = [e for e in episodes(rows) if e.at >= len(rows) - recent]
     now = found[-1] if found else None
     if verdict is None:
@@ -285,7 +312,8 @@ def worst(matrix_rows):
     >>> worst(m)
     'csat'
     """
-    rows = matrix_rows[matrix_rows["polarity"] != 0]
+    # volume (no better direction) is never worst, nor a chart with too few data to judge
+    rows = matrix_rows[(matrix_rows["polarity"] != 0) & matrix_rows["variation"].ne(Variation.TOO_FEW_POINTS)]
     if rows.empty:
         return None
     sigma = (rows["ucl"] - rows["cl"]).abs() / 3
@@ -302,19 +330,22 @@ _SURVEY_BAD = {"csat": ("csat", lambda s: s <= 3), "csat_mean": ("csat", lambda 
 SURVEY_KPIS = frozenset(_SURVEY_BAD)  # KPIs read from survey answers: their cases are answers
 
 
-def _late(tickets, column):
+def _late(tickets, column, targets):
+    # a case with no target for its priority is in no SLA's count: never a breach either
     minutes = (tickets[column] - tickets["opened_at"]).dt.total_seconds() / 60
-    return (minutes > tickets["sla_minutes"]) | tickets[column].isna()
+    has = ~np.isnan(targets)
+    return has & ((minutes.to_numpy(float) > targets) | tickets[column].isna().to_numpy())
 
 
-def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_end=None):
+def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_end=None, sla=None):
     """What lies behind ``kpi`` in one team's period: (what is counted, cases to count by category).
 
     The "bad" cases for each KPI — SLA missed, slower than the usual (``centre``)
     time, more than one contact, reopened, still open at the period end — or,
     for survey KPIs, the low-scoring answers (their comments are then grouped by
     theme). Returns ``(description, frame)``; the frame has a ``category``
-    column (or ``comment`` for survey KPIs).
+    column (or ``comment`` for survey KPIs). ``sla``: the batch's SLA targets (as
+    :func:`qoswb.metrics.kpis` takes them; None: each case's ``sla_minutes``).
     """
     import pandas as pd
 
@@ -325,9 +356,15 @@ def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_
         scores = answers[column].astype("Float64")
         low = answers[bad(scores).fillna(False).astype(bool)]
         return f"comments of low {column.upper()} answers", low
-    if kpi in ("sla_response", "sla_resolution") and "sla_minutes" in tickets:
-        column = "first_response_at" if kpi == "sla_response" else "resolved_at"
-        return "cases that missed their SLA", tickets[_late(tickets, column)]
+    if kpi in ("sla_response", "sla_resolution"):
+        from qoswb.metrics.inputs import sla_targets
+
+        column, clock = (("first_response_at", "first_response") if kpi == "sla_response"
+                         else ("resolved_at", "resolution"))
+        targets = sla_targets(tickets, sla, clock) if column in tickets else None
+        if targets is not None:
+            which = "first response" if clock == "first_response" else "resolution"
+            return f"cases that missed their {which} SLA", tickets[_late(tickets, column, np.asarray(targets, float))]
     if kpi.startswith("first_response") and centre is not None:
         minutes = (tickets["first_response_at"] - tickets["opened_at"]).dt.total_seconds() / 60
         return f"cases first answered after more than {fmt(centre, 'minutes')}", tickets[minutes > centre]

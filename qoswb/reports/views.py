@@ -92,7 +92,23 @@ def charts_as_of(table, period_end, grain="week", targets=None):
     with warnings.catch_warnings():  # checks (autocorrelation...) are kept in the summary's flags
         warnings.simplefilter("ignore")
         result = charts(rows)
-    return result.frame, matrix(result, targets=targets or None)
+    return result.frame, too_few_data(result.frame, matrix(result, targets=targets or None), units(), grain)
+
+
+def too_few_data(points, m, units: dict, grain: str = "week"):
+    """The matrix ``m`` with the verdicts of charts whose data are too few for limits to mean anything
+    (:func:`qoswb.reports.narrative.too_few`: a team with 1 case in a month) set to "too few points
+    to judge", and no assurance: no signal, no "consistently missed", read from such limits."""
+    if m.empty:
+        return m
+    by = list(m.columns[: list(m.columns).index("kpi")])
+    series = dict(iter(points.groupby([*by, "kpi"], sort=False)))
+    few = [nv.too_few(series[key], units.get(key[-1], ""), grain) is not None if key in series else False
+           for key in m[[*by, "kpi"]].itertuples(index=False, name=None)]
+    m = m.copy()
+    m.loc[few, "variation"] = Variation.TOO_FEW_POINTS
+    m.loc[few, "assurance"] = Assurance.NO_TARGET
+    return m
 
 
 def units(cache=None) -> dict:
@@ -261,7 +277,8 @@ def reading_table(points, m, units: dict, grain: str = "week", since=None):
     for key, verdict in zip(out[[*by, "kpi"]].itertuples(index=False, name=None), out["variation"]):
         kpi, rows = key[-1], series[key]
         now.append(nv.reading(rows, kpi, units.get(kpi, ""), grain, verdict=verdict))
-        before.append(nv.earlier(rows, kpi, units.get(kpi, ""), grain, since=since))
+        before.append([] if verdict is Variation.TOO_FEW_POINTS else
+                      nv.earlier(rows, kpi, units.get(kpi, ""), grain, since=since))
     return out.assign(now=now, earlier=before)
 
 
@@ -305,9 +322,11 @@ def headline(matrix_rows) -> str:
         count = int(v.eq(verdict).sum())
         if count:
             parts.append(f"{count} KPI{'s' if count > 1 else ''} {headline_words(verdict)}")
-    status = ", ".join(parts) or "common cause only"
+    few = int(v.eq(Variation.TOO_FEW_POINTS).sum())
+    status = ", ".join(parts) or ("common cause only" if few < len(v) else "too few data to judge")
     missed = int(a.eq(Assurance.FAIL).sum())
-    return status + (f" · {missed} target{'s' if missed > 1 else ''} {Assurance.FAIL}" if missed else "")
+    status += f" · {missed} target{'s' if missed > 1 else ''} {Assurance.FAIL}" if missed else ""
+    return status + (f" · {few} KPI{'s' if few > 1 else ''} with too few data" if few and few < len(v) else "")
 
 
 def show_headline(matrix_rows) -> None:
@@ -328,12 +347,13 @@ class Behind(NamedTuple):
     missing: str | None = None
 
 
-def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
+def behind_worst(view: TeamView, top: int = 8, sla=None) -> Behind | None:
     """The KPI most in need of attention and the Pareto table of its bad cases (None: no case data).
 
     Cases are counted by category; survey answers by the theme of their comment. With no KPI
     that has a better direction, the period's cases are counted (where the volume comes from).
-    Without the column to count by, ``missing`` says which column to map.
+    Without the column to count by, ``missing`` says which column to map. ``sla``: the batch's
+    SLA targets, so that an SLA KPI counts the cases that missed them.
     """
     if view.tickets is None:
         return None
@@ -343,7 +363,7 @@ def behind_worst(view: TeamView, top: int = 8) -> Behind | None:
     else:
         row = view.matrix[view.matrix["kpi"] == kpi].iloc[0]
         what, cases = nv.behind(kpi, view.tickets, view.answers, centre=row["cl"],
-                                period_end=view.period_end)
+                                period_end=view.period_end, sla=sla)
     if cases is None or not len(cases):
         return Behind(kpi, what, None)
     if kpi in nv.SURVEY_KPIS:
