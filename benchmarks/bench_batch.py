@@ -42,7 +42,8 @@ BIN = Path(sys.executable).parent
 TEMPLATE = REPO / "templates" / "team_report.ipynb"
 KPIS = ["sla_response", "first_response_median", "resolution_median", "fcr", "reopen_rate", "csat", "volume"]
 TARGETS = {"sla_response": 0.9, "fcr": 0.7}
-PRELOAD = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views", "qoswb.spc.plot", "qoswb.pdca.export"]
+PRELOAD = ["pandas", "pyarrow.parquet", "matplotlib.pyplot", "qoswb.reports.views", "qoswb.spc.plot", "qoswb.pdca.export",
+           "qoswb.reports.figures"]
 
 
 def load() -> str:
