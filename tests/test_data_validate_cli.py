@@ -9,7 +9,7 @@ def test_clean_file_exits_0_and_writes_nothing(tmp_path, capsys):
     path = tmp_path / "clean.csv"
     path.write_text("id,team,opened_at\nA,T,2024-01-01\n")
     assert main(["validate", str(path)]) == 0
-    assert "1 rows read, 1 accepted, 0 rejected" in capsys.readouterr().out
+    assert "1 row read, 1 accepted, 0 rejected" in capsys.readouterr().out
     assert not (tmp_path / "clean.rejected.csv").exists()
 
 
