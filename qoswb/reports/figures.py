@@ -23,6 +23,7 @@ import pandas as pd
 from qoswb.grains import GRAINS
 from qoswb.reports import cache as rc
 from qoswb.reports import narrative as nv
+from qoswb.reports.views import _local, cases_of
 
 FIGURE_COLUMNS = ("kpi", "value", "previous", "target", "unit", "variation", "assurance")
 
@@ -31,27 +32,13 @@ def _previous_start(period_start, grain: str) -> pd.Timestamp:
     return pd.Timestamp(period_start) - pd.DateOffset(**GRAINS[grain].step)
 
 
-def _local(ts, like):
-    tz = getattr(like.dtype, "tz", None)
-    ts = pd.Timestamp(ts)
-    return ts.tz_localize(tz) if tz is not None and ts.tz is None else ts
-
-
 def _from_cases(cache, team, since, period_end, grain, kpis, sla) -> pd.DataFrame:
     """The team's KPI table at the report's grain, from its cases opened since ``since``."""
     import warnings
 
     from qoswb.metrics import kpis as compute
 
-    tickets = rc.read(cache, "interactions", team=team)
-    opened = tickets["opened_at"]
-    tickets = tickets[(opened >= _local(since, opened)) & (opened < _local(period_end, opened))]
-    answers = None
-    if rc.has(cache, "surveys"):
-        answers = rc.read(cache, "surveys", team=team)
-        answers = answers[answers["id"].isin(tickets["id"])]
-        if "answered_at" in answers:  # a May report never counts an answer given in June
-            answers = answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
+    tickets, answers = cases_of(cache, team, since, period_end)
     if tickets.empty:
         return pd.DataFrame(columns=["period", "kpi", "value"])
     with warnings.catch_warnings():  # notes on rows not counted reach the report from the cache

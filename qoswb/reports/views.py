@@ -186,6 +186,22 @@ def _answered_by(answers, period_end):
     return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
 
 
+def cases_of(cache, team: str, start, end):
+    """The team's cases opened from ``start`` to before ``end``, and the survey answers rating
+    them given before ``end`` (None without surveys): a May report never counts June's.
+
+    >>> tickets, answers = cases_of(cache, "Returns", "2025-05-01", "2025-06-01")   # doctest: +SKIP
+    """
+    tickets = rc.read(cache, "interactions", team=team)
+    opened = tickets["opened_at"]
+    tickets = tickets[(opened >= _local(start, opened)) & (opened < _local(end, opened))]
+    answers = None
+    if rc.has(cache, "surveys"):
+        answers = rc.read(cache, "surveys", team=team)
+        answers = _answered_by(answers[answers["id"].isin(tickets["id"])], end)
+    return tickets, answers
+
+
 def answered_by(cache, table, period_end, teams):
     """``table`` (KPI rows of ``teams``) with its survey KPIs counted from the answers given before
     ``period_end`` only: a May report's CSAT never counts an answer given in June.
@@ -245,12 +261,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
     shown, m = charts_as_of(table, period_end, grain, targets)
     tickets = answers = None
     if rc.has(cache, "interactions"):
-        tickets = rc.read(cache, "interactions", team=team)
-        opened = tickets["opened_at"]
-        tickets = tickets[(opened >= _local(period_start, opened)) & (opened < _local(period_end, opened))]
-        if rc.has(cache, "surveys"):
-            answers = rc.read(cache, "surveys", team=team)
-            answers = _answered_by(answers[answers["id"].isin(tickets["id"])], period_end)
+        tickets, answers = cases_of(cache, team, period_start, period_end)
     known = units(cache)
     return TeamView(team, shown, m, tickets, answers, known, grain, period_end,
                     left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
