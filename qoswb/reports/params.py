@@ -282,7 +282,7 @@ def check_files(params: "BatchParameters") -> None:
 
 def _must_exist(origin: str, key: str, resolved: str) -> None:
     path = Path(resolved)
-    if resolved == "demo" or "://" in resolved or resolved.startswith("dataset:") or path.exists():
+    if not is_path(resolved) or path.exists():
         return
     from qoswb.data.columns import did_you_mean as close_to  # only a close name, never the listing
 
@@ -291,11 +291,16 @@ def _must_exist(origin: str, key: str, resolved: str) -> None:
                          f"{close_to(path.name, nearby)}")
 
 
+def is_path(source: str) -> bool:
+    """Whether a source names a file: not 'demo', 'dataset:NAME' nor a URL (has '://')."""
+    return not (source == "demo" or "://" in source or source.startswith("dataset:"))
+
+
 def resolve_source(source: Any, base: Path) -> str:
     """'demo', 'dataset:NAME' (a data set packaged with qoswb), a URL (has '://') as given,
     or a path made absolute from the parameters folder."""
     text = str(source)
-    if text == "demo" or "://" in text or text.startswith("dataset:"):
+    if not is_path(text):
         return text
     return str((base / text).resolve())
 
