@@ -91,3 +91,19 @@ def test_validate_without_a_mapping_names_the_preset_that_fits(tmp_path, capsys,
 
 def test_a_header_of_no_vendor_matches_no_preset():
     assert matching(["Case", "Team", "Opened"]) == [] and names() == ["freshdesk", "servicenow", "servicenow_events", "zendesk"]
+
+
+@pytest.mark.parametrize("mapping", ["zendesk", {"preset": "zendesk", "timezone": "UTC"}])
+def test_an_export_with_only_a_presets_required_columns_loads_and_lists_the_rest_absent(tmp_path, mapping):
+    path = tmp_path / "tickets.csv"
+    path.write_text("Id,Group,Created at\n1,Billing,2025-03-03 09:00\n2,Returns,2025-03-03 10:00\n")
+    result = load_interactions(path, mapping=mapping)
+    assert result.summary["accepted"] == 2 and result.data["team"].tolist() == ["Billing", "Returns"]
+    assert any("optional columns absent" in note and "resolved_at" in note for note in result.notes)
+
+
+def test_a_users_own_column_missing_from_the_header_is_still_an_error_over_a_preset(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text("Id,Group,Created at\n1,Billing,2025-03-03 09:00\n")
+    with pytest.raises(DataError, match="column 'Solved on' .mapped to resolved_at. is not in the header"):
+        load_interactions(path, mapping={"preset": "zendesk", "columns": {"resolved_at": "Solved on"}})

@@ -107,7 +107,11 @@ def resolve(kind: str, header: list[str], mapping, source: str, repeated=()) -> 
             elif column.required:
                 missing.append(name)
             continue
-        for ref in references(spec, header, name):
+        refs = references(spec, header, name)
+        if (name in mapping.from_preset and not column.required
+                and any(ref not in header for ref in refs)):
+            continue  # a preset's optional column this export lacks: left out, listed as absent
+        for ref in refs:
             if ref not in header:
                 raise DataError(f"{source}: column {ref!r} (mapped to {name}) is not in the header"
                                 f"{did_you_mean(ref, header)}")

@@ -67,6 +67,9 @@ class Mapping:
     timestamp_range: dict = field(default_factory=dict)  # {"from": ..., "until": ...} as given
     missing: tuple = ()  # cell values that mean no value ("N/A", "-")
     events: object = None  # an event log's case and order (qoswb.data.events.EventLog), or None
+    # canonical names whose spec is a shipped preset's, not the user's: an optional one whose
+    # column is not in the header is left out (an account's export may lack it), not an error
+    from_preset: frozenset = frozenset()
 
     def plausible(self):
         """(earliest, latest) plausible timestamp as naive UTC ``datetime`` objects.
@@ -175,8 +178,10 @@ def read_mapping(mapping=None, setting: str = "mapping") -> Mapping:
     origin = "mapping"
     from qoswb.data import presets
 
+    from_preset: frozenset = frozenset()
     if presets.is_preset_name(mapping) and not Path(mapping).exists():  # a bare name: a shipped preset
         origin, mapping = f"preset {mapping}", presets.load(mapping)
+        from_preset = frozenset(mapping.get("columns") or {})
     elif isinstance(mapping, (str, Path)):
         origin = str(mapping)
         mapping = _read_yaml(Path(mapping), setting)
@@ -194,7 +199,7 @@ def read_mapping(mapping=None, setting: str = "mapping") -> Mapping:
         raw = {"columns": {k: v for k, v in raw.items() if k not in TOP_KEYS},
                **{k: v for k, v in raw.items() if k in TOP_KEYS}}
     if "preset" in raw:  # start from a shipped preset; the keys given override it
-        raw = _over_preset(raw, origin)
+        raw, from_preset = _over_preset(raw, origin)
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
         raise ParameterError(f"{origin}: unknown key(s) {', '.join(unknown)}{_did_you_mean(unknown[0], TOP_KEYS)}; "
@@ -238,12 +243,13 @@ def read_mapping(mapping=None, setting: str = "mapping") -> Mapping:
         timestamp_range=dict(timestamp_range),
         missing=_missing(raw.get("missing"), origin),
         events=events,
+        from_preset=from_preset,
     )
 
 
-def _over_preset(raw: dict, origin: str) -> dict:
+def _over_preset(raw: dict, origin: str) -> tuple[dict, frozenset]:
     """``raw`` laid over the preset it names: its columns replace the preset's one by one,
-    its other keys replace the preset's."""
+    its other keys replace the preset's; and the canonical names still the preset's."""
     from qoswb.data import presets
 
     name = raw["preset"]
@@ -255,7 +261,8 @@ def _over_preset(raw: dict, origin: str) -> dict:
     columns = own.pop("columns", {}) or {}
     if not isinstance(columns, dict):
         raise ParameterError(f"{origin}: 'columns' should be a mapping of canonical names")
-    return {**base, **own, "columns": {**base.get("columns", {}), **columns}}
+    kept = frozenset(base.get("columns", {})) - set(columns)
+    return {**base, **own, "columns": {**base.get("columns", {}), **columns}}, kept
 
 
 def _missing(values, origin: str) -> tuple:
