@@ -115,7 +115,7 @@ def jobs_for(cache: Path, count: int) -> list[dict]:
         out.append({"template_path": str(TEMPLATE), "notebook": f"{name}.ipynb", "html": f"{name}.html",
                     "parameters": {"team": team, "period": label, "period_start": p.start,
                                    "period_end": p.end, "grain": "month", "kpis": KPIS,
-                                   "targets": TARGETS, "cache": str(cache)}})
+                                   "targets": TARGETS, "sla": None, "cache": str(cache)}})
     return out
 
 
@@ -187,6 +187,8 @@ def profile_inside(cache: Path, count: int) -> None:
     undo.enter_context(clock.wrap(rc, "meta", "read meta.json"))
     undo.enter_context(clock.wrap(views, "charts_as_of", "charts and matrix as of the period end"))
     undo.enter_context(clock.wrap(views, "reading_table", "readings (narrative)"))
+    undo.enter_context(clock.wrap(views, "answered_by", "survey KPIs without late answers"))
+    undo.enter_context(clock.wrap(views, "cases_of", "the team's cases and answers"))
     undo.enter_context(clock.wrap(matplotlib.figure.Figure, "savefig", "render PNG at 2x (savefig)"))
     with undo:
         for job in jobs_for(cache, count):

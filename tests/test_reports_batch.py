@@ -522,3 +522,30 @@ def test_a_database_that_fails_names_it_without_its_password(tmp_path, capfd, ur
     err = printed.err.strip()
     assert len(err.splitlines()) == 1 and "postgres:***@127.0.0.1" in err
     assert CANARY not in printed.out + printed.err and grep_folder(tmp_path / "out", CANARY) == []
+
+
+# A team report that says whether the batch charted its period for it beforehand (qoswb.reports.asof).
+READS_PREPARED = """from qoswb.reports import asof
+print("prepared" if asof.stored(cache, team, period_end, kpis, targets) is not None else "alone")
+"""
+
+
+def test_a_period_of_three_team_reports_is_charted_once_before_them(tmp_path):
+    make_template(tmp_path, body=READS_PREPARED)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], data="demo", teams=["Billing", "Orders", "Returns"],
+                             periods=["2025-05"], kpis=["fcr", "csat"], targets={"fcr": 0.7})
+    assert main(["batch", str(params), "--workers", "2", "--no-progress"]) == 0
+    said = [" ".join(o.get("text", "") for c in nbformat.read(p, as_version=4).cells for o in c.get("outputs", []))
+            for p in (tmp_path / "out").rglob("tiny-2025-05.ipynb")]
+    assert len(said) == 3 and all("prepared" in s for s in said), said
+
+
+def test_a_preparation_that_fails_is_a_note_and_costs_only_time(tmp_path, dask_cluster):
+    from qoswb.reports import asof, runner
+
+    _, client = dask_cluster
+    notes = []
+    runner.prepare(client, [("the charts as of 2025-06-01", asof.prepare,
+                             (str(tmp_path / "no-cache"), "2025-06-01", ["A"], None, None))], notes)
+    assert len(notes) == 1 and notes[0].startswith("the charts as of 2025-06-01 could not be prepared (")
+    assert "no-cache" in notes[0] and notes[0].endswith("each report did that work itself")

@@ -40,6 +40,8 @@ class Page(HTMLParser):
             url = "".join((value or "").split()).lower()
             if name.startswith("on") or url.startswith(("javascript:", "vbscript:", "data:text")):
                 self.live.append(f"<{tag} {name}={value!r}>")
+            if url.startswith("data:image/svg") and (tag, name) != ("img", "src"):  # an SVG document, live
+                self.live.append(f"<{tag} {name}={value[:40]!r}>")
             if tag == "meta" and name == "http-equiv" and (value or "").lower() == "refresh":
                 self.live.append("meta refresh")
 
@@ -164,6 +166,11 @@ VECTORS = [
     '<a href="data:text/html,<script>alert(1)</script>">x</a>', '<div style="x" onmouseover="alert(1)">d</div>',
     '<script>alert(1)</script><p>after</p>', '<scr<script>ipt>alert(1)</script>',
     '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    # an SVG runs nothing as an <img> (the reports' figures); anywhere else it is a document that may
+    '<img src="data:image/svg+xml,<svg xmlns=\'http://www.w3.org/2000/svg\' onload=\'alert(3)\'>'
+    '<script>alert(4)</script></svg>">',
+    '<a href="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">x</a>',
+    '<svg><image href="data:image/svg+xml,<svg onload=alert(1)>"/></svg>',
 ]
 
 

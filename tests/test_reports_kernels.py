@@ -168,9 +168,9 @@ def test_a_team_report_is_the_same_from_a_forked_and_a_launched_kernel(tmp_path)
         # what differs between any two processes: a Styler's random table id, object addresses
         outputs[name] = [re.sub(r"T_[0-9a-f]{5}| at 0x[0-9a-f]+", "", json.dumps([o.get("text"), o.get("data")]))
                          for c in cells for o in c.get("outputs", [])]
-    pngs = [o for o in outputs["forked"] if "image/png" in o]
-    assert len(pngs) >= 2  # the KPI charts and the Pareto
-    assert outputs["forked"] == outputs["launched"]  # every text, table and PNG byte
+    figures = [o for o in outputs["forked"] if "image/svg+xml" in o]
+    assert len(figures) >= 2  # the KPI charts and the Pareto
+    assert outputs["forked"] == outputs["launched"]  # every text, table and figure byte
 
 
 @needs_fork

@@ -39,6 +39,8 @@ from qoswb.metrics.kinds import plan_kinds, series_table
 
 _FRAME_COLUMNS = ["_series", "kpi", "chart", "phase", "period", "y", "n", "cl", "lcl", "ucl", "signal", "rules",
                   "complete", "polarity"]
+_CORE_COLUMNS = {"_series", "kpi", "chart", "phase", "period", "y", "cl", "lcl", "ucl", "signal", "rules",
+                 "direction", "baseline", "complete", "polarity"}
 
 
 @dataclass
@@ -165,6 +167,12 @@ def charts(kpi_table: pd.DataFrame, *, kpis=None, dispersion_alpha: float = 0.01
         raise DataError("the KPI table has no values to chart (every value is missing)")
     # no series with enough points: an empty frame, and the summary says why for each series
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_FRAME_COLUMNS)
+    # the chart's own columns in one order, then those only some kinds or models have (n, expected...)
+    # by name: the same whichever series were charted together
+    first = [c for c in frame.columns if c in _CORE_COLUMNS]
+    frame = frame[first + sorted(c for c in frame.columns if c not in _CORE_COLUMNS)]
+    if isinstance(frame["rules"].dtype, pd.CategoricalDtype):  # as when charts of other rules are concatenated
+        frame["rules"] = frame["rules"].astype(str)
     summary = _summary(pd.concat(plans, ignore_index=True), spc_summaries, frame)
     keys = table[["_series", *by]].drop_duplicates("_series")
     # a group column called like a chart column (phase, y, cl, ...) keeps its name; the chart's is prefixed

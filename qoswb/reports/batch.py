@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qoswb import grains
 from qoswb.errors import ParameterError, did_you_mean
+from qoswb.reports import asof
 from qoswb.reports import cache as data_cache
 from qoswb.files import remove_partials
 from qoswb.reports.folder import MANIFEST, claim
@@ -157,8 +158,11 @@ def _run(params: BatchParameters, output: Path, early, *, workers, scheduler, re
 
     try:
         if todo:
+            # a period's teams charted at once, before its reports (each then reads its own rows)
+            before = [(f"the charts as of {args[1]}", asof.prepare, args) for args in asof.worth_preparing(todo)]
             runner.run(todo, output, scheduler=scheduler, workers=workers, timeout=timeout, retries=retries,
-                       on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes, cluster=early)
+                       on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes, cluster=early,
+                       before=before)
     finally:
         bar.close()
         if notes:

@@ -1,6 +1,6 @@
 """A report page that runs nothing and fetches nothing.
 
-A qoswb report is static: figures are embedded PNGs, tables plain HTML. So the
+A qoswb report is static: figures are embedded images (SVG), tables plain HTML. So the
 rule is simple and strict: the page keeps **no script at all** — not
 nbconvert's (require.js, MathJax and mermaid from CDNs, the MathJax
 configuration, none needed offline), not one that reached an output from data.
@@ -12,7 +12,8 @@ browser reads is exactly what was checked:
   browser parses differently from Python's parser; a ``style`` inside SVG or
   MathML (a browser reads it as markup there);
 - removed: every ``on*`` event-handler attribute, every URL attribute that runs
-  code (``javascript:``, ``vbscript:``, a ``data:`` URL that is not an image),
+  code (``javascript:``, ``vbscript:``, a ``data:`` URL that is not an image; an SVG
+  one only as an ``<img>``'s ``src``, where a browser runs nothing in it),
   ``<meta http-equiv="refresh">``, a ``<link>`` or media element that would
   fetch from the network, comments;
 - text and attribute values are escaped again, so nothing typed as text can
@@ -22,6 +23,8 @@ browser reads is exactly what was checked:
 '<p>ok<img src="x"></p>'
 >>> offline_html('<script src="https://cdn.example/x.js"></script><a href="javascript:alert(1)">a</a>')
 '<a>a</a>'
+>>> offline_html('<img src="data:image/svg+xml;base64,PHN2Zy8+"><a href="data:image/svg+xml;base64,PHN2Zy8+">a</a>')
+'<img src="data:image/svg+xml;base64,PHN2Zy8+"><a>a</a>'
 """
 
 from __future__ import annotations
@@ -42,16 +45,19 @@ _URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "background",
               "data", "srcset", "lowsrc", "dynsrc", "ping", "codebase", "manifest", "longdesc"}
 _FETCHING = {"link", "img", "source", "video", "audio", "track", "input", "image", "use"}
 _SAFE_DATA = re.compile(r"data:(image/(png|jpeg|gif|webp)|)[;,]", re.I)
+_SVG_DATA = re.compile(r"data:image/svg\+xml[;,]", re.I)  # the reports' figures
 _NAME = re.compile(r"^[a-z_:][-a-z0-9_:.]*$")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 REMOTE_URL = re.compile(r"^\s*(https?:)?//", re.I)
 
 
-def _runs_code(value: str) -> bool:
+def _runs_code(value: str, image: bool = False) -> bool:
+    """Whether a URL runs code. ``image``: an ``<img src>``, where an SVG is safe too (a browser
+    runs no script and fetches nothing in an SVG shown as an image); anywhere else it may."""
     url = _CONTROL.sub("", html.unescape(value)).lower()
     if url.startswith(("javascript:", "vbscript:", "livescript:")):
         return True
-    return url.startswith("data:") and not _SAFE_DATA.match(url)
+    return url.startswith("data:") and not (_SAFE_DATA.match(url) or (image and _SVG_DATA.match(url)))
 
 
 class _Inert(HTMLParser):
@@ -66,7 +72,7 @@ class _Inert(HTMLParser):
         for name, value in attrs:
             value = value or ""
             if (not _NAME.match(name) or name.startswith("on") or name == "srcdoc"
-                    or (name in _URL_ATTRS and _runs_code(value))):
+                    or (name in _URL_ATTRS and _runs_code(value, image=(tag, name) == ("img", "src")))):
                 continue
             kept.append(f' {name}="{html.escape(value, quote=True)}"' if value or name in _URL_ATTRS
                         else f" {name}")

@@ -278,7 +278,7 @@ class Cluster:
 
 def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=None, retries: int = 2,
         on_result=None, prewarm: bool = True, preload=(), notes: list | None = None,
-        cluster: Cluster | None = None) -> dict:
+        cluster: Cluster | None = None, before=()) -> dict:
     """Run ``jobs`` (dicts with an ``id``) on Dask; returns the results by job id.
 
     ``scheduler`` is an address (``tcp://HOST:PORT``), or None (or "local") for a
@@ -286,17 +286,41 @@ def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=No
     output folder (and the data cache in it) must be at the same path on every
     worker: a shared folder. What the workers noted (modules the fork server could
     not import) is added to ``notes``. ``cluster``: a :class:`Cluster` started earlier
-    (the caller closes it); without it, one is started and closed here.
+    (the caller closes it); without it, one is started and closed here. ``before``: work the
+    reports can use but do not need, as (what, function, args), run across the cluster first
+    (:func:`prepare`).
     """
     own = cluster is None
     if own:
         cluster = Cluster(output, scheduler, min(workers, len(jobs)), prewarm, preload)
     try:
         client = cluster.wait()
+        prepare(client, before, notes)
         return _collect(client, jobs, str(output), timeout, _Retries(retries), cluster.deaths, on_result, notes)
     finally:
         if own:
             cluster.close()
+
+
+def prepare(client, calls, notes: list | None = None) -> None:
+    """Run ``calls`` (what, function, args) as tasks across the cluster and wait for them all.
+
+    Each is work the reports would otherwise each do for themselves (charting a period's
+    teams, :mod:`qoswb.reports.asof`): one that fails costs only time, and a note says so.
+    """
+    from qoswb.reports.execute import describe
+
+    futures = [client.submit(function, *args, pure=False, key=f"qoswb-prepare-{i}")
+               for i, (_, function, args) in enumerate(calls)]
+    for future, (what, _, _) in zip(futures, calls):
+        try:
+            future.result()
+        except Exception as exc:  # noqa: BLE001 - the reports do the work themselves
+            if notes is not None:
+                notes.append(f"{what} could not be prepared ({describe(exc)}); "
+                             "each report did that work itself")
+        finally:
+            future.release()
 
 
 def _collect(client, jobs, output, timeout, tries: _Retries, deaths: WorkerDeaths, on_result, notes) -> dict:

@@ -253,15 +253,31 @@ def answered_by(cache, table, period_end, teams):
     return out.drop(columns="_order").reset_index(drop=True)
 
 
+def charts_of(cache, teams, period_end, kpis=None, targets=None):
+    """The chart points and matrix of ``teams`` as of ``period_end``, from the cached KPI table:
+    :func:`charts_as_of` on their KPIs, survey KPIs without the answers given after it
+    (:func:`answered_by`). Each team's rows are the same whichever teams are charted with it.
+
+    >>> points, m = charts_of(cache, ["Returns"], "2025-06-01", kpis=None, targets={"fcr": 0.7})  # doctest: +SKIP
+    """
+    grain = rc.meta(cache).get("chart_grain") or "week"
+    teams = list(teams)
+    table = rc.read(cache, "kpis", team=teams[0] if len(teams) == 1 else None)  # one team: its rows only
+    keep = table["team"].isin(teams)
+    table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
+    table = answered_by(cache, table, period_end, teams)
+    return charts_as_of(table, period_end, grain, targets)
+
+
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
-    """Everything a team report needs for one period, read from the cache (the team's rows only)."""
+    """Everything a team report needs for one period, read from the cache (the team's rows only;
+    its charts as the batch prepared them for the period, :mod:`qoswb.reports.asof`, if it did)."""
+    from qoswb.reports import asof
+
     info = rc.meta(cache)
     grain = info.get("chart_grain") or "week"
-    table = rc.read(cache, "kpis", team=team)
-    if kpis:
-        table = table[table["kpi"].isin(kpis)]
-    table = answered_by(cache, table, period_end, [team])
-    shown, m = charts_as_of(table, period_end, grain, targets)
+    shown, m = asof.stored(cache, team, period_end, kpis, targets) or \
+        charts_of(cache, [team], period_end, kpis=kpis, targets=targets)
     tickets = answers = None
     if rc.has(cache, "interactions"):
         tickets, answers = cases_of(cache, team, period_start, period_end)
@@ -525,25 +541,22 @@ def glossary(view) -> list[str]:
     return nv.glossary(texts)
 
 
-def show(fig, density: int = 2, tight: bool = False) -> None:
-    """Display a figure as an embedded PNG in one draw, at ``density`` pixels per CSS pixel, and close it.
+def show(fig, tight: bool = False) -> None:
+    """Display a figure as SVG (:func:`qoswb.svg.svg_bytes`: sharp at any size, text as paths) and close it.
 
-    The image is ``density`` times as wide in pixels as it is shown (a figure
-    inch shown as 96 CSS pixels), so it stays sharp on high-density screens and
-    is never stretched. The inline backend draws a figure twice
-    (``bbox_inches="tight"``) and constrained layout adds more passes: for a page
-    of small multiples that is most of a report's run time. Lay figures out with
-    ``subplots_adjust`` and show them with this instead.
+    The inline backend would draw a figure twice (``bbox_inches="tight"``) as a
+    PNG, and constrained layout adds more passes: for a page of small multiples
+    that is most of a report's run time. Lay figures out with ``subplots_adjust``
+    and show them with this; ``tight`` crops to what is drawn (one more pass), for
+    figures whose labels vary in size (a Pareto's categories).
     """
-    import io
-    import struct
-
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import display
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96 * density, bbox_inches="tight" if tight else None)
+    from qoswb.svg import svg_bytes
+
+    svg = svg_bytes(fig, tight=tight).decode("utf-8")
     plt.close(fig)
-    png = buffer.getvalue()
-    width, height = struct.unpack(">II", png[16:24])  # the PNG header's size
-    display(Image(png, width=width // density, height=height // density))
+    # raw: IPython's SVG() would parse the document again only to hand it on unchanged
+    display({"image/svg+xml": svg, "text/plain": f"<Figure {fig.get_figwidth():g} x {fig.get_figheight():g} in>"},
+            raw=True)

@@ -1,10 +1,8 @@
 """Figures for the apps, drawn off-screen (no pyplot, no backend) and handed over as SVG.
 
-SVG is sharp at whatever size and pixel density the browser shows it (a PNG
-drawn at 72 dpi and stretched to a wide screen is blurred), and an
-``ipywidgets.Image`` shows it the same in JupyterLab, Voila and a headless test.
-Text is drawn as paths, so a label is exactly as wide in the browser as when the
-layout measured it (no font substitution). Drawing on a bare
+SVG (:func:`qoswb.svg.svg_bytes`, as in the reports) is sharp at whatever size the
+browser shows it, and an ``ipywidgets.Image`` shows it the same in JupyterLab,
+Voila and a headless test. Drawing on a bare
 ``matplotlib.figure.Figure`` leaves the notebook's own figures alone.
 
 Where there is nothing to draw yet, :class:`FigureView` hides its image and
@@ -18,28 +16,16 @@ True
 from __future__ import annotations
 
 import html
-import io
 
 import pandas as pd
 
+from qoswb.svg import svg_bytes  # noqa: F401 - the apps' figures, as the reports'
 
 
 def _figure(size):
     from matplotlib.figure import Figure
 
     return Figure(figsize=size)
-
-
-def svg_bytes(figure) -> bytes:
-    """A matplotlib Figure as SVG bytes (text as paths, no date stamp: same figure, same bytes)."""
-    from matplotlib import rc_context
-
-    buffer = io.BytesIO()
-    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "qoswb"}):
-        # a tight box: the last date label is not cut off at the right edge
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight",
-                       pad_inches=0.05)
-    return buffer.getvalue()
 
 
 class FigureView:
