@@ -34,8 +34,9 @@ def exporter():
     if _exporter is None:
         from nbconvert import HTMLExporter
 
+        # optimistic_validation: the notebook is validated once, after all preprocessors, not after each
         _exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                                 exclude_output_prompt=True, embed_images=True)
+                                 exclude_output_prompt=True, embed_images=True, optimistic_validation=True)
     return _exporter
 
 

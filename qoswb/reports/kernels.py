@@ -62,7 +62,7 @@ class Kernels:
             from qoswb.reports.provisioner import ForkingKernelSpecs
 
             self._specs = ForkingKernelSpecs(preload=self.preload)
-        self._next, self._dying = None, []
+        self._next, self._dying, self._tidier = None, [], None  # _dying: futures of kernels being tidied
 
     def _start(self):
         from jupyter_core.utils import run_sync
@@ -123,32 +123,46 @@ class Kernels:
         return km
 
     def release(self, km) -> None:
-        """Kill a kernel (and what it started) now; its manager is tidied up at the next
-        :meth:`take` or :meth:`close`, by when the process is gone (no waiting on the job's clock)."""
+        """Kill a kernel (and what it started) now; its manager is tidied up in the background
+        once the process is gone (closing a client to a dead kernel waits out a zmq linger:
+        not on the next job's clock)."""
+        import concurrent.futures
+
         kill(km)
-        self._dying.append(km)
+        if self._tidier is None:
+            self._tidier = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qoswb-tidy-kernels")
+        self._dying.append(self._tidier.submit(_tidy, km))
 
     def _reap(self, wait: bool = False) -> None:
-        """Finish shutting down killed kernels whose process is gone (all of them if ``wait``)."""
-        from jupyter_core.utils import run_sync
-
-        still = []
-        for km in self._dying:
-            if not wait and is_alive(km):
-                still.append(km)  # a large process takes a moment to exit: next time
-                continue
-            try:
-                km.close_clients()
-                run_sync(km.shutdown_kernel)(now=True)  # ports, connection file, sockets
-            except Exception:
-                kill(km)
-        self._dying = still
+        """Forget the killed kernels tidied up by now (wait for all of them if ``wait``)."""
+        if wait:
+            for future in self._dying:
+                future.exception()
+        self._dying = [f for f in self._dying if not f.done()]
 
     def close(self) -> None:
         if self._next is not None:
             self.release(self._next)
             self._next = None
         self._reap(wait=True)
+        if self._tidier is not None:
+            self._tidier.shutdown(wait=True)
+            self._tidier = None
+
+
+def _tidy(km, wait: float = 10.0) -> None:
+    """Finish shutting down a killed kernel once its process is gone (a large process takes a
+    moment to exit): its clients' sockets, then its ports, connection file and manager."""
+    from jupyter_core.utils import run_sync
+
+    deadline = time.monotonic() + wait
+    while is_alive(km) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        km.close_clients()
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - whatever is left of it goes
+        kill(km)
 
 
 @functools.cache
