@@ -23,12 +23,18 @@ import signal
 import sys
 import warnings
 
-# Libraries that would start threads when imported here, and the setting that stops them: BLAS and
-# OpenMP pools of one thread, and pyarrow's jemalloc without its background purging thread.
-NO_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "JE_ARROW_MALLOC_CONF": "background_thread:false"}
+# The server's settings (unless the user set them): libraries that would start threads when imported
+# here, and what stops them (BLAS and OpenMP pools of one thread, pyarrow's jemalloc without its
+# background purging thread); debugpy without its note on frozen modules at import.
+SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "JE_ARROW_MALLOC_CONF": "background_thread:false", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 # Seconds one import may take (matplotlib may build its font cache first) before it is given up.
 PRELOAD_TIMEOUT = 300.0
+# What ipykernel imports when a kernel starts rather than when it is imported (its debugger and
+# debugpy, IPython's history in SQLite, its debugger and completer, psutil): a tenth of a second
+# of every report's kernel start, done once here instead.
+KERNEL_START = ("ipykernel.debugger", "sqlite3", "IPython.core.history", "IPython.core.debugger",
+                "IPython.core.completerlib", "IPython.extensions.storemagic", "psutil")
 KERNEL_PATH = None  # sys.path of a launched kernel, set by preload()
 
 
@@ -59,7 +65,7 @@ def preload() -> None:
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.dup2(fd, 2)
         os.close(fd)
-    for name, value in NO_THREADS.items():
+    for name, value in SERVER_ENV.items():
         os.environ.setdefault(name, value)
     global KERNEL_PATH
     # modules found as a launched kernel finds them, not as the worker does (multiprocessing gives the
@@ -69,6 +75,12 @@ def preload() -> None:
     import importlib
 
     import ipykernel.kernelapp  # noqa: F401 - what every kernel runs
+
+    for name in KERNEL_START:  # what a kernel imports as it starts, whatever the report
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - optional parts of ipykernel; the kernel does without
+            _say(f"preload: cannot import {name} (kernels import it as they start): {type(exc).__name__}: {exc}")
 
     limit = float(os.environ.get("QOSWB_PRELOAD_TIMEOUT") or PRELOAD_TIMEOUT)
     signal.signal(signal.SIGALRM, _too_long)
