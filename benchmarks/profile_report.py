@@ -11,7 +11,7 @@
    export, writing the files.
 3. ``inside``: the template's code cells replayed in this process on the same cache (no
    kernel, ``display`` a no-op), with the pieces a cell is made of timed apart: reading the
-   team's view from the cache, drawing the charts, rendering the PNG figures at 2x.
+   team's view from the cache, drawing the charts, rendering the figures (SVG).
 
 Medians over the reports (the first, which pays for first imports, is shown apart).
 
@@ -189,7 +189,7 @@ def profile_inside(cache: Path, count: int) -> None:
     undo.enter_context(clock.wrap(views, "reading_table", "readings (narrative)"))
     undo.enter_context(clock.wrap(views, "answered_by", "survey KPIs without late answers"))
     undo.enter_context(clock.wrap(views, "cases_of", "the team's cases and answers"))
-    undo.enter_context(clock.wrap(matplotlib.figure.Figure, "savefig", "render PNG at 2x (savefig)"))
+    undo.enter_context(clock.wrap(matplotlib.figure.Figure, "savefig", "render the figures (savefig, SVG)"))
     with undo:
         for job in jobs_for(cache, count):
             space = dict(job["parameters"])

@@ -87,6 +87,10 @@ class ReportWorker(WorkerPlugin):
         end_when_gone(os.getppid())
 
     def _warm(self) -> None:
+        # jsonschema (imported by nbformat) compiles an IRI grammar with lark as it is imported, when the
+        # optional rfc3987-syntax is installed (jupyter-events brings it): about 2 s of each worker's
+        # start, for a format check no notebook schema has. Marked absent, jsonschema leaves it out.
+        sys.modules.setdefault("rfc3987_syntax", None)
         from qoswb.reports.execute import exporter
         from qoswb.reports.kernels import Kernels
 
@@ -295,61 +299,58 @@ def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=No
         cluster = Cluster(output, scheduler, min(workers, len(jobs)), prewarm, preload)
     try:
         client = cluster.wait()
-        prepare(client, before, notes)
-        return _collect(client, jobs, str(output), timeout, _Retries(retries), cluster.deaths, on_result, notes)
+        return _collect(client, jobs, str(output), timeout, _Retries(retries), cluster.deaths, on_result, notes,
+                        before)
     finally:
         if own:
             cluster.close()
 
 
-def prepare(client, calls, notes: list | None = None) -> None:
-    """Run ``calls`` (what, function, args) as tasks across the cluster and wait for them all.
-
-    Each is work the reports would otherwise each do for themselves (charting a period's
-    teams, :mod:`qoswb.reports.asof`): one that fails costs only time, and a note says so.
-    """
-    from qoswb.reports.execute import describe
-
-    futures = [client.submit(function, *args, pure=False, key=f"qoswb-prepare-{i}")
-               for i, (_, function, args) in enumerate(calls)]
-    for future, (what, _, _) in zip(futures, calls):
-        try:
-            future.result()
-        except Exception as exc:  # noqa: BLE001 - the reports do the work themselves
-            if notes is not None:
-                notes.append(f"{what} could not be prepared ({describe(exc)}); "
-                             "each report did that work itself")
-        finally:
-            future.release()
-
-
-def _collect(client, jobs, output, timeout, tries: _Retries, deaths: WorkerDeaths, on_result, notes) -> dict:
+def _collect(client, jobs, output, timeout, tries: _Retries, deaths: WorkerDeaths, on_result, notes,
+             before=()) -> dict:
     """Hand out jobs as workers free up, and take each result as it comes.
 
     No more jobs are out than the cluster has threads, so a worker holds only the job it
     runs: a worker's death then fails that job alone, not one merely queued behind it, and
-    a large batch keeps few futures in the driver.
+    a large batch keeps few futures in the driver. ``before`` (what, function, args) is
+    handed out first: work each report would otherwise do for itself (charting a period's
+    teams, :mod:`qoswb.reports.asof`), so one that fails costs only time, and a note says so.
+    No report waits for it: a report that starts first does the work itself.
     """
     from dask.distributed import as_completed
 
-    pending = collections.deque(jobs)
+    from qoswb.reports.execute import describe
+
+    calls, pending = collections.deque(before), collections.deque(jobs)
     by_key, results, noted = {}, {}, set()
     queue = as_completed([], loop=client.loop)
 
     def top_up():
         room = max(1, sum(client.nthreads().values())) - len(by_key)
-        while pending and room > 0:
-            job = pending.popleft()
-            attempt = tries.start(job)
-            future = client.submit(_run_report, job, output, timeout, pure=False,
-                                   key=f"qoswb-report-{job['id']}-{attempt}")
-            by_key[future.key] = job
+        while (calls or pending) and room > 0:
+            if calls:
+                what, function, args = calls.popleft()
+                future = client.submit(function, *args, pure=False, key=f"qoswb-prepare-{len(calls)}-{what}")
+                by_key[future.key] = what
+            else:
+                job = pending.popleft()
+                attempt = tries.start(job)
+                future = client.submit(_run_report, job, output, timeout, pure=False,
+                                       key=f"qoswb-report-{job['id']}-{attempt}")
+                by_key[future.key] = job
             queue.add(future)
             room -= 1
 
     top_up()
     for future in queue:
         job = by_key.pop(future.key)
+        if isinstance(job, str):  # a preparation: its result is in the cache, only its failure is news
+            if future.status == "error" and notes is not None:
+                notes.append(f"{job} could not be prepared ({describe(future.exception())}); "
+                             "each report did that work itself")
+            future.release()
+            top_up()
+            continue
         try:
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - the job itself never finished: its worker died, or worse
