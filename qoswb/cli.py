@@ -58,6 +58,9 @@ def main(argv=None) -> int:
     except (QoswbError, OSError) as exc:  # OSError: a path that cannot be read or written
         print(f"qoswb {name}: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: a line, not a traceback (130: the shell's code for it)
+        print(f"qoswb {name}: interrupted{getattr(module, 'INTERRUPTED', '')}", file=sys.stderr)
+        return 130
 
 
 def one_line(exc: BaseException) -> str:

@@ -256,20 +256,26 @@ def test_a_batch_on_a_cluster_of_separate_processes_gives_the_local_run_s_report
     assert list(ran.values()) == [True, True]
 
 
+def batch_under_way(params: Path, out: Path, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """``qoswb batch`` started in a session of its own (2 workers), once 2 of its reports are done."""
+    driver = subprocess.Popen([sys.executable, "-m", "qoswb", "batch", str(params), "--workers", "2",
+                               "--no-progress"], stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+                              start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # some, not all, reports done
+        done = json.loads((out / "manifest.json").read_text())["jobs"] if (out / "manifest.json").exists() else []
+        if len(done) >= 2:
+            break
+        time.sleep(0.2)
+    return driver
+
+
 def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     make_template(tmp_path, body="import time\ntime.sleep(1.5)\nprint('x' * 100000)")
     teams = [f"T{i}" for i in range(8)]
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=teams, periods=["2025-03"])
     out = tmp_path / "out"
-    driver = subprocess.Popen([sys.executable, "-m", "qoswb", "batch", str(params), "--workers", "2",
-                               "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # kill it once some, not all, reports are done
-        done = json.loads((out / "manifest.json").read_text())["jobs"] if (out / "manifest.json").exists() else []
-        if len(done) >= 2:
-            break
-        time.sleep(0.2)
+    driver = batch_under_way(params, out)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     finished_before = len(manifest(out)["jobs"])
@@ -292,6 +298,22 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     assert len(html_files(out)) == len(teams)
     index = (out / "index.html").read_text()
     assert "Incomplete" not in index and f"{len(teams)} report(s) ok, 0 failed" in index
+
+
+def test_ctrl_c_stops_a_batch_with_one_line_and_resume_finishes_it(tmp_path):
+    make_template(tmp_path, body="import time\ntime.sleep(1.5)")
+    teams = [f"T{i}" for i in range(8)]
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=teams, periods=["2025-03"])
+    out = tmp_path / "out"
+    driver = batch_under_way(params, out, stderr=subprocess.PIPE)
+    os.killpg(driver.pid, signal.SIGINT)  # as a terminal sends it: to the driver and its workers
+    _, err = driver.communicate(timeout=60)
+    assert driver.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == ("qoswb batch: interrupted: the reports finished so far are kept; "
+                                            "run the same command with --resume to make the rest")
+    assert main(["batch", str(params), "--resume", "--workers", "2", "--no-progress"]) == 0
+    assert len(manifest(out)["jobs"]) == len(teams)
 
 
 def test_resume_after_the_data_changed_says_which_reports_show_the_earlier_data(tmp_path, capsys):
@@ -440,14 +462,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_scheduler_that_does_not_answer_is_one_line_exit_2_and_no_index(tmp_path, capsys):
+@pytest.mark.parametrize("listener", ["none", "a web server"])
+def test_a_scheduler_that_does_not_answer_is_one_line_exit_2_within_10_s_and_no_index(tmp_path, capsys, listener):
+    import http.server
+    import threading
+
     make_template(tmp_path)
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["A"], periods=["2025-03"])
-    started = time.monotonic()
-    assert main(["batch", str(params), "--scheduler", f"tcp://127.0.0.1:{free_port()}", "--no-progress"]) == 2
-    assert time.monotonic() - started < 15
+    port, server = free_port(), None
+    if listener == "a web server":  # accepts the connection, never speaks Dask (e.g. the dashboard's port)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        assert main(["batch", str(params), "--scheduler", f"tcp://127.0.0.1:{port}", "--no-progress"]) == 2
+        assert time.monotonic() - started < 10
+    finally:
+        if server is not None:
+            server.shutdown()
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "no Dask scheduler answered within 10 s" in err
+    assert len(err.splitlines()) == 1 and "no Dask scheduler answered within 8 s" in err, err
     assert not (tmp_path / "out" / "index.html").exists()
 
 
@@ -555,3 +589,26 @@ def test_a_preparation_that_fails_is_a_note_and_costs_only_time(tmp_path, dask_c
     assert results["a"]["status"] == "ok", results
     said = [n for n in notes if n.startswith("the charts as of 2025-06-01 could not be prepared (")]
     assert len(said) == 1 and "no-cache" in said[0] and said[0].endswith("each report did that work itself"), notes
+
+
+def test_a_cache_with_charts_stored_in_it_is_rebuilt_when_the_data_changes(tmp_path, capsys):
+    from qoswb.data.synthetic import generate
+
+    source = tmp_path / "tickets.parquet"
+    teams = ["Billing", "Returns", "Orders"]
+    generate(seed=5, weeks=6, teams=teams).interactions.to_parquet(source, index=False)
+    make_template(tmp_path, body=READS_PREPARED)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-01"],
+                             data={"source": str(source), "kind": "interactions"})
+    assert main(["batch", str(params), "--workers", "1", "--no-progress"]) == 0
+    stored = tmp_path / "out" / "_cache" / "asof"
+    assert len(list(stored.glob("*.json"))) == 1  # three team reports of one period: charted once
+    generate(seed=5, weeks=7, teams=teams).interactions.to_parquet(source, index=False)
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
+    assert "note: data cache rebuilt: the source changed" in capsys.readouterr().err
+    stored.mkdir(exist_ok=True)  # the rebuilt cache had nothing to chart: every report was kept
+    (stored / "mine.txt").write_text("not qoswb's")  # someone's file among the stored charts
+    generate(seed=5, weeks=8, teams=teams).interactions.to_parquet(source, index=False)
+    assert main(["batch", str(params), "--resume", "--no-progress"]) == 2
+    assert "not a data cache qoswb wrote" in capsys.readouterr().err
+    assert (stored / "mine.txt").read_text() == "not qoswb's"

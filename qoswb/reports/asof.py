@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from qoswb.files import partial_name, write_atomically
@@ -98,6 +99,23 @@ def stored(cache, team: str, period_end, kpis=None, targets=None):
         if column in matrix:
             matrix[column] = matrix[column].map(verdict).astype(object)
     return points, matrix
+
+
+# What prepare writes in FOLDER, and the hidden partial files a killed one leaves (qoswb.files).
+_OWN = re.compile(r"\.?[0-9a-f]{16}(\.points|\.matrix)?(\.\d+\.partial)?\.(parquet|json)")
+
+
+def owns(folder: Path) -> bool:
+    """Whether ``folder`` holds only what :func:`prepare` writes (so a cache rebuild may delete it).
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> (folder / "49b262a7f1b4c3cf.points.parquet").touch(); owns(folder)
+    True
+    >>> (folder / "notes.txt").touch(); owns(folder)
+    False
+    """
+    return folder.is_dir() and not folder.is_symlink() and all(
+        p.is_file() and not p.is_symlink() and _OWN.fullmatch(p.name) for p in folder.iterdir())
 
 
 def _about(paths) -> list[str]:

@@ -229,10 +229,13 @@ def build(data: dict, grain: str, output: str | Path, reuse: bool = False,
 
 
 def _own_files(folder: Path) -> bool:
-    """Whether ``folder`` holds only files a cache build writes (Parquet tables, meta.json)."""
+    """Whether ``folder`` holds only files a cache build writes (Parquet tables, meta.json), and
+    the charts a batch stored in it (:mod:`qoswb.reports.asof`)."""
+    from qoswb.reports import asof
+
     entries = list(folder.iterdir())
-    return all(p.is_file() and not p.is_symlink() and (p.suffix == ".parquet" or p.name == "meta.json")
-               for p in entries)
+    return all((p.is_file() and not p.is_symlink() and (p.suffix == ".parquet" or p.name == "meta.json"))
+               or (p.name == asof.FOLDER and asof.owns(p)) for p in entries)
 
 
 def _remove_cache(folder: Path) -> None:

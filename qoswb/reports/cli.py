@@ -2,7 +2,8 @@
 
 Exit status: 0 when every job succeeded, 1 when any failed (the others still
 ran; see ``index.html`` and ``manifest.json``), 2 for a bad parameters file, an
-output folder it may not use, a scheduler that does not answer (one line each).
+output folder it may not use, a scheduler that does not answer (one line each),
+130 when stopped with Ctrl-C (one line saying what is kept).
 
 >>> from qoswb.cli import main
 >>> main(["batch", "parameters/demo.yaml", "--workers", "2"])   # doctest: +SKIP
@@ -15,6 +16,9 @@ index: reports/demo/index.html
 from __future__ import annotations
 
 import sys
+
+# What a batch stopped with Ctrl-C leaves, said after "interrupted" (qoswb.cli)
+INTERRUPTED = ": the reports finished so far are kept; run the same command with --resume to make the rest"
 
 
 def add_arguments(parser) -> None:

@@ -41,6 +41,10 @@ def _from_cases(cache, team, since, period_end, grain, kpis, sla) -> pd.DataFram
     tickets, answers = cases_of(cache, team, since, period_end)
     if tickets.empty:
         return pd.DataFrame(columns=["period", "kpi", "value"])
+    if "priority" in tickets:  # the cache build checked every priority against the whole data
+        from qoswb.metrics.priorities import present_in
+
+        sla = present_in(sla, tickets["priority"])
     with warnings.catch_warnings():  # notes on rows not counted reach the report from the cache
         warnings.simplefilter("ignore")
         return compute(tickets, answers, freq=GRAINS[grain].freq, kpis=kpis, sla=sla,

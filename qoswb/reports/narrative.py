@@ -358,9 +358,12 @@ def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_
         return f"comments of low {column.upper()} answers", low
     if kpi in ("sla_response", "sla_resolution"):
         from qoswb.metrics.inputs import sla_targets
+        from qoswb.metrics.priorities import present_in
 
         column, clock = (("first_response_at", "first_response") if kpi == "sla_response"
                          else ("resolved_at", "resolution"))
+        if "priority" in tickets:  # one team's period: the whole data's priorities were checked at its load
+            sla = present_in(sla, tickets["priority"])
         targets = sla_targets(tickets, sla, clock) if column in tickets else None
         if targets is not None:
             which = "first response" if clock == "first_response" else "resolution"

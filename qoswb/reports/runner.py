@@ -39,7 +39,7 @@ from qoswb.errors import ReportError, WorkerDiedError, exit_reason
 from qoswb.reports.stdlibfork import end_when_gone
 
 FORK_SERVER = "QOSWB_FORK_SERVER"
-CONNECT_TIMEOUT = 10.0  # seconds a Dask scheduler has to answer
+CONNECT_TIMEOUT = 8.0  # seconds a Dask scheduler has to answer: the batch ends within 10 s if none does
 PLUGIN = "qoswb-reports"
 
 
@@ -72,8 +72,9 @@ class ReportWorker(WorkerPlugin):
 
     name = PLUGIN
 
-    def __init__(self, output: str, prewarm: bool = True, preload=(), fork: bool = True):
+    def __init__(self, output: str, prewarm: bool = True, preload=(), fork: bool = True, local: bool = False):
         self.output, self.prewarm, self.preload, self.fork = output, prewarm, list(preload), fork
+        self.local = local  # a worker of the batch's own LocalCluster (not one an admin started)
 
     def setup(self, worker=None) -> None:
         global _worker
@@ -85,6 +86,12 @@ class ReportWorker(WorkerPlugin):
         # no orphan keeps writing reports after its batch: a worker whose driver (LocalCluster) or
         # nanny was killed outright ends too
         end_when_gone(os.getppid())
+        if self.local and threading.current_thread() is threading.main_thread():
+            # Ctrl-C reaches the terminal's whole process group: the driver stops the batch and its
+            # cluster, and the workers end with it instead of each printing a traceback
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def _warm(self) -> None:
         # jsonschema (imported by nbformat) compiles an IRI grammar with lark as it is imported, when the
@@ -191,6 +198,10 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """Raise a :class:`~qoswb.errors.ParameterError` unless a Dask scheduler answers at
     ``address`` within ``timeout`` seconds.
 
+    The whole handshake has that long: something else listening there (a web server, Dask's
+    dashboard port) accepts the connection and then never speaks Dask's protocol, which
+    Dask's own connect timeout does not cover.
+
     >>> check_scheduler("tcp://127.0.0.1:9", timeout=1)     # doctest: +SKIP
     Traceback (most recent call last):
     ...
@@ -198,16 +209,28 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """
     from qoswb.errors import ParameterError
 
-    client = None
-    try:
-        client = _client(address, timeout)
-    except Exception as exc:  # noqa: BLE001 - whatever answered (or did not), it is no scheduler
+    said: dict = {}
+
+    def connect():
+        try:  # Dask's own timeout a little shorter, so that a closed port gives its own reason
+            said["client"] = _client(address, max(0.5, timeout - 1))
+        except BaseException as exc:  # noqa: BLE001 - whatever answered (or did not), it is no scheduler
+            said["error"] = exc
+
+    # a daemon thread: one stuck on a listener that never answers is left behind as the batch ends
+    attempt = threading.Thread(target=connect, daemon=True, name="qoswb-check-scheduler")
+    attempt.start()
+    attempt.join(timeout)
+    if "client" in said:
+        said["client"].close()
+        return
+    exc = said.get("error")
+    if exc is None or isinstance(exc, (MemoryError, ValueError, TypeError)):  # stuck, or garbage read
+        detail = "something there accepts connections but does not speak Dask's protocol"
+    else:
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise ParameterError(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
-                             f"({detail})") from None
-    finally:
-        if client is not None:
-            client.close()
+    raise ParameterError(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
+                         f"({detail})") from None
 
 
 def _client(address, timeout: float = CONNECT_TIMEOUT):
@@ -242,7 +265,7 @@ class Cluster:
                                           "distributed.worker.daemon": False,
                                           "distributed.worker.profile.enabled": False})
         self.cluster = self.client = self._error = None
-        plugin = ReportWorker(str(output), prewarm, preload, fork)
+        plugin = ReportWorker(str(output), prewarm, preload, fork, local=scheduler in (None, "local"))
         self._thread = threading.Thread(target=self._start, args=(scheduler, workers, plugin), daemon=True,
                                         name="qoswb-start-cluster")
         self._thread.start()
