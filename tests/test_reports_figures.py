@@ -62,3 +62,20 @@ def test_the_table_shows_the_figure_in_its_unit_with_target_and_verdict(figures)
 def test_a_target_consistently_missed_is_painted_as_a_concern():
     assert colour_of(Variation.COMMON_CAUSE, Assurance.FAIL) == palette.CONCERN
     assert colour_of(Variation.COMMON_CAUSE, Assurance.HIT_AND_MISS) == palette.COMMON_CAUSE
+
+
+def test_the_backlog_counts_every_case_open_at_the_period_s_end_however_old(cache):
+    # a stock: the May figure is every case opened before 1 June and not resolved by then (as the
+    # chart counts it), not only those opened in April and May
+    view = views.team_view(cache, TEAM, START, END, kpis=["backlog", "volume"], targets={})
+    shown = period_figures(cache, TEAM, START, END, "month", view.matrix).set_index("kpi")
+    cases = rc.read(cache, "interactions", team=TEAM)
+    tz = cases["opened_at"].dt.tz
+
+    def open_at(day):
+        end = pd.Timestamp(day).tz_localize(tz)
+        return int(((cases["opened_at"] < end) & (cases["resolved_at"].isna() | (cases["resolved_at"] >= end))).sum())
+
+    assert (shown.loc["backlog", "value"], shown.loc["backlog", "previous"]) == (open_at(END), open_at(START))
+    old = cases[cases["opened_at"] < pd.Timestamp("2025-04-01").tz_localize(tz)]
+    assert (old["resolved_at"].isna() | (old["resolved_at"] >= pd.Timestamp(END).tz_localize(tz))).any()

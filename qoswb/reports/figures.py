@@ -28,12 +28,18 @@ from qoswb.reports.views import _local, cases_of
 FIGURE_COLUMNS = ("kpi", "value", "previous", "target", "unit", "variation", "assurance")
 
 
+# KPIs counted at a period's end over every case still open then, not over the period's own cases
+STOCKS = ("backlog",)
+
+
 def _previous_start(period_start, grain: str) -> pd.Timestamp:
     return pd.Timestamp(period_start) - pd.DateOffset(**GRAINS[grain].step)
 
 
 def _from_cases(cache, team, since, period_end, grain, kpis, sla) -> pd.DataFrame:
-    """The team's KPI table at the report's grain, from its cases opened since ``since``."""
+    """The team's KPI table at the report's grain, from its cases opened since ``since``; the
+    backlog (a stock, not a flow) from every case opened before the period's end, however old,
+    as the charts count it."""
     import warnings
 
     from qoswb.metrics import kpis as compute
@@ -45,10 +51,16 @@ def _from_cases(cache, team, since, period_end, grain, kpis, sla) -> pd.DataFram
         from qoswb.metrics.priorities import present_in
 
         sla = present_in(sla, tickets["priority"])
+    flows, stocks = [k for k in kpis if k not in STOCKS], [k for k in kpis if k in STOCKS]
+    as_of, freq = _local(period_end, tickets["opened_at"]), GRAINS[grain].freq
     with warnings.catch_warnings():  # notes on rows not counted reach the report from the cache
         warnings.simplefilter("ignore")
-        return compute(tickets, answers, freq=GRAINS[grain].freq, kpis=kpis, sla=sla,
-                       as_of=_local(period_end, tickets["opened_at"]))
+        tables = [compute(tickets, answers, freq=freq, kpis=flows, sla=sla, as_of=as_of)] if flows else []
+        if stocks:
+            everything, _ = cases_of(cache, team, None, period_end)
+            table = compute(everything, None, freq=freq, kpis=stocks, as_of=as_of)
+            tables.append(table[table["period"] >= _local(since, table["period"])])
+    return pd.concat(tables, ignore_index=True)
 
 
 def _pooled(rows: pd.DataFrame) -> pd.Series:

@@ -187,7 +187,7 @@ def _answered_by(answers, period_end):
 
 
 def cases_of(cache, team: str, start, end):
-    """The team's cases opened from ``start`` to before ``end``, and the survey answers rating
+    """The team's cases opened from ``start`` (None: the first) to before ``end``, and the survey answers rating
     them given before ``end`` (None without surveys): a May report never counts June's.
 
     >>> tickets, answers = cases_of(cache, "Returns", "2025-05-01", "2025-06-01")   # doctest: +SKIP
@@ -196,7 +196,8 @@ def cases_of(cache, team: str, start, end):
 
     tickets = rc.read(cache, "interactions", team=team)
     opened = tickets["opened_at"]
-    tickets = tickets[(opened >= _local(start, opened)) & (opened < _local(end, opened))]
+    since = opened >= _local(start, opened) if start is not None else True  # None: from the first
+    tickets = tickets[since & (opened < _local(end, opened))]
     answers = None
     if rc.has(cache, "surveys"):
         answers = rc.read(cache, "surveys", team=team)
