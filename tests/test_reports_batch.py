@@ -612,3 +612,18 @@ def test_a_cache_with_charts_stored_in_it_is_rebuilt_when_the_data_changes(tmp_p
     assert main(["batch", str(params), "--resume", "--no-progress"]) == 2
     assert "not a data cache qoswb wrote" in capsys.readouterr().err
     assert (stored / "mine.txt").read_text() == "not qoswb's"
+
+
+def test_a_period_the_data_does_not_reach_is_one_line_exit_2_before_any_report(tmp_path, capsys):
+    from qoswb.data.synthetic import generate
+
+    source = tmp_path / "tickets.parquet"  # 1 January to 24 March 2024
+    generate(seed=5, weeks=12, teams=["Billing"]).interactions.to_parquet(source, index=False)
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams="all", periods=["2024-03", "2024-05"],
+                             data={"source": str(source), "kind": "interactions"})
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "'periods' has 2024-05, which the data does not reach (it runs from 2024-01-01 to 2024-03-24)" in err
+    assert not list((tmp_path / "out").rglob("*.html"))

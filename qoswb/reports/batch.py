@@ -101,6 +101,8 @@ def _run(params: BatchParameters, output: Path, early, *, workers, scheduler, re
         info = data_cache.meta(cache_dir)
     teams = _teams(params, info)
     periods = params.periods or data_cache.last_periods(info, params.grain, params.last, params.origin)
+    if info is not None:
+        data_cache.check_periods(info, periods, params.origin)
     data_key = None if info is None else info.get("key")  # which data snapshot a report was made from
     templates = {t.path: template_hash(t.path) for t in params.templates}
     jobs = [dict(dataclasses.asdict(j), id=j.id, period=j.period.label, data=data_key,

@@ -265,6 +265,28 @@ def remove_leftovers(output: Path) -> int:
     return count
 
 
+def check_periods(info: dict, periods, origin: str = "parameters") -> None:
+    """A ParameterError naming the periods in which the data has no day at all (before its first
+    timestamp or after its last): their reports would only repeat older charts as if current.
+
+    >>> from qoswb.reports.params import period
+    >>> check_periods({"first": "2025-01-03 10:00", "last": "2025-03-31 23:00"}, [period("2025-04", "month")])
+    Traceback (most recent call last):
+    ...
+    qoswb.errors.ParameterError: parameters: 'periods' has 2025-04, which the data does not reach (it runs from 2025-01-03 to 2025-03-31)
+    """
+    import pandas as pd
+
+    if info.get("first") in (None, "NaT", "nan") or info.get("last") in (None, "NaT", "nan"):
+        return
+    first, last = (pd.Timestamp(info[k]) for k in ("first", "last"))
+    first, last = ((t.tz_localize(None) if t.tzinfo else t).date().isoformat() for t in (first, last))
+    outside = [p.label for p in periods if p.start > last or p.end <= first]
+    if outside:
+        raise ParameterError(f"{origin}: 'periods' has {', '.join(outside)}, which the data does not reach "
+                             f"(it runs from {first} to {last})")
+
+
 def last_periods(info: dict, grain: str, count: int, origin: str = "parameters"):
     """The ``count`` latest periods the data covers completely (the latest one first dropped
     when the data stops before its end).
