@@ -627,3 +627,16 @@ def test_a_period_the_data_does_not_reach_is_one_line_exit_2_before_any_report(t
     assert len(err.splitlines()) == 1, err
     assert "'periods' has 2024-05, which the data does not reach (it runs from 2024-01-01 to 2024-03-24)" in err
     assert not list((tmp_path / "out").rglob("*.html"))
+
+
+def test_a_team_not_in_the_data_is_one_line_with_a_did_you_mean(tmp_path, capsys):
+    from qoswb.data.synthetic import generate
+
+    source = tmp_path / "tickets.parquet"
+    generate(seed=5, weeks=6, teams=["Billing", "Returns"]).interactions.to_parquet(source, index=False)
+    make_template(tmp_path)
+    params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=["Returns", "Bilings"], periods=["2024-01"],
+                             data={"source": str(source), "kind": "interactions"})
+    assert main(["batch", str(params), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'teams' lists ['Bilings'], not in the data (did you mean 'Billing'?)" in err

@@ -57,8 +57,8 @@ class Manifest:
         """Forget jobs that are no longer part of the batch, in the batch's order."""
         self.records = {i: self.records[i] for i in job_ids if i in self.records}
 
-    def record(self, job: dict, result: dict) -> dict:
-        """Store a finished job's result and write the manifest."""
+    def record(self, job: dict, result: dict, write: bool = True) -> dict:
+        """Store a finished job's result and write the manifest (unless ``write`` is False)."""
         entry = {
             "id": job["id"], "template": job["template"], "template_path": job["template_path"],
             "team": job["team"], "period": job["period"], "parameters": job["parameters"],
@@ -72,7 +72,8 @@ class Manifest:
         self.records[job["id"]] = entry
         if job["id"] in self.batch.get("pending", ()):
             self.batch["pending"] = [i for i in self.batch["pending"] if i != job["id"]]
-        self.write()
+        if write:
+            self.write()
         return entry
 
     def same_job(self, job: dict) -> bool:
