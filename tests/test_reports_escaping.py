@@ -294,6 +294,11 @@ def test_a_whole_batch_on_hostile_data_shows_it_as_typed_and_leaves_nothing_live
     team = next(p for p, page in pages.items() if f"{PAYLOADS[0]} — service report, February 2024" in page.text)
     shown = [p for p in PAYLOADS if p in pages[team].text]
     assert len(shown) >= 4, shown  # the sample of comments, typed as they were
+    import html
+    import re
+
+    title = re.search(r"<title>(.*?)</title>", team.read_text(encoding="utf-8"), re.S).group(1)
+    assert html.unescape(title) == f"{PAYLOADS[0]} — team report — 2024-02"  # the browser's tab, as typed
     assert "<b onmouseover=alert(6)>Ghost</b>" in text["portfolio_report-2024-02.html"]  # unknown team
 
 

@@ -40,10 +40,27 @@ def exporter():
     return _exporter
 
 
-def to_html(notebook) -> str:
-    """An executed notebook as a self-contained HTML report: outputs only, no code cells, no script."""
+def to_html(notebook, title: str | None = None) -> str:
+    """An executed notebook as a self-contained HTML report: outputs only, no code cells, no script;
+    ``title`` (data text: nbconvert escapes it) names the page in the browser's tab and history."""
+    if title:
+        notebook.metadata["title"] = title
     body, _ = exporter().from_notebook_node(notebook)
     return offline_html(body)
+
+
+def page_title(job: dict) -> str:
+    """What a report's browser tab says: its team (or the portfolio), template and period.
+
+    >>> page_title({"template_path": "t/team_report.ipynb", "parameters": {"team": "Returns", "period": "2025-05"}})
+    'Returns — team report — 2025-05'
+    >>> page_title({"template_path": "t/portfolio_report.ipynb", "parameters": {"teams": [], "period": "2025-05"}})
+    'All teams — portfolio report — 2025-05'
+    """
+    p = job.get("parameters") or {}
+    team = p.get("team") or ("All teams" if "teams" in p else None)
+    parts = (team, Path(job["template_path"]).stem.replace("_", " "), p.get("period"))
+    return " — ".join(str(x) for x in parts if x)
 
 
 def headline(notebook) -> str | None:
@@ -97,7 +114,7 @@ def run_job(job: dict, output: str, timeout: float | None = None, kernels: Kerne
             progress_bar=False, log_output=False, start_timeout=start_timeout,
             request_save_on_cell_execute=False,  # one write at the end, not one per cell
             kernel_name=kernels.kernel_name)
-        write_synced(tmp_html, to_html(executed))
+        write_synced(tmp_html, to_html(executed, page_title(job)))
         os.replace(tmp_nb, notebook_path)  # notebook first, HTML last: the HTML means "done"
         os.replace(tmp_html, html_path)
         failed_copy(notebook_path).unlink(missing_ok=True)
