@@ -15,6 +15,7 @@ by the next run), never a report that looks finished but is not.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -26,6 +27,16 @@ from qoswb.reports.inert import offline_html, remote_references  # noqa: F401 - 
 from qoswb.reports.kernels import Kernels, exit_code, is_alive, kill
 
 _exporter = None
+
+
+def _not_unknown_parameter(record) -> bool:
+    """papermill warns of each parameter a template does not declare; a batch gives every template
+    all of its parameters (``sla``, ``grain`` ...) and a template uses those it needs: one line per
+    report on the batch's terminal that says nothing wrong."""
+    return not record.getMessage().startswith("Passed unknown parameter")
+
+
+logging.getLogger("papermill").addFilter(_not_unknown_parameter)
 
 
 def exporter():
