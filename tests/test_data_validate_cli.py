@@ -118,6 +118,17 @@ def test_survey_answers_that_match_no_interaction_are_counted(tmp_path, capsys):
     assert main(["validate", str(tickets), "--interactions", str(tickets)]) == 2
 
 
+def test_one_export_s_tickets_and_ratings_keep_a_rejects_file_each(tmp_path):
+    export = tmp_path / "export.csv"  # tickets and their ratings in one file, as Jira exports them
+    export.write_text("id,team,opened_at,answered_at,csat\nT1,North,2024-01-01,2024-01-02,5\n"
+                      "T2,North,not a date,2024-01-03,4\nT3,South,2024-01-02,,\n")
+    assert main(["validate", str(export)]) == 1
+    assert main(["validate", str(export), "--kind", "surveys"]) == 1
+    tickets = pd.read_csv(tmp_path / "export.rejected.csv", dtype=str)
+    answers = pd.read_csv(tmp_path / "export.surveys.rejected.csv", dtype=str)
+    assert tickets["id"].tolist() == ["T2"] and answers["id"].tolist() == ["T3"]
+
+
 def test_the_summary_shows_control_characters_from_the_data_escaped(tmp_path, capsys):
     path = tmp_path / "esc.csv"
     path.write_bytes(b"id,team,opened_at,x\x1b[2J,x\x1b[2J\nA,T,2024-01-01,1,2\nA,T,2024-01-02,1,2\n")

@@ -50,8 +50,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--interactions-mapping", metavar="YAML", help="mapping of the --interactions file")
 
 
-def rejected_path(source: str, given: str | None = None) -> Path:
-    """Where the rejected rows go: ``given``, else beside a file, else the current folder.
+def rejected_path(source: str, given: str | None = None, kind: str = "interactions") -> Path:
+    """Where the rejected rows go: ``given``, else beside a file, else the current folder. Survey
+    answers' and aggregates' rejects are named for their kind, so that validating the tickets and
+    their ratings from one export keeps both files.
 
     >>> rejected_path("exports/orders.csv").as_posix()
     'exports/orders.rejected.csv'
@@ -59,11 +61,14 @@ def rejected_path(source: str, given: str | None = None) -> Path:
     ('tickets.2024-01.rejected.csv', 't.rejected.csv')
     >>> rejected_path("x.rejected.csv").name
     'x.rejected.rejected.csv'
+    >>> rejected_path("export.csv", kind="surveys").name
+    'export.surveys.rejected.csv'
     """
     if given:
         return Path(given)
+    named = "" if kind == "interactions" else f"{kind}."
     if "://" in source:
-        return Path("rejected.csv")
+        return Path(f"{named}rejected.csv")
     path = Path(source)
     if not path.name or path.name == "..":
         raise DataError(f"{source!r}: is a folder (or empty), not a data file")
@@ -73,7 +78,7 @@ def rejected_path(source: str, given: str | None = None) -> Path:
             if stem.lower().endswith(suffix) and len(stem) > len(suffix):
                 stem = stem[: -len(suffix)]
                 break
-    return path.with_name(stem + ".rejected.csv")
+    return path.with_name(f"{stem}.{named}rejected.csv")
 
 
 def is_rejects_file(path: Path) -> bool:
@@ -137,7 +142,7 @@ def run(args) -> int:
     if args.interactions and kind != "surveys":
         raise ParameterError(f"--interactions is for survey answers (--kind surveys), not {kind}")
     options = {k: v for k, v in (("table", args.table), ("query", args.query)) if v}
-    target = rejected_path(args.file, args.rejected)
+    target = rejected_path(args.file, args.rejected, kind)
     check_target(target, args.file)  # before the work, so a refusal costs nothing
     result = load(args.file, kind, mapping, **options)
     print(result.report())
