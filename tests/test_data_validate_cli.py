@@ -116,6 +116,11 @@ def test_survey_answers_that_match_no_interaction_are_counted(tmp_path, capsys):
                  "--interactions-mapping", str(mapping)]) == 0
     assert "0 answers match no interaction" in capsys.readouterr().out
     assert main(["validate", str(tickets), "--interactions", str(tickets)]) == 2
+    capsys.readouterr()
+    # the tickets' own columns, without their mapping: the option to give is named
+    assert main(["validate", str(answers), "--kind", "surveys", "--interactions", str(tickets)]) == 2
+    err = capsys.readouterr().err
+    assert "give it as --interactions-mapping FILE" in err and "as --mapping" not in err, err
 
 
 def test_one_export_s_tickets_and_ratings_keep_a_rejects_file_each(tmp_path):

@@ -126,7 +126,10 @@ def unmatched_answers(result, interactions: str, mapping=None) -> tuple[int, int
     from qoswb.data.linking import link_surveys, rating_rejected
     from qoswb.data.loaders import load_interactions
 
-    cases = load_interactions(interactions, mapping)
+    try:
+        cases = load_interactions(interactions, mapping)
+    except DataError as exc:  # the loader's advice names --mapping; for this file it is another option
+        raise DataError(str(exc).replace("--mapping ", "--interactions-mapping ")) from None
     _, unmatched = link_surveys(result.data, cases.data)
     of_rejected = int(rating_rejected(unmatched, cases.rejected).sum())
     return len(unmatched) - of_rejected, of_rejected
