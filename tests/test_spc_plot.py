@@ -74,6 +74,15 @@ def test_a_target_is_a_line_in_the_key_and_the_small_multiples_key_keeps_the_ver
     plt.close(fig)
 
 
+@pytest.mark.parametrize("target", [0.95, 0.2])  # above the points and the limits, and below them
+def test_a_target_beyond_the_data_is_drawn_inside_the_axes_not_on_their_frame(target):
+    _, ax = plt.subplots()
+    draw_chart(weekly(30), ax, unit="proportion", target=target, legend=False)
+    low, high = ax.get_ylim()
+    assert low + 0.05 * (high - low) <= target <= high - 0.05 * (high - low), (low, high)
+    plt.close(ax.figure)
+
+
 def test_a_frame_without_the_chart_columns_is_a_clear_error():
     with pytest.raises(ParameterError, match="no column 'ucl'"):
         draw_chart(pd.DataFrame({"x": [1, 2], "y": [1.0, 2], "cl": 1.5, "lcl": 0.0, "signal": False}))

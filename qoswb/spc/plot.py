@@ -142,6 +142,7 @@ def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=No
     _changes(ax, changes)
     if target is not None and np.isfinite(target):
         ax.axhline(target, color=palette.TARGET, lw=1, zorder=1, label=TARGET)
+        _room_for(ax, target)
     if labels is not None:
         step = max(1, len(labels) // 12)
         ax.set_xticks(xs[::step], labels[::step], rotation=45, ha="right", **PLAIN)
@@ -153,6 +154,17 @@ def draw_chart(data, ax=None, *, x=None, polarity=None, unit: str = "", title=No
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, frameon=False, loc="best")
     return ax
+
+
+def _room_for(ax, y: float, share: float = 0.08) -> None:
+    """Keep the line at ``y`` ``share`` of the axes' height inside them: a target beyond the data
+    would otherwise sit on the frame, where it reads as the frame."""
+    low, high = ax.get_ylim()
+    pad = share * (high - low)
+    if y > high - pad:
+        ax.set_ylim(low, y + pad)
+    elif y < low + pad:
+        ax.set_ylim(y - pad, high)
 
 
 def _values(f):
