@@ -44,18 +44,19 @@ def names_of(priority: str) -> list[str]:
     return [priority, coded["code"], coded["label"]] if coded else [priority]
 
 
-def present_in(sla: dict | None, priority: pd.Series) -> dict | None:
+def present_in(sla: dict | None, interactions: pd.DataFrame) -> dict | None:
     """``sla`` (``{clock: minutes, column or {priority: minutes}}``) with each table of priorities
-    cut to those ``priority`` holds: for a part of data whose whole was checked already (one team's
-    month may have no 'Lowest' case that the whole data has).
+    cut to those the ``interactions`` have (unchanged without a priority column): for a part of
+    data whose whole was checked already (one team's month may have no 'Lowest' case that the
+    whole data has).
 
     >>> present_in({"resolution": {"Critical": 240, "Low": 2880}, "first_response": 60},
-    ...            pd.Series(["1 - Critical", "2 - High"]))
+    ...            pd.DataFrame({"priority": ["1 - Critical", "2 - High"]}))
     {'resolution': {'Critical': 240}, 'first_response': 60}
     """
-    if not sla:
+    if not sla or "priority" not in interactions:
         return sla
-    text = priority.astype("string").str.strip().dropna().unique().tolist()
+    text = interactions["priority"].astype("string").str.strip().dropna().unique().tolist()
     named = {_key(name) for p in text if p for name in names_of(p)}
     return {clock: {k: v for k, v in spec.items() if _key(k) in named} if isinstance(spec, dict) else spec
             for clock, spec in sla.items()}

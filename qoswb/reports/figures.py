@@ -43,14 +43,12 @@ def _from_cases(cache, team, since, period_end, grain, kpis, sla) -> pd.DataFram
     import warnings
 
     from qoswb.metrics import kpis as compute
+    from qoswb.metrics.priorities import present_in
 
     tickets, answers = cases_of(cache, team, since, period_end)
     if tickets.empty:
         return pd.DataFrame(columns=["period", "kpi", "value"])
-    if "priority" in tickets:  # the cache build checked every priority against the whole data
-        from qoswb.metrics.priorities import present_in
-
-        sla = present_in(sla, tickets["priority"])
+    sla = present_in(sla, tickets)  # the cache build checked every priority against the whole data
     flows, stocks = [k for k in kpis if k not in STOCKS], [k for k in kpis if k in STOCKS]
     as_of, freq = _local(period_end, tickets["opened_at"]), GRAINS[grain].freq
     with warnings.catch_warnings():  # notes on rows not counted reach the report from the cache

@@ -362,8 +362,7 @@ def behind(kpi: str, tickets, answers=None, centre: float | None = None, period_
 
         column, clock = (("first_response_at", "first_response") if kpi == "sla_response"
                          else ("resolved_at", "resolution"))
-        if "priority" in tickets:  # one team's period: the whole data's priorities were checked at its load
-            sla = present_in(sla, tickets["priority"])
+        sla = present_in(sla, tickets)  # one team's period: the whole data's priorities were checked at its load
         targets = sla_targets(tickets, sla, clock) if column in tickets else None
         if targets is not None:
             which = "first response" if clock == "first_response" else "resolution"

@@ -314,8 +314,8 @@ def run(jobs, output, scheduler: str | None = None, workers: int = 2, timeout=No
     worker: a shared folder. What the workers noted (modules the fork server could
     not import) is added to ``notes``. ``cluster``: a :class:`Cluster` started earlier
     (the caller closes it); without it, one is started and closed here. ``before``: work the
-    reports can use but do not need, as (what, function, args), run across the cluster first
-    (:func:`prepare`).
+    reports can use but do not need, as (what, function, args), handed out before them
+    (see :func:`_collect`).
     """
     own = cluster is None
     if own:

@@ -262,12 +262,17 @@ def charts_of(cache, teams, period_end, kpis=None, targets=None):
     >>> points, m = charts_of(cache, ["Returns"], "2025-06-01", kpis=None, targets={"fcr": 0.7})  # doctest: +SKIP
     """
     grain = rc.meta(cache).get("chart_grain") or "week"
+    return charts_as_of(kpi_rows(cache, teams, period_end, kpis), period_end, grain, targets)
+
+
+def kpi_rows(cache, teams, period_end, kpis=None):
+    """The cached KPI table's rows of ``teams`` (and ``kpis``), survey KPIs counted without the
+    answers given after ``period_end`` (:func:`answered_by`): what the charts of a period are drawn from."""
     teams = list(teams)
     table = rc.read(cache, "kpis", team=teams[0] if len(teams) == 1 else None)  # one team: its rows only
     keep = table["team"].isin(teams)
     table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
-    table = answered_by(cache, table, period_end, teams)
-    return charts_as_of(table, period_end, grain, targets)
+    return answered_by(cache, table, period_end, teams)
 
 
 def team_view(cache, team, period_start, period_end, kpis=None, targets=None) -> TeamView:
@@ -481,10 +486,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     info = rc.meta(cache)
     grain = info.get("chart_grain") or "week"
     teams = list(teams or info["teams"])
-    table = rc.read(cache, "kpis")
-    keep = table["team"].isin(teams)
-    table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
-    table = answered_by(cache, table, period_end, teams)
+    table = kpi_rows(cache, teams, period_end, kpis)
     shown, m = charts_as_of(table, period_end, grain, targets)
     start, end = _local(period_start, table["period"]), _local(period_end, table["period"])
     table = table[(table["period"] >= start) & (table["period"] < end)]
