@@ -62,3 +62,26 @@ def test_drawing_shows_the_table_bars_and_cumulative_line_with_baseline_ticks():
     assert ax.collections[0].get_offsets()[:, 1].tolist() == [30, 45]  # ticks in bar order
     assert ax.get_title() == "Late $5 refunds" and not ax.title.get_parse_math()
     assert ax.get_ylabel() == "late cases"
+
+
+@pytest.mark.parametrize("counts, baseline", [
+    ({"login": 25, "billing": 50}, None),
+    ({"a category name long enough to wrap over several lines of its label": 40, "b": 3}, None),
+    ({f"<b>team {i}</b> & a long-ish name": 60 - i for i in range(12)}, None),
+    ({"one": 7}, {"one": 9}),
+    ({"wide-but-unbreakable-category-name-with-no-space-at-all": 9, "x": 80}, {"x": 50}),
+])
+def test_a_pareto_drawn_alone_fits_its_figure_without_a_tight_crop(counts, baseline):
+    """What draw_pareto draws around its axes (rotated names, labels, title) is inside its figure,
+    measured on the drawn figure by matplotlib's own tight bounding box, and the bars keep most of it."""
+    import matplotlib.pyplot as plt
+
+    ax = draw_pareto(pareto_table(counts, top=10, baseline=baseline), title="Late cases: resolution over SLA")
+    fig = ax.figure
+    fig.canvas.draw()
+    drawn, (width, height) = fig.get_tightbbox(), fig.get_size_inches()
+    assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, drawn
+    axes = ax.get_position()
+    assert axes.width > 0.5 and axes.height > 0.3, axes
+    assert drawn.x0 < 0.2 and drawn.y0 < 0.2 and width - drawn.x1 < 0.2 and height - drawn.y1 < 0.2  # no waste
+    plt.close(fig)

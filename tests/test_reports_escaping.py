@@ -26,12 +26,14 @@ class Page(HTMLParser):
 
     def __init__(self, html: str):
         super().__init__(convert_charrefs=True)
-        self.live, self.parts, self.links, self.scripts = [], [], [], []
+        self.live, self.parts, self.links, self.scripts, self.images = [], [], [], [], []
         self.feed(html)
         self.close()
         self.text = "".join(self.parts)
 
     def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
         if tag in self.LIVE_TAGS:
             self.live.append(tag)
         if tag == "a":
@@ -49,6 +51,27 @@ class Page(HTMLParser):
 
     def handle_data(self, data):
         (self.scripts if self.lasttag == "script" else self.parts).append(data)
+
+
+def svg_texts(images) -> list[str]:
+    """The text drawn in the SVG images among ``images`` (img src values), each image parsed as XML
+    (so a data text that was not escaped fails here); asserts none holds a script, a foreign object
+    or an event attribute."""
+    import base64
+    import xml.etree.ElementTree as ET
+
+    texts = []
+    for src in images:
+        kind, _, data = src.partition(";base64,")
+        if kind != "data:image/svg+xml":
+            continue
+        for element in ET.fromstring(base64.b64decode(data)).iter():
+            tag = element.tag.rsplit("}", 1)[-1]
+            assert tag not in ("script", "foreignObject", "iframe") and not any(
+                name.rsplit("}", 1)[-1].startswith("on") for name in element.attrib), (tag, element.attrib)
+            if tag in ("text", "tspan") and element.text:
+                texts.append(element.text)
+    return texts
 
 
 def rendered_markdown(source: str) -> str:
@@ -285,6 +308,8 @@ def test_a_whole_batch_on_hostile_data_shows_it_as_typed_and_leaves_nothing_live
     assert len(pages) == 5  # three teams, the portfolio, the index
     for path, page in pages.items():
         assert page.live == [] and page.scripts == [], path
+    drawn = [t for page in pages.values() for t in svg_texts(page.images)]
+    assert any("alert(" in t for t in drawn)  # the figures' data text (categories) is in them, as text
     for notebook in out.rglob("*.ipynb"):  # nbconvert's own scripts only: nothing from the data
         raw = Page(exporter().from_notebook_node(nbformat.read(notebook, as_version=4))[0])
         assert set(raw.live) == {"script"} and not any("alert(" in s for s in raw.scripts), notebook

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
@@ -178,12 +179,15 @@ def test_a_dead_fork_server_is_replaced_and_a_dead_kernel_is_reported(tmp_path):
     kernels = Kernels(prewarm=False, cwd=str(tmp_path))
     try:
         km = kernels.take()
-        first = fork_server_pid(km)
+        first, kernel = fork_server_pid(km), psutil.Process(kernel_pid(km))
         os.kill(first, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while run_sync(km.is_alive)() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not run_sync(km.is_alive)()  # its kernels end with it (ipykernel's parent poller)
+        assert not run_sync(km.is_alive)()  # the server's end is the end of its kernels' record
+        # the kernel itself ends within a second: ipykernel's parent poller sees its parent gone
+        # (until then it may still answer, so wait for the process, not only for the record)
+        kernel.wait(timeout=10)
         client = km.client()
         client.start_channels()
         with pytest.raises(RuntimeError, match="died|respond"):
@@ -411,3 +415,14 @@ def test_a_kernel_that_dies_before_answering_says_how_it_ended(tmp_path, monkeyp
         kernels.close()
     assert (result["status"], result["retryable"]) == ("failed", True)
     assert result["error"] == "the kernel died before replying to kernel_info: kernel exited with status 7"
+
+
+def test_close_kills_a_kernel_taken_and_never_released(tmp_path):
+    """A caller that fails between take() and release() leaves a kernel behind; close() ends it
+    (multiprocessing would otherwise wait for it at interpreter exit, for ever)."""
+    kernels = Kernels(prewarm=True, cwd=str(tmp_path))
+    km = kernels.take()
+    taken, warm = psutil.Process(kernel_pid(km)), kernels._next
+    kernels.close()
+    taken.wait(timeout=15)  # gone: psutil raises TimeoutExpired otherwise
+    assert not run_sync(km.is_alive)() and (warm is None or not run_sync(warm.is_alive)())

@@ -1,6 +1,7 @@
 """Words for people (issue 12): the visible text of a team and a portfolio report on the demo data
 holds no KPI code, rule id or raw p-value, and each rule it names has a glossary line; its figures are
-SVG images (sharp at any density) with their text drawn as paths, shown no larger than their own size."""
+SVG images (sharp at any density) whose text is text in the font the layout measured, shown no larger than
+their own size."""
 
 import re
 from html.parser import HTMLParser
@@ -86,12 +87,13 @@ def test_the_headline_is_markdown_with_plain_text_for_the_index(reports):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("template", ["team_report", "portfolio_report"])
-def test_figures_are_svg_images_with_their_text_drawn_as_paths(reports, template):
+def test_figures_are_svg_images_with_their_text_as_text_in_the_font_measured(reports, template):
     import base64
     import xml.etree.ElementTree as ET
 
     _, images, _, _ = reports[template]
     assert images
+    titles = []
     for img in images:
         kind, _, data = img["src"].partition(";base64,")
         assert kind == "data:image/svg+xml", kind
@@ -99,7 +101,13 @@ def test_figures_are_svg_images_with_their_text_drawn_as_paths(reports, template
         assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("width").endswith("pt"), svg.attrib
         assert len(svg.get("viewBox").split()) == 4
         tags = {element.tag.rsplit("}", 1)[-1] for element in svg.iter()}
-        assert "path" in tags and not tags & {"text", "script", "foreignObject"}, tags
+        assert "path" in tags and "text" in tags and not tags & {"script", "foreignObject"}, tags
+        for text in (e for e in svg.iter() if e.tag.endswith("}text")):
+            # the layout measured DejaVu Sans: a browser uses it, or a look-alike, never a serif default
+            assert re.search(r"font-family: 'DejaVu Sans'.*sans-serif", text.get("style", "")), text.get("style")
+            titles.append(text.text)
+    if template == "team_report":
+        assert {KPIS.loc[k, "label"] for k in PARAMETERS["kpis"]} <= set(titles)  # each chart's title, as text
 
 
 @pytest.mark.slow

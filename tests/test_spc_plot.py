@@ -20,9 +20,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::qoswb.spc.SPCWarning")
 
 
 def points_by_key(ax):
-    """{key text: (colour, number of points)} of the scatter collections drawn on ``ax``."""
-    return {c.get_label(): (matplotlib.colors.to_hex(c.get_facecolors()[0]) if len(c.get_facecolors()) else "none",
-                            len(c.get_offsets())) for c in ax.collections}
+    """{key text: (fill colour, number of points)} of the points (markers without a line) drawn on ``ax``."""
+    return {line.get_label(): (matplotlib.colors.to_hex(line.get_markerfacecolor())
+                               if line.get_markerfacecolor() != "none" else "none", len(line.get_xdata()))
+            for line in ax.lines if line.get_marker() == "o" and line.get_linestyle() == "None"}
 
 
 def test_plot_uses_the_given_axes_and_colours_points_by_verdict_with_a_key():
@@ -182,3 +183,15 @@ def test_a_percent_tick_says_exactly_where_it_is(low, high):
     for at, text in shown:
         assert text.endswith("%") and float(text[:-1]) == pytest.approx(100 * at), (at, text)
     plt.close(fig)
+
+
+def test_a_period_the_data_does_not_fully_cover_is_drawn_hollow_and_keyed_apart():
+    from qoswb.spc.plot import INCOMPLETE
+
+    frame = pd.DataFrame({"x": [1, 2, 3, 4], "y": [5.0, 6, 5, 2], "cl": 5.0, "lcl": 3.0, "ucl": 7.0,
+                          "signal": False, "complete": [True, True, True, False]})
+    ax = draw_chart(frame)
+    assert points_by_key(ax) == {"common cause": (palette.COMMON_CAUSE, 3), INCOMPLETE: ("none", 1)}
+    hollow = next(line for line in ax.lines if line.get_label() == INCOMPLETE)
+    assert matplotlib.colors.to_hex(hollow.get_markeredgecolor()) == matplotlib.colors.to_hex(LINE)
+    plt.close(ax.figure)

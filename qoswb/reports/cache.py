@@ -55,18 +55,31 @@ def meta(cache: str | Path) -> dict:
         raise DataError(f"the batch cache {cache} has no readable meta.json ({exc})") from exc
 
 
-def read(cache: str | Path, table: str, team: str | None = None, columns=None):
-    """One cached table, only ``team``'s rows when given (read with a Parquet filter).
+def read(cache: str | Path, table: str, team: str | None = None, columns=None, between=None):
+    """One cached table, only ``team``'s rows when given, only the rows whose ``between[0]`` column
+    is from ``between[1]`` (None: the first) to before ``between[2]`` (None: the last) when given.
+
+    Both are Parquet filters: the tables are sorted by team and time in row groups of 20,000 rows,
+    so a team's month is read from a row group or two, not from the team's whole history. Dates
+    are taken in the column's own timezone.
 
     >>> read(cache, "kpis", team="Billing")   # doctest: +SKIP
+    >>> read(cache, "interactions", team="Billing", between=("opened_at", "2025-05-01", "2025-06-01"))  # doctest: +SKIP
     """
     import pandas as pd
 
     path = Path(cache) / f"{table}.parquet"
     if not path.exists():
         raise DataError(f"the batch cache {cache} has no {table} table ({path} is missing)")
-    filters = [("team", "==", team)] if team is not None else None
-    return pd.read_parquet(path, columns=columns, filters=filters)
+    filters = [("team", "==", team)] if team is not None else []
+    if between is not None:
+        import pyarrow.parquet as pq
+
+        column, start, end = between
+        tz = getattr(pq.read_schema(path).field(column).type, "tz", None)
+        filters += [(column, op, pd.Timestamp(when).tz_localize(tz) if tz else pd.Timestamp(when))
+                    for op, when in ((">=", start), ("<", end)) if when is not None]
+    return pd.read_parquet(path, columns=columns, filters=filters or None)
 
 
 def has(cache: str | Path | None, table: str) -> bool:

@@ -63,6 +63,7 @@ class Kernels:
 
             self._specs = ForkingKernelSpecs(preload=self.preload)
         self._next, self._dying, self._tidier = None, [], None  # _dying: futures of kernels being tidied
+        self._out: set = set()  # kernels taken and not released yet
 
     def _start(self):
         from jupyter_core.utils import run_sync
@@ -115,6 +116,7 @@ class Kernels:
             if km is not None:
                 self.release(km)
             km = self.start()
+        self._out.add(km)
         if self.prewarm:
             try:
                 self._next = self._start()
@@ -128,6 +130,7 @@ class Kernels:
         not on the next job's clock)."""
         import concurrent.futures
 
+        self._out.discard(km)
         kill(km)
         if self._tidier is None:
             self._tidier = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qoswb-tidy-kernels")
@@ -141,6 +144,10 @@ class Kernels:
         self._dying = [f for f in self._dying if not f.done()]
 
     def close(self) -> None:
+        """Kill the pre-warmed kernel and any taken and not released (a caller that failed between
+        take and release: multiprocessing would wait for such a kernel at interpreter exit)."""
+        for km in list(self._out):
+            self.release(km)
         if self._next is not None:
             self.release(self._next)
             self._next = None

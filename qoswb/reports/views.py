@@ -133,12 +133,14 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     needs; a KPI whose columns are there but which is still absent (e.g. no SLA target) is named with
     the KPI computation's own note.
     """
+    import pandas as pd
+
     from qoswb.metrics import KPIS
 
     if rc.meta(cache).get("kind") == "aggregates":  # counts carry their own KPI: no columns to map
         return []
     table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
-    present = set(table["kpi"])
+    present = set(pd.unique(table["kpi"]))  # unique first: a set of 10,000 Arrow strings is built one by one
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
     notes = getattr(table, "attrs", {}).get("notes") or []
     by_need: dict[tuple, list[str]] = {}
@@ -194,10 +196,7 @@ def cases_of(cache, team: str, start, end):
     """
     from qoswb.data.linking import positions
 
-    tickets = rc.read(cache, "interactions", team=team)
-    opened = tickets["opened_at"]
-    since = opened >= _local(start, opened) if start is not None else True  # None: from the first
-    tickets = tickets[since & (opened < _local(end, opened))]
+    tickets = rc.read(cache, "interactions", team=team, between=("opened_at", start, end))
     answers = None
     if rc.has(cache, "surveys"):
         answers = rc.read(cache, "surveys", team=team)
@@ -545,13 +544,13 @@ def glossary(view) -> list[str]:
 
 
 def show(fig, tight: bool = False) -> None:
-    """Display a figure as SVG (:func:`qoswb.svg.svg_bytes`: sharp at any size, text as paths) and close it.
+    """Display a figure as SVG (:func:`qoswb.svg.svg_bytes`: sharp at any size, text escaped) and close it.
 
     The inline backend would draw a figure twice (``bbox_inches="tight"``) as a
     PNG, and constrained layout adds more passes: for a page of small multiples
     that is most of a report's run time. Lay figures out with ``subplots_adjust``
-    and show them with this; ``tight`` crops to what is drawn (one more pass), for
-    figures whose labels vary in size (a Pareto's categories).
+    and show them with this (a Pareto from :func:`qoswb.pareto.draw_pareto` fits its own margins to
+    its labels); ``tight`` crops to what is drawn, one more layout pass, for a figure laid out by no one.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
