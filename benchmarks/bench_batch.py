@@ -22,6 +22,7 @@ average is printed with each figure: on a shared machine a figure taken under lo
 
     .venv/bin/python benchmarks/bench_batch.py                          # everything, 50 reports
     .venv/bin/python benchmarks/bench_batch.py --only floor,on,off --reports 50
+    .venv/bin/python benchmarks/bench_batch.py --only floor,on --rounds 3      # median of 3 rounds
     .venv/bin/python benchmarks/bench_batch.py --only scale --teams 500 --scale-base 50
 """
 
@@ -218,29 +219,43 @@ def scale_batch(folder: Path, teams: int, workers: int) -> tuple[int, float, flo
 
 
 def speed(folder: Path, args) -> None:
-    """The batch against the floor and against the serial loop, printed side by side."""
+    """The batch against the floor and against the serial loop, printed side by side.
+
+    With ``--rounds K``, the floor and the batches are measured K times in turn (the floor
+    before and after each round's batches, its mean for that round): on a shared machine whose
+    speed drifts, each ratio compares runs minutes apart, and the median ratio is the figure.
+    """
     teams, periods = team_periods(args.reports)
     n = len(teams) * len(periods)
     print(f"{n} team reports: {len(teams)} teams x {len(periods)} months, demo data, HTML included")
-    floor_total = None
-    if "floor" in args.only:
-        floor = floor_per_notebook(folder)
-        floor_total = n * floor / args.workers
-        print(f"floor: papermill API, minimal notebook {floor:.2f} s each -> {n} x {floor:.2f} / "
-              f"{args.workers} = {floor_total:.1f} s (load {load()})")
     if {"on", "off"} & set(args.only):
         up, down = cluster_startup(args.workers)
         print(f"Dask LocalCluster of {args.workers} processes alone: {up:.1f} s to start, {down:.1f} s to stop, "
               f"in every batch below (load {load()})")
     preload = [] if args.no_preload else PRELOAD
-    runs = {}
-    for label, fork in (("forked kernels", "on"), ("forking off", "off")):
-        if fork not in args.only:
-            continue
-        runs[label], cache_s, ok = run_batch(folder, teams, periods, args.workers, preload, fork)
-        print(f"qoswb batch, {args.workers} workers, {label}{' (no preload)' if args.no_preload else ''}: "
-              f"{runs[label]:.1f} s for {ok}/{n} reports (of which the data cache, built once: about "
-              f"{cache_s:.1f} s) (load {load()})")
+
+    def floor_now() -> float | None:
+        if "floor" not in args.only:
+            return None
+        floor = floor_per_notebook(folder)
+        total = n * floor / args.workers
+        print(f"floor: papermill API, minimal notebook {floor:.2f} s each -> {n} x {floor:.2f} / "
+              f"{args.workers} = {total:.1f} s (load {load()})")
+        return total
+
+    rounds = []
+    after = floor_now()
+    for _ in range(args.rounds):
+        before, runs = after, {}
+        for label, fork in (("forked kernels", "on"), ("forking off", "off")):
+            if fork not in args.only:
+                continue
+            runs[label], cache_s, ok = run_batch(folder, teams, periods, args.workers, preload, fork)
+            print(f"qoswb batch, {args.workers} workers, {label}{' (no preload)' if args.no_preload else ''}: "
+                  f"{runs[label]:.1f} s for {ok}/{n} reports (of which the data cache, built once: about "
+                  f"{cache_s:.1f} s) (load {load()})")
+        after = floor_now() if args.rounds > 1 else before
+        rounds.append((runs, (before + after) / 2 if before and after else None))
     serial = None
     if "serial" in args.only:
         measured, done = run_serial(folder, teams, periods, args.serial_reports)
@@ -248,15 +263,21 @@ def speed(folder: Path, args) -> None:
         print(f"serial loop (papermill CLI then nbconvert CLI): {measured:.1f} s for {done} reports -> "
               f"{serial:.1f} s for {n} (load {load()})")
     print("side by side:")
-    for label, seconds in runs.items():
-        line = f"  {label:<15} {seconds:6.1f} s"
-        if floor_total:
-            line += f"  {seconds / floor_total:.2f}x the floor (target <= 2x)"
-        if serial:
-            line += f", {serial / seconds:.2f}x faster than the serial loop (target >= 8x)"
-        print(line)
-    if len(runs) == 2:
-        print(f"  forking off / forked kernels: {runs['forking off'] / runs['forked kernels']:.2f}x")
+    for i, (runs, floor_total) in enumerate(rounds, 1):
+        for label, seconds in runs.items():
+            line = f"  {'round ' + str(i) + ': ' if len(rounds) > 1 else ''}{label:<15} {seconds:6.1f} s"
+            if floor_total:
+                line += f"  {seconds / floor_total:.2f}x the floor (target <= 2x)"
+            if serial:
+                line += f", {serial / seconds:.2f}x faster than the serial loop (target >= 8x)"
+            print(line)
+        if len(runs) == 2:
+            print(f"  forking off / forked kernels: {runs['forking off'] / runs['forked kernels']:.2f}x")
+    if len(rounds) > 1 and rounds[0][1]:
+        for label in rounds[0][0]:
+            ratios = [runs[label] / floor_total for runs, floor_total in rounds]
+            print(f"  {label}: median of {len(rounds)} rounds {statistics.median(ratios):.2f}x the floor "
+                  f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; target <= 2x)")
 
 
 def scale(folder: Path, args) -> None:
@@ -286,6 +307,8 @@ def main() -> None:
     parser.add_argument("--scale-base", type=int, default=50, help="teams of the small scale batch")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-preload", action="store_true", help="kernels import nothing ahead of their job")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the floor and the batches this many times in turn (median ratio)")
     args = parser.parse_args()
     unknown = sorted(set(args.only) - set(STEPS))
     if unknown:

@@ -62,3 +62,39 @@ def test_the_team_view_reads_what_was_prepared(cache, monkeypatch):
     monkeypatch.setattr(views, "charts_of", lambda *a, **k: pytest.fail("charted again"))
     view = views.team_view(cache, team, "2025-05-01", "2025-06-01", kpis=KPIS, targets={"fcr": 0.7})
     assert set(view.charts["team"]) == {team} and not view.matrix.empty
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start, end, grain, kpis, sla", [
+    ("2025-05-01", "2025-06-01", "month", KPIS, None),
+    ("2025-01-01", "2025-04-01", "quarter", ["sla_response", "backlog", "csat"], None),  # a stock among them
+    ("2025-04-01", "2025-05-01", "month", ["sla_response", "sla_resolution"],
+     {"first_response": 240, "resolution": {"Low": 4000, "Medium": 2000, "High": 900, "Critical": 300}}),
+])
+def test_every_team_gets_the_figures_it_gets_alone(cache, start, end, grain, kpis, sla):
+    """The period figures prepared for all teams at once (one KPI computation) are, team by team,
+    those of the team's report computed alone."""
+    from qoswb.reports.figures import period_figures
+
+    teams = rc.meta(cache)["teams"]
+    asof.prepare(cache, end, teams, kpis, None, start, grain, sla)
+    for team in teams:
+        matrix = views.charts_of(cache, [team], end, kpis=kpis)[1]
+        prepared = period_figures(cache, team, start, end, grain, matrix, sla=sla)
+        assert asof.stored_figures(cache, team, start, end, grain, list(matrix["kpi"]), sla) is not None
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(asof, "stored_figures", lambda *a, **k: None)
+            alone = period_figures(cache, team, start, end, grain, matrix, sla=sla)
+        pd.testing.assert_frame_equal(prepared, alone)
+        assert prepared["value"].notna().any()
+
+
+def test_figures_are_read_only_for_the_period_grain_sla_and_kpis_prepared(cache):
+    teams = rc.meta(cache)["teams"]
+    asof.prepare(cache, "2025-05-01", teams[:3], ["fcr", "csat"], None, "2025-04-01", "month", None)
+    assert asof.stored_figures(cache, teams[0], "2025-04-01", "2025-05-01", "month", ["fcr"]) is not None
+    assert asof.stored_figures(cache, teams[5], "2025-04-01", "2025-05-01", "month", ["fcr"]) is None
+    assert asof.stored_figures(cache, teams[0], "2025-04-01", "2025-05-01", "month", ["volume"]) is None
+    assert asof.stored_figures(cache, teams[0], "2025-04-01", "2025-05-01", "week", ["fcr"]) is None
+    assert asof.stored_figures(cache, teams[0], "2025-04-01", "2025-05-01", "month", ["fcr"],
+                               {"first_response": 60}) is None

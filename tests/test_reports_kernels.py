@@ -426,3 +426,22 @@ def test_close_kills_a_kernel_taken_and_never_released(tmp_path):
     kernels.close()
     taken.wait(timeout=15)  # gone: psutil raises TimeoutExpired otherwise
     assert not run_sync(km.is_alive)() and (warm is None or not run_sync(warm.is_alive)())
+
+
+@needs_fork
+def test_a_forked_kernel_keeps_no_sqlite_history_and_still_numbers_its_cells(tmp_path):
+    kernels = Kernels(prewarm=False, cwd=str(tmp_path))
+    try:
+        km = kernels.take()
+        client = km.client()
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=30)
+        said = []
+        for code in ("x = 6 * 7", "h = get_ipython().history_manager; print(h.enabled, h.save_thread, len(In), x)"):
+            run_sync(client.execute_interactive)(code, timeout=30,
+                                                 output_hook=lambda m: said.append(m["content"].get("text", "")))
+        assert "".join(said).split() == ["False", "None", "3", "42"]  # no saving thread; In still counts
+        client.stop_channels()
+        kernels.release(km)
+    finally:
+        kernels.close()

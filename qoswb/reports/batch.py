@@ -172,7 +172,8 @@ def _run(params: BatchParameters, output: Path, early, *, workers, scheduler, re
     try:
         if todo:
             # a period's teams charted at once, before its reports (each then reads its own rows)
-            before = [(f"the charts as of {args[1]}", asof.prepare, args) for args in asof.worth_preparing(todo)]
+            before = [(f"the charts and figures as of {args[1]}", asof.prepare, args)
+                      for args in asof.worth_preparing(todo)]
             runner.run(todo, output, scheduler=scheduler, workers=workers, timeout=timeout, retries=retries,
                        on_result=finished, prewarm=prewarm, preload=params.preload, notes=notes, cluster=early,
                        before=before)

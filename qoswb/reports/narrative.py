@@ -101,7 +101,12 @@ class Episode(NamedTuple):
 
 
 def _complete(rows):
-    return rows[rows["complete"].astype(bool) & rows["y"].notna()].sort_values("period")
+    """The complete points with a value, in time order (as given when they are so already: a
+    reading takes them several times over)."""
+    keep = rows["complete"].astype(bool) & rows["y"].notna()
+    if keep.all() and rows["period"].is_monotonic_increasing:
+        return rows
+    return rows[keep].sort_values("period")
 
 
 # limits from fewer points are little more than guesses; a count chart averaging under one case a
