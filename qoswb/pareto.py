@@ -139,7 +139,7 @@ def fit_margins(ax, pad: float = 4) -> None:
 
     >>> ax = draw_pareto(pareto_table({"a very long category name indeed": 40, "login": 25}))
     >>> box = ax.figure.get_tightbbox()
-    >>> 0 <= box.x0 and box.x1 <= ax.figure.get_figwidth() and 0 <= box.y0
+    >>> bool(0 <= box.x0 and box.x1 <= ax.figure.get_figwidth() and 0 <= box.y0)
     True
     """
     import matplotlib as mpl

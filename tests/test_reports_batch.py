@@ -603,7 +603,8 @@ def test_a_cache_with_charts_stored_in_it_is_rebuilt_when_the_data_changes(tmp_p
                              data={"source": str(source), "kind": "interactions"})
     assert main(["batch", str(params), "--workers", "1", "--no-progress"]) == 0
     stored = tmp_path / "out" / "_cache" / "asof"
-    assert len(list(stored.glob("*.json"))) == 1  # three team reports of one period: charted once
+    # three team reports of one period: charted once, their figures computed once
+    assert len(list(stored.glob("*.figures.parquet"))) == 1 and len(list(stored.glob("*.points.parquet"))) == 1
     generate(seed=5, weeks=7, teams=teams).interactions.to_parquet(source, index=False)
     assert main(["batch", str(params), "--resume", "--no-progress"]) == 0
     assert "note: data cache rebuilt: the source changed" in capsys.readouterr().err
