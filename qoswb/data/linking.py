@@ -66,6 +66,10 @@ def positions(values: pd.Series, of: pd.Series):
     import pyarrow.compute as pc
 
     def text(column):
+        if hasattr(column.array, "__arrow_array__"):  # text in Arrow already: no trip through Python objects
+            arrow = pa.array(column.array)
+            if pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type):
+                return arrow.cast(pa.large_string())
         return pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), type=pa.large_string())
 
     found = pc.index_in(text(values), value_set=text(of), skip_nulls=True)

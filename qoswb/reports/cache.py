@@ -55,9 +55,10 @@ def meta(cache: str | Path) -> dict:
         raise DataError(f"the batch cache {cache} has no readable meta.json ({exc})") from exc
 
 
-def read(cache: str | Path, table: str, team: str | None = None, columns=None, between=None):
-    """One cached table, only ``team``'s rows when given, only the rows whose ``between[0]`` column
-    is from ``between[1]`` (None: the first) to before ``between[2]`` (None: the last) when given.
+def read(cache: str | Path, table: str, team: str | list | None = None, columns=None, between=None):
+    """One cached table: only ``team``'s rows when given (a name, or a list of names); only the rows
+    whose ``between[0]`` column is from ``between[1]`` (None: the first) to before ``between[2]``
+    (None: the last) when given.
 
     Both are Parquet filters: the tables are sorted by team and time in row groups of 20,000 rows,
     so a team's month is read from a row group or two, not from the team's whole history. Dates
@@ -71,7 +72,8 @@ def read(cache: str | Path, table: str, team: str | None = None, columns=None, b
     path = Path(cache) / f"{table}.parquet"
     if not path.exists():
         raise DataError(f"the batch cache {cache} has no {table} table ({path} is missing)")
-    filters = [("team", "==", team)] if team is not None else []
+    filters = [] if team is None else [("team", "in", list(team))] if isinstance(team, (list, tuple)) else \
+        [("team", "==", team)]
     if between is not None:
         import pyarrow.parquet as pq
 

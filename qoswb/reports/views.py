@@ -215,6 +215,7 @@ def answered_by(cache, table, period_end, teams):
     """
     import pandas as pd
 
+    from qoswb.data.linking import positions
     from qoswb.metrics import KPIS
     from qoswb.metrics import kpis as compute
 
@@ -222,13 +223,11 @@ def answered_by(cache, table, period_end, teams):
              and isinstance(KPIS.loc[k, "survey_column"], str)]
     if not asked or not rc.has(cache, "surveys") or not rc.has(cache, "interactions"):
         return table
-    one = teams[0] if len(teams) == 1 else None  # one team: read its rows only
-    answers = rc.read(cache, "surveys", team=one)
+    answers = rc.read(cache, "surveys", team=list(teams))  # their rows only, read with Parquet filters
     late = answers["answered_at"] >= _local(period_end, answers["answered_at"])
-    tickets = rc.read(cache, "interactions", team=one, columns=["id", "team", "opened_at"])
-    tickets = tickets[tickets["team"].isin(teams)
-                      & (tickets["opened_at"] < _local(period_end, tickets["opened_at"]))]
-    touched = tickets.merge(answers.loc[late, ["id"]].drop_duplicates(), on="id")  # a hash join
+    tickets = rc.read(cache, "interactions", team=list(teams), columns=["id", "team", "opened_at"],
+                      between=("opened_at", None, period_end))
+    touched = tickets[positions(tickets["id"], answers.loc[late, "id"]) >= 0]  # Arrow hash lookups, not joins
     if touched.empty:
         return table
     # recount only the chart periods from the first one holding a case answered late (cut where
@@ -240,7 +239,8 @@ def answered_by(cache, table, period_end, teams):
         cut = table["period"].min()
     since = _local(cut, tickets["opened_at"])
     tickets = tickets[tickets["opened_at"] >= since]
-    kept = answers[~late & (answers["answered_at"] >= since)].merge(tickets[["id"]], on="id")
+    kept = answers[~late & (answers["answered_at"] >= since)]
+    kept = kept[positions(kept["id"], tickets["id"]) >= 0]  # ids are unique in the cache: a filter, as a join
     fresh = compute(tickets, kept, freq=rc.KPI_FREQ, kpis=asked)
     # the counts change; the chart grid and its complete periods stay the cache's
     keys = ["team", "period", "kpi"]
