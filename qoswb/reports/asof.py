@@ -79,7 +79,7 @@ def prepare(cache, period_end, teams, kpis=None, targets=None, period_start=None
 
     paths = _paths(cache, period_end, kpis, targets)
     teams = sorted(dict.fromkeys(teams))
-    if not set(teams) <= set(_about(paths)):
+    if not set(teams) <= set(_about(paths)["teams"]):
         points, matrix = charts_of(cache, teams, period_end, kpis=kpis, targets=targets)
         matrix = matrix.assign(**{c: matrix[c].map(lambda v: v.value) for c in _VERDICTS if c in matrix})
         _store(paths, {"points": points, "matrix": matrix},
@@ -110,13 +110,9 @@ def _store(paths, frames: dict, about: dict) -> None:
 
 def _covers(paths, teams, kpis) -> bool:
     """Whether the stored figures hold these teams and (at least) these KPIs (None: all)."""
-    try:
-        about = json.loads(paths["about"].read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    about = _about(paths)
     done = about.get("kpis")
-    return set(teams) <= set(about.get("teams") or []) and (done is None or (kpis is not None and
-                                                                            set(kpis) <= set(done)))
+    return set(teams) <= set(about["teams"]) and (done is None or (kpis is not None and set(kpis) <= set(done)))
 
 
 def stored_figures(cache, team: str, period_start, period_end, grain: str, kpis, sla=None):
@@ -137,7 +133,7 @@ def stored(cache, team: str, period_end, kpis=None, targets=None):
     import pandas as pd
 
     paths = _paths(cache, period_end, kpis, targets)
-    if team not in _about(paths):
+    if team not in _about(paths)["teams"]:
         return None
     filters = [("team", "==", team)]
     points = pd.read_parquet(paths["points"], filters=filters)
@@ -166,12 +162,13 @@ def owns(folder: Path) -> bool:
         p.is_file() and not p.is_symlink() and _OWN.fullmatch(p.name) for p in folder.iterdir())
 
 
-def _about(paths) -> list[str]:
-    """The teams a stored view covers (none when there is no complete one)."""
+def _about(paths) -> dict:
+    """What a store says of itself (its ``teams``: none when there is no complete one)."""
     try:
-        return json.loads(paths["about"].read_text(encoding="utf-8"))["teams"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+        about = json.loads(paths["about"].read_text(encoding="utf-8"))
+        return about if isinstance(about, dict) and isinstance(about.get("teams"), list) else {"teams": []}
+    except (OSError, ValueError):
+        return {"teams": []}
 
 
 def worth_preparing(jobs) -> list[tuple]:

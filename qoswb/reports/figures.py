@@ -46,14 +46,7 @@ def _from_cases(cache, teams, since, period_end, grain, kpis, sla) -> pd.DataFra
     from qoswb.metrics import kpis as compute
     from qoswb.metrics.priorities import present_in
 
-    def cases(start):
-        one = teams if isinstance(teams, str) else None  # one team: its rows only, read with a filter
-        tickets, answers = cases_of(cache, one, start, period_end)
-        if one is None and teams is not None:
-            tickets = tickets[tickets["team"].isin(list(teams))]
-        return tickets, answers
-
-    tickets, answers = cases(since)
+    tickets, answers = cases_of(cache, teams, since, period_end)
     if tickets.empty:
         return pd.DataFrame(columns=["team", "period", "kpi", "value"])
     sla = present_in(sla, tickets)  # the cache build checked every priority against the whole data
@@ -63,7 +56,7 @@ def _from_cases(cache, teams, since, period_end, grain, kpis, sla) -> pd.DataFra
         warnings.simplefilter("ignore")
         tables = [compute(tickets, answers, freq=freq, kpis=flows, sla=sla, as_of=as_of)] if flows else []
         if stocks:
-            everything, _ = cases(None)
+            everything, _ = cases_of(cache, teams, None, period_end)
             table = compute(everything, None, freq=freq, kpis=stocks, as_of=as_of)
             tables.append(table[table["period"] >= _local(since, table["period"])])
     return pd.concat(tables, ignore_index=True)

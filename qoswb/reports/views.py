@@ -188,9 +188,10 @@ def _answered_by(answers, period_end):
     return answers[answers["answered_at"] < _local(period_end, answers["answered_at"])]
 
 
-def cases_of(cache, team: str, start, end):
-    """The team's cases opened from ``start`` (None: the first) to before ``end``, and the survey answers rating
-    them given before ``end`` (None without surveys): a May report never counts June's.
+def cases_of(cache, team, start, end):
+    """The team's cases (``team``: a name, a list of names, or None: every team's) opened from ``start``
+    (None: the first) to before ``end``, and the survey answers rating them given before ``end`` (None
+    without surveys): a May report never counts June's.
 
     >>> tickets, answers = cases_of(cache, "Returns", "2025-05-01", "2025-06-01")   # doctest: +SKIP
     """
