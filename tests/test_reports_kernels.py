@@ -31,6 +31,21 @@ def kernel_pid(km) -> int:
     return km.provisioner.kernel.pid if Kernels.forked(km) else km.provisioner.pid
 
 
+def printed(km, *codes: str) -> str:
+    """What the kernel of ``km`` prints running ``codes`` one after the other (a client of its own)."""
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=30)
+        said = []
+        for code in codes:
+            run_sync(client.execute_interactive)(code, timeout=30,
+                                                 output_hook=lambda m: said.append(m["content"].get("text", "")))
+        return "".join(said)
+    finally:
+        client.stop_channels()
+
+
 def fork_server_pid(km) -> int:
     """The fork server a forked kernel came from: its parent."""
     import psutil
@@ -249,18 +264,10 @@ def test_release_kills_the_kernel_and_what_it_started(tmp_path):
     kernels = Kernels(prewarm=False, cwd=str(tmp_path))
     try:
         km = kernels.take()
-        client = km.client()
-        client.start_channels()
-        run_sync(client.wait_for_ready)(timeout=30)
-        code = textwrap.dedent("""
+        child = int(printed(km, textwrap.dedent("""
             import subprocess, sys
             child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-            print(child.pid)""")
-        said = []
-        run_sync(client.execute_interactive)(code, timeout=30,
-                                             output_hook=lambda m: said.append(m["content"].get("text", "")))
-        child = int("".join(said).split()[0])
-        client.stop_channels()
+            print(child.pid)""")).split()[0])
         kernel = kernel_pid(km)
         kernels.release(km)
         deadline = time.monotonic() + 10
@@ -433,15 +440,9 @@ def test_a_forked_kernel_keeps_no_sqlite_history_and_still_numbers_its_cells(tmp
     kernels = Kernels(prewarm=False, cwd=str(tmp_path))
     try:
         km = kernels.take()
-        client = km.client()
-        client.start_channels()
-        run_sync(client.wait_for_ready)(timeout=30)
-        said = []
-        for code in ("x = 6 * 7", "h = get_ipython().history_manager; print(h.enabled, h.save_thread, len(In), x)"):
-            run_sync(client.execute_interactive)(code, timeout=30,
-                                                 output_hook=lambda m: said.append(m["content"].get("text", "")))
-        assert "".join(said).split() == ["False", "None", "3", "42"]  # no saving thread; In still counts
-        client.stop_channels()
+        said = printed(km, "x = 6 * 7",
+                       "h = get_ipython().history_manager; print(h.enabled, h.save_thread, len(In), x)")
+        assert said.split() == ["False", "None", "3", "42"]  # no saving thread; In still counts
         kernels.release(km)
     finally:
         kernels.close()

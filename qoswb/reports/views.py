@@ -269,9 +269,8 @@ def kpi_rows(cache, teams, period_end, kpis=None):
     """The cached KPI table's rows of ``teams`` (and ``kpis``), survey KPIs counted without the
     answers given after ``period_end`` (:func:`answered_by`): what the charts of a period are drawn from."""
     teams = list(teams)
-    table = rc.read(cache, "kpis", team=teams[0] if len(teams) == 1 else None)  # one team: its rows only
-    keep = table["team"].isin(teams)
-    table = table[keep & table["kpi"].isin(kpis)] if kpis else table[keep]
+    table = rc.read(cache, "kpis", team=teams)  # their rows only, read with a Parquet filter
+    table = table[table["kpi"].isin(kpis)] if kpis else table
     return answered_by(cache, table, period_end, teams)
 
 
