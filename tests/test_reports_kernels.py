@@ -31,6 +31,14 @@ def kernel_pid(km) -> int:
     return km.provisioner.kernel.pid if Kernels.forked(km) else km.provisioner.pid
 
 
+def ended(process) -> bool:
+    """Whether a psutil process is gone or a zombie (dead, waiting for a parent to reap it)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def printed(km, *codes: str) -> str:
     """What the kernel of ``km`` prints running ``codes`` one after the other (a client of its own)."""
     client = km.client()
@@ -202,7 +210,10 @@ def test_a_dead_fork_server_is_replaced_and_a_dead_kernel_is_reported(tmp_path):
         assert not run_sync(km.is_alive)()  # the server's end is the end of its kernels' record
         # the kernel itself ends within a second: ipykernel's parent poller sees its parent gone
         # (until then it may still answer, so wait for the process, not only for the record)
-        kernel.wait(timeout=10)
+        deadline = time.monotonic() + 10  # gone, or a zombie no one reaps (its parent, the server, is dead)
+        while not ended(kernel) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ended(kernel)
         client = km.client()
         client.start_channels()
         with pytest.raises(RuntimeError, match="died|respond"):
