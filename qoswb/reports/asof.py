@@ -34,12 +34,14 @@ import re
 from pathlib import Path
 
 from qoswb.files import partial_name, write_atomically
+from qoswb.reports.slices import read_slice
 from qoswb.verdicts import Assurance, Variation
 
 FOLDER = "asof"
 # Reports of one period from which charting them all at once is the cheaper way (one team's
 # charts cost about 0.4 s, all of a period's about 1 s on the demo data).
 WORTH_FROM = 3
+ROW_GROUP = 2_000  # rows per row group of a store: a team's charts are one or two of them
 _VERDICTS = {"variation": Variation, "assurance": Assurance}  # matrix columns stored as their codes
 # Columns a chart has only where a series is charted around a model (qoswb.spc.expectation):
 # a team charted alone has them only when one of its own series has one.
@@ -100,8 +102,8 @@ def _store(paths, frames: dict, about: dict) -> None:
     paths["about"].parent.mkdir(exist_ok=True)
     for part, frame in frames.items():
         tmp = partial_name(paths[part])
-        try:
-            frame.to_parquet(tmp, index=False)
+        try:  # by team, in row groups of a few teams: a report reads its own team's few rows
+            frame.sort_values("team", kind="stable").to_parquet(tmp, index=False, row_group_size=ROW_GROUP)
             os.replace(tmp, paths[part])
         finally:
             tmp.unlink(missing_ok=True)
@@ -118,27 +120,22 @@ def _covers(paths, teams, kpis) -> bool:
 def stored_figures(cache, team: str, period_start, period_end, grain: str, kpis, sla=None):
     """``team``'s rows of :func:`qoswb.reports.figures.case_figures` for these KPIs as
     :func:`prepare` stored them, or None when nothing covering them was prepared."""
-    import pandas as pd
-
     paths = _figure_paths(cache, period_start, period_end, grain, sla)
     if not _covers(paths, [team], list(kpis)):
         return None
-    table = pd.read_parquet(paths["figures"], filters=[("team", "==", team)])
+    table = read_slice(paths["figures"], team=team)
     return table[table["kpi"].isin(list(kpis))].reset_index(drop=True)
 
 
 def stored(cache, team: str, period_end, kpis=None, targets=None):
     """``team``'s (chart points, matrix) as of ``period_end``, as :func:`prepare` stored them,
     or None when nothing covering this team, period, KPIs and targets was prepared."""
-    import pandas as pd
-
     paths = _paths(cache, period_end, kpis, targets)
     if team not in _about(paths)["teams"]:
         return None
-    filters = [("team", "==", team)]
-    points = pd.read_parquet(paths["points"], filters=filters)
+    points = read_slice(paths["points"], team=team)
     points = points.drop(columns=[c for c in _MODEL_COLUMNS if c in points and points[c].isna().all()])
-    matrix = pd.read_parquet(paths["matrix"], filters=filters)
+    matrix = read_slice(paths["matrix"], team=team)
     for column, verdict in _VERDICTS.items():
         if column in matrix:
             matrix[column] = matrix[column].map(verdict).astype(object)

@@ -117,9 +117,18 @@ def units(cache=None) -> dict:
 
     known = KPIS["unit"].to_dict()
     if cache is not None and rc.has(cache, "kpis"):
-        table = rc.read(cache, "kpis", columns=["kpi", "unit"]).drop_duplicates("kpi")
-        known = {**dict(zip(table["kpi"], table["unit"])), **known}
+        known = {**cached_units(cache), **known}
     return known
+
+
+def cached_units(cache) -> dict:
+    """KPI name -> unit of every KPI in the cache's KPI table: from its meta.json (a cache built
+    before it said so: from the table, whose ``kpi`` column holds every team's rows)."""
+    said = rc.meta(cache).get("kpi_units")
+    if said is None:
+        table = rc.read(cache, "kpis", columns=["kpi", "unit"]).drop_duplicates("kpi")
+        said = dict(zip(table["kpi"], table["unit"]))
+    return said
 
 
 LOAD_SURVEYS = "Load survey answers ('surveys:' under 'data:' in the parameters file) to see {}."
@@ -139,10 +148,12 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
 
     if rc.meta(cache).get("kind") == "aggregates":  # counts carry their own KPI: no columns to map
         return []
-    table = rc.read(cache, "kpis", columns=["kpi"]) if table is None else table
-    present = set(pd.unique(table["kpi"]))  # unique first: a set of 10,000 Arrow strings is built one by one
+    if table is None:
+        present, notes = set(cached_units(cache)), rc.meta(cache).get("kpi_notes") or []
+    else:
+        present = set(pd.unique(table["kpi"]))  # unique first: a set of 10,000 Arrow strings is built one by one
+        notes = getattr(table, "attrs", {}).get("notes") or []
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
-    notes = getattr(table, "attrs", {}).get("notes") or []
     by_need: dict[tuple, list[str]] = {}
     out = []
     for kpi in (k for k in (kpis or KPIS.index) if k in KPIS.index and k not in present):
@@ -288,7 +299,7 @@ def team_view(cache, team, period_start, period_end, kpis=None, targets=None) ->
         tickets, answers = cases_of(cache, team, period_start, period_end)
     known = units(cache)
     return TeamView(team, shown, m, tickets, answers, known, grain, period_end,
-                    left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
+                    left_out(cache, kpis),
                     reading_table(shown, m, known, grain, period_start), caveats(cache))
 
 
@@ -491,7 +502,7 @@ def portfolio_view(cache, period_start, period_end, teams=None, kpis=None, targe
     table = table[(table["period"] >= start) & (table["period"] < end)]
     known = units(cache)
     return PortfolioView(teams, shown, m, table, known, grain, period_start, period_end,
-                         left_out(cache, kpis, rc.read(cache, "kpis", columns=["kpi"])),
+                         left_out(cache, kpis),
                          reading_table(shown, m, known, grain, period_start), caveats(cache))
 
 
