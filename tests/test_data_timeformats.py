@@ -47,6 +47,15 @@ def test_an_ambiguous_column_asks_for_its_format_naming_the_column():
         load(["03/04/2024 09:00", "04/03/2024 09:00"], ["", ""])
 
 
+def test_a_busy_desk_s_export_in_opening_order_is_read_day_first_not_called_ambiguous():
+    """800 tickets a day, to the minute, for 40 days: its first 5,000 distinct times are all in its
+    first week (no day above 12), but the days after settle the order."""
+    opened = pd.date_range("2024-01-01", periods=40 * 800, freq="108s")
+    r = load(opened.strftime("%d.%m.%Y %H:%M").tolist(), [""] * len(opened))
+    assert r.summary["rejected"] == 0
+    assert r.data["opened_at"].dt.tz_localize(None).tolist() == opened.floor("min").tolist()
+
+
 def test_a_format_given_settles_an_ambiguous_column():
     r = load(["03/04/2024 09:00"], [""], formats={"opened_at": "%m/%d/%Y %H:%M"})
     assert r.data["opened_at"].iloc[0] == pd.Timestamp("2024-03-04 09:00", tz="UTC")
