@@ -62,6 +62,8 @@ def test_one_failing_team_fails_alone_and_resume_reruns_only_it(tmp_path, capsys
     assert "Weekly service" in index and "2 report(s) ok, 1 failed" in index
     assert "Beta is broken" in index and f'href="{slug("Gamma")}/tiny-2025-03.html"' in index
     assert "2025-03: all fine" in index  # the headline cell's text
+    failed = f"{slug('Beta')}/tiny-2025-03.failed.ipynb"  # its traceback, a click away
+    assert f'href="{failed}">the failed notebook</a>' in index and "Beta is broken" in (out / failed).read_text()
     kept = {p: p.stat().st_mtime_ns for p in html_files(out)}
     assert len(kept) == 2
 
@@ -256,17 +258,21 @@ def test_a_batch_on_a_cluster_of_separate_processes_gives_the_local_run_s_report
     assert list(ran.values()) == [True, True]
 
 
-def batch_under_way(params: Path, out: Path, stderr=subprocess.DEVNULL) -> subprocess.Popen:
-    """``qoswb batch`` started in a session of its own (2 workers), once 2 of its reports are done."""
+def batch_under_way(params: Path, out: Path, stderr=subprocess.DEVNULL, listed: int = 0) -> subprocess.Popen:
+    """``qoswb batch`` started in a session of its own (2 workers), once 2 of its reports are written
+    and its manifest lists at least ``listed`` (the driver rewrites it at most every 2 s: waiting for
+    it alone, a loaded machine may see it first at the batch's end)."""
     driver = subprocess.Popen([sys.executable, "-m", "qoswb", "batch", str(params), "--workers", "2",
                                "--no-progress"], stdout=subprocess.DEVNULL, stderr=stderr, text=True,
                               start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # some, not all, reports done
-        done = json.loads((out / "manifest.json").read_text())["jobs"] if (out / "manifest.json").exists() else []
-        if len(done) >= 2:
+        written = len([p for p in out.glob("*/*.html") if not p.name.startswith(".")]) if out.exists() else 0
+        listed_now = len(json.loads((out / "manifest.json").read_text())["jobs"]) \
+            if listed and (out / "manifest.json").exists() else 0
+        if written >= 2 and listed_now >= listed:
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     return driver
 
 
@@ -275,7 +281,7 @@ def test_a_batch_killed_part_way_resumes_to_complete_reports(tmp_path):
     teams = [f"T{i}" for i in range(8)]
     params = make_parameters(tmp_path, templates=["tiny.ipynb"], teams=teams, periods=["2025-03"])
     out = tmp_path / "out"
-    driver = batch_under_way(params, out)
+    driver = batch_under_way(params, out, listed=2)
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     finished_before = len(manifest(out)["jobs"])

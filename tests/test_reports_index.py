@@ -68,8 +68,19 @@ def test_the_index_shows_links_headlines_failures_and_gaps(tmp_path):
     assert 'href="north/r-2025-03.html"' in page and "1 deteriorating" in page
     assert "&lt;b&gt;South&lt;/b&gt;" in page and "<b>South</b>" not in page
     assert "no &lt;data&gt;" in page and "<h2>Failures</h2>" in page
+    assert "failed notebook" not in page  # this failure left none
     assert page.index("Portfolio (all teams)") < page.index("North")
     assert '<td class="missing">not run</td>' in page  # West has no report
+
+
+def test_a_failed_report_links_the_notebook_it_left_with_its_traceback(tmp_path):
+    m = Manifest(tmp_path, batch={})
+    a = job("<b>South</b>", folder="south\"'")
+    kept = a["notebook"].replace(".ipynb", ".failed.ipynb")
+    m.record(a, {"status": "failed", "error": "cell 4: ValueError: no data", "outputs": [kept]})
+    page = write_index(m, ["<b>South</b>"], ["2025-03"], "Monthly").read_text()
+    link = '<a href="south&quot;&#x27;/r-2025-03.failed.ipynb">the failed notebook</a>'
+    assert page.count(link) == 2  # in the team's cell and in the list of failures
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -135,8 +135,14 @@ def _cell(records: list[dict]) -> tuple[str, str]:
             parts.append(link + head)
         else:
             status = "failed"
-            parts.append(f'{name}: <b>failed</b><div class="error">{html.escape(str(r.get("error")))}</div>')
+            parts.append(f'{name}: <b>failed</b>{_kept(r)}<div class="error">{html.escape(str(r.get("error")))}</div>')
     return status, "".join(parts)
+
+
+def _kept(record: dict) -> str:
+    """A link to the executed notebook a failed job left (its traceback in it), where it left one."""
+    kept = next((o for o in record.get("outputs") or [] if str(o).endswith(".failed.ipynb")), None)
+    return f' (<a href="{html.escape(kept, quote=True)}">the failed notebook</a>)' if kept else ""
 
 
 def data_counts(summaries: dict | None) -> str:
@@ -183,7 +189,7 @@ def write_index(manifest: Manifest, teams: list[str], periods: list[str], title:
     ok = len(records) - len(failed)
     failures = "".join(
         f"<li>{html.escape(r['team'] or 'portfolio')} · {html.escape(r['period'])} · "
-        f"{html.escape(r['template'])}: <span class='error'>{html.escape(str(r.get('error')))}</span></li>"
+        f"{html.escape(r['template'])}{_kept(r)}: <span class='error'>{html.escape(str(r.get('error')))}</span></li>"
         for r in failed)
     pending = len(manifest.pending)
     incomplete = (f"<p class='incomplete'><b>Incomplete</b>: {pending} report(s) not run yet "
