@@ -262,9 +262,13 @@ def batch_under_way(params: Path, out: Path, stderr=subprocess.DEVNULL, listed: 
     """``qoswb batch`` started in a session of its own (2 workers), once 2 of its reports are written
     and its manifest lists at least ``listed`` (the driver rewrites it at most every 2 s: waiting for
     it alone, a loaded machine may see it first at the batch's end)."""
-    driver = subprocess.Popen([sys.executable, "-m", "qoswb", "batch", str(params), "--workers", "2",
-                               "--no-progress"], stdout=subprocess.DEVNULL, stderr=stderr, text=True,
-                              start_new_session=True)
+    # started as from a terminal, where Ctrl-C is not ignored: a suite run in the background (`&`
+    # without job control) ignores SIGINT, and its children would inherit that across exec
+    command = [sys.executable, "-m", "qoswb", "batch", str(params), "--workers", "2", "--no-progress"]
+    as_from_a_terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                          "os.execv(sys.argv[1], sys.argv[1:])")
+    driver = subprocess.Popen([sys.executable, "-c", as_from_a_terminal, *command], stdout=subprocess.DEVNULL,
+                              stderr=stderr, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # some, not all, reports done
         written = len([p for p in out.glob("*/*.html") if not p.name.startswith(".")]) if out.exists() else 0
