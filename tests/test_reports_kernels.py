@@ -251,8 +251,10 @@ def gone(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "zombie" in status.read_text()
+    try:  # a zombie (its parent has not reaped it yet) is gone too
+        return "zombie" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # reaped between the two looks: ESRCH or ENOENT
+        return True
 
 
 @needs_fork
