@@ -247,13 +247,10 @@ if __name__ == "__main__":
 
 
 def gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (:func:`ended`: gone, or a zombie)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:  # a zombie (its parent has not reaped it yet) is gone too
-        return "zombie" in Path(f"/proc/{pid}/status").read_text()
-    except OSError:  # reaped between the two looks: ESRCH or ENOENT
+        return ended(psutil.Process(pid))
+    except psutil.NoSuchProcess:
         return True
 
 

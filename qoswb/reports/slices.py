@@ -104,12 +104,12 @@ def read_slice(path, team: str | list | tuple | None = None, columns=None, betwe
             ranges["team"] = None
     if between is not None:
         column, start, end = between
-        kind = schema.field(column).type
+        when = schema.field(column).type
         ranges[column] = (start, end)
         if start is not None:
-            masks.append(lambda table: pc.greater_equal(table[column], _scalar(start, kind)))
+            masks.append(lambda table: pc.greater_equal(table[column], _scalar(start, when)))
         if end is not None:
-            masks.append(lambda table: pc.less(table[column], _scalar(end, kind)))
+            masks.append(lambda table: pc.less(table[column], _scalar(end, when)))
     groups = []
     if None not in ranges.values():
         stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
@@ -119,8 +119,8 @@ def read_slice(path, team: str | list | tuple | None = None, columns=None, betwe
     if len(groups) > FEW:  # a large read: pyarrow's scan filters while it reads, in threads
         filters = [("team", "in", names)] if team is not None else []
         if between is not None:
-            filters += [(column, op, _scalar(when, kind).as_py()) for op, when in ((">=", start), ("<", end))
-                        if when is not None]
+            filters += [(column, op, _scalar(at, when).as_py()) for op, at in ((">=", start), ("<", end))
+                        if at is not None]
         return pd.read_parquet(path, columns=None if columns is None else list(columns), filters=filters or None)
     read = None if columns is None else list(dict.fromkeys([*columns, *ranges]))
     if not groups:

@@ -134,7 +134,7 @@ def cached_units(cache) -> dict:
 LOAD_SURVEYS = "Load survey answers ('surveys:' under 'data:' in the parameters file) to see {}."
 
 
-def left_out(cache, kpis=None, table=None) -> list[str]:
+def left_out(cache, kpis=None) -> list[str]:
     """Sentences naming what to map for each KPI asked for (all when ``kpis`` is None) that the data
     cannot give, grouped by the missing columns, e.g. "Map a resolved_at column to see Backlog."
 
@@ -142,17 +142,11 @@ def left_out(cache, kpis=None, table=None) -> list[str]:
     needs; a KPI whose columns are there but which is still absent (e.g. no SLA target) is named with
     the KPI computation's own note.
     """
-    import pandas as pd
-
     from qoswb.metrics import KPIS
 
     if rc.meta(cache).get("kind") == "aggregates":  # counts carry their own KPI: no columns to map
         return []
-    if table is None:
-        present, notes = set(cached_units(cache)), rc.meta(cache).get("kpi_notes") or []
-    else:
-        present = set(pd.unique(table["kpi"]))  # unique first: a set of 10,000 Arrow strings is built one by one
-        notes = getattr(table, "attrs", {}).get("notes") or []
+    present, notes = set(cached_units(cache)), rc.meta(cache).get("kpi_notes") or []
     have, survey = set(columns(cache, "interactions")), columns(cache, "surveys")
     by_need: dict[tuple, list[str]] = {}
     out = []
